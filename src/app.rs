@@ -1,0 +1,185 @@
+//! Building the service from its configuration and running it until SIGTERM or Ctrl-C.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+use crate::campaigns::ensure_demo;
+use crate::config::{Config, PaymentsMode, redact_url};
+use crate::http::{AppState, router};
+use crate::payments::Gateway;
+use crate::payments::sandbox::SandboxGateway;
+use crate::payments::stripe::StripeGateway;
+use crate::store::{self, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    Config(#[from] crate::config::ConfigError),
+    #[error("database ({url}): {source}")]
+    Store { url: String, source: StoreError },
+    #[error("STRIPE_SECRET_KEY: {0}")]
+    Stripe(String),
+    #[error("BIND_ADDR {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
+    store::connect(&config.database_url, config.database_max_connections)
+        .await
+        .map_err(|source| StartError::Store {
+            url: redact_url(&config.database_url),
+            source,
+        })
+}
+
+pub fn gateway(config: &Config) -> Result<Arc<dyn Gateway>, StartError> {
+    Ok(match &config.payments {
+        PaymentsMode::Sandbox => Arc::new(SandboxGateway::new(&config.public_base_url)),
+        PaymentsMode::Stripe { secret_key, .. } => Arc::new(
+            StripeGateway::new(
+                secret_key,
+                config.stripe_api_base.as_deref(),
+                config.stripe_timeout,
+            )
+            .map_err(StartError::Stripe)?,
+        ),
+    })
+}
+
+/// A service bound to its address, ready to serve.
+pub struct Server {
+    pub state: AppState,
+    pub listener: TcpListener,
+    pub addr: SocketAddr,
+}
+
+impl Server {
+    /// Opens the database (migrating it), binds the address and prepares the routes.
+    pub async fn bind(mut config: Config) -> Result<Server, StartError> {
+        let listener = TcpListener::bind(config.bind_addr)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: config.bind_addr,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: config.bind_addr,
+            source,
+        })?;
+        // With port 0 (tests), the default public URL must name the port actually bound.
+        if config.public_base_url == format!("http://{}", config.bind_addr) {
+            config.public_base_url = format!("http://{addr}");
+        }
+        let store = open_store(&config).await?;
+        let gateway = gateway(&config)?;
+        let self_ip = if addr.ip().is_unspecified() {
+            "127.0.0.1".to_string()
+        } else {
+            addr.ip().to_string()
+        };
+        let self_url: Arc<str> = format!("http://{self_ip}:{}", addr.port()).into();
+        let state = AppState {
+            store,
+            gateway,
+            config: Arc::new(config),
+            self_url,
+        };
+        Ok(Server {
+            state,
+            listener,
+            addr,
+        })
+    }
+
+    /// Serves until `shutdown` resolves, then finishes the requests in flight.
+    pub async fn run(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let Server {
+            state,
+            listener,
+            addr,
+        } = self;
+        let config = state.config.clone();
+        match &config.payments {
+            PaymentsMode::Sandbox => tracing::warn!(
+                "SANDBOX MODE: no STRIPE_SECRET_KEY is set; checkouts use the built-in sandbox and no money moves"
+            ),
+            PaymentsMode::Stripe { live, .. } => {
+                tracing::info!(
+                    live,
+                    "Stripe payments; configure the webhook endpoint with API version {}",
+                    crate::STRIPE_API_VERSION
+                )
+            }
+        }
+        match ensure_demo(state.store.as_ref(), &config).await {
+            Ok(true) => tracing::info!(
+                "first run: created the demo campaign; see {}/api/v1/campaigns/demo",
+                config.public_base_url
+            ),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "could not create the demo campaign"),
+        }
+        let reconciler = config.reconcile_interval.map(|every| {
+            let store = state.store.clone();
+            let gateway = state.gateway.clone();
+            let config = config.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(every);
+                tick.tick().await;
+                loop {
+                    tick.tick().await;
+                    match crate::reconcile::run(
+                        store.as_ref(),
+                        gateway.as_ref(),
+                        &config,
+                        every * 2,
+                    )
+                    .await
+                    {
+                        Ok(report) => tracing::info!(?report, "reconcile"),
+                        Err(e) => tracing::warn!(error = %e, "reconcile failed; will try again"),
+                    }
+                }
+            })
+        });
+        tracing::info!(%addr, database = %redact_url(&config.database_url), "listening");
+        let store = state.store.clone();
+        let result = axum::serve(listener, router(state))
+            .with_graceful_shutdown(shutdown)
+            .await;
+        if let Some(r) = reconciler {
+            r.abort();
+        }
+        store.close().await;
+        tracing::info!("stopped");
+        result
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}

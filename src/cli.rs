@@ -1,0 +1,382 @@
+//! The command line: `donations serve` (the default), migrations, campaigns, staff tokens,
+//! webhook tools and recovery.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use sha2::{Digest, Sha256};
+
+use crate::app::{Server, StartError, gateway, open_store, shutdown_signal};
+use crate::campaigns::{CampaignView, MajorAmount, NewCampaign};
+use crate::config::{Config, parse_duration};
+use crate::webhooks::template::{self, Vars};
+
+#[derive(Debug, Parser)]
+#[command(name = "donations", version, about = "Donation campaign backend")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (what a bare `donations` does).
+    Serve,
+    /// Create or update the database schema, then exit.
+    Migrate,
+    /// Create and list campaigns.
+    #[command(subcommand)]
+    Campaign(CampaignCommand),
+    /// Manage staff API tokens.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+    /// Send, replay and reprocess Stripe webhook events.
+    #[command(subcommand)]
+    Webhooks(WebhooksCommand),
+    /// Fetch recent events from Stripe's Events API and apply any that were missed.
+    Reconcile {
+        /// How far back to look (at most 30 days), e.g. 72h or 7d.
+        #[arg(long, default_value = "72h")]
+        since: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CampaignCommand {
+    Create {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        /// The goal in major units, e.g. 100000 for $100,000.
+        #[arg(long)]
+        goal: String,
+        #[arg(long, default_value = "usd")]
+        currency: String,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token; it is printed once and stored only as a hash.
+    Create {
+        #[arg(long)]
+        name: String,
+    },
+    /// Revoke the active token with this name.
+    Revoke {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhooksCommand {
+    /// Fill, sign (with STRIPE_WEBHOOK_SECRET) and post event templates like Stripe would.
+    Send {
+        /// Template files, e.g. webhooks/events/invoice.paid.json
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The webhook endpoint (default: this configuration's BIND_ADDR).
+        #[arg(long)]
+        url: Option<String>,
+        /// Fill the donation's ids and amounts in (DONATION_ID, SESSION_ID, SUBSCRIPTION_ID, ...).
+        #[arg(long)]
+        donation: Option<String>,
+        /// Set a template variable, e.g. --var INVOICE_ID=in_2 (repeatable).
+        #[arg(long = "var", value_parser = parse_var)]
+        vars: Vec<(String, String)>,
+    },
+    /// Apply again the stored events that did not parse when they arrived.
+    Reprocess,
+}
+
+fn parse_var(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| format!("{s:?} is not NAME=VALUE"))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Start(#[from] StartError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error("database: {0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("server: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let config = Config::from_env()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let server = Server::bind(config).await?;
+            server.run(shutdown_signal()).await?;
+        }
+        Command::Migrate => {
+            let store = open_store(&config).await?;
+            println!("database is up to date ({})", store.backend());
+            store.close().await;
+        }
+        Command::Campaign(CampaignCommand::Create {
+            slug,
+            name,
+            goal,
+            currency,
+            description,
+        }) => {
+            let input = NewCampaign {
+                slug,
+                name,
+                description,
+                goal: MajorAmount(goal),
+                currency: Some(currency),
+                starts_at: None,
+                ends_at: None,
+                fee_percent: None,
+                fee_fixed_minor: None,
+                status: None,
+                success_url: None,
+                cancel_url: None,
+            };
+            let fields = input.parse(&config).map_err(|errors| {
+                CliError::Usage(
+                    errors
+                        .iter()
+                        .map(|e| format!("--{}: {}", e.field.as_deref().unwrap_or("?"), e.detail))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                )
+            })?;
+            let store = open_store(&config).await?;
+            let campaign = store.create_campaign(&fields).await?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&CampaignView::from(&campaign)).unwrap_or_default()
+            );
+            store.close().await;
+        }
+        Command::Campaign(CampaignCommand::List) => {
+            let store = open_store(&config).await?;
+            for c in store.campaigns().await? {
+                println!(
+                    "{}\t{}\t{} {}\t{}",
+                    c.slug, c.status, c.goal_minor, c.currency, c.name
+                );
+            }
+            store.close().await;
+        }
+        Command::Staff(StaffCommand::Token(TokenCommand::Create { name })) => {
+            let name = name.trim().to_string();
+            if name.is_empty() || name.len() > 100 {
+                return Err(CliError::Usage("--name must be 1 to 100 characters".into()));
+            }
+            let store = open_store(&config).await?;
+            let (token, hash) = crate::staff::new_token();
+            store.create_staff_token(&name, &hash).await?;
+            store.close().await;
+            eprintln!("Staff token {name:?} created. It is shown only this once:");
+            println!("{token}");
+        }
+        Command::Staff(StaffCommand::Token(TokenCommand::Revoke { name })) => {
+            let store = open_store(&config).await?;
+            let revoked = store.revoke_staff_token(&name).await?;
+            store.close().await;
+            if !revoked {
+                return Err(CliError::Usage(format!(
+                    "no active staff token named {name:?}"
+                )));
+            }
+            println!("revoked {name:?}");
+        }
+        Command::Webhooks(WebhooksCommand::Send {
+            files,
+            url,
+            donation,
+            vars,
+        }) => {
+            send_files(&config, &files, url, donation.as_deref(), vars).await?;
+        }
+        Command::Webhooks(WebhooksCommand::Reprocess) => {
+            let store = open_store(&config).await?;
+            let (done, left) =
+                crate::webhooks::reprocess(store.as_ref(), config.payments.is_live()).await?;
+            store.close().await;
+            println!("reprocessed {done} event(s); {left} still do not parse");
+        }
+        Command::Reconcile { since } => {
+            let since =
+                parse_duration(&since).map_err(|e| CliError::Usage(format!("--since: {e}")))?;
+            let store = open_store(&config).await?;
+            let gateway = gateway(&config)?;
+            let report = crate::reconcile::run(store.as_ref(), gateway.as_ref(), &config, since)
+                .await
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            store.close().await;
+            println!("{report:?}");
+        }
+    }
+    Ok(())
+}
+
+/// The variables `webhooks send` fills from a donation, so a template replays against it.
+async fn donation_vars(config: &Config, donation_id: &str) -> Result<Vars, CliError> {
+    let store = open_store(config).await?;
+    let d = store
+        .donation(donation_id)
+        .await?
+        .ok_or_else(|| CliError::Usage(format!("--donation: no donation {donation_id}")))?;
+    let c = store
+        .campaign_by_id(d.campaign_id)
+        .await?
+        .ok_or_else(|| CliError::Usage("the donation's campaign is gone".into()))?;
+    let payments = store.payments_of(&d.id).await?;
+    store.close().await;
+    let tag = d.id.trim_start_matches("don_").to_string();
+    let pi = payments
+        .iter()
+        .find_map(|p| p.payment_intent_id.clone())
+        .unwrap_or_else(|| format!("pi_sandbox_{tag}"));
+    // A one-time gift's charge, as the sandbox names it (recurring ones follow the invoice).
+    let mut v = Vars::new();
+    let recurring = d.frequency != "one_time";
+    for (k, val) in [
+        ("DONATION_ID", d.id.clone()),
+        ("CAMPAIGN", c.slug.clone()),
+        (
+            "SESSION_ID",
+            d.checkout_session_id.clone().unwrap_or_default(),
+        ),
+        (
+            "SUBSCRIPTION_ID",
+            d.subscription_id.clone().unwrap_or_default(),
+        ),
+        (
+            "CUSTOMER_ID",
+            d.customer_id
+                .clone()
+                .unwrap_or_else(|| format!("cus_sandbox_{tag}")),
+        ),
+        ("PAYMENT_INTENT_ID", pi),
+        ("CHARGE_ID", format!("ch_sandbox_{tag}")),
+        ("CURRENCY", d.currency.clone()),
+        ("TOTAL_MINOR", d.total_minor.to_string()),
+        ("AMOUNT_MINOR", d.total_minor.to_string()),
+        ("DONOR_EMAIL", d.donor_email.clone().unwrap_or_default()),
+        (
+            "MODE",
+            if recurring { "subscription" } else { "payment" }.into(),
+        ),
+        (
+            "INTERVAL",
+            if d.frequency == "annual" {
+                "year"
+            } else {
+                "month"
+            }
+            .into(),
+        ),
+    ] {
+        v.insert(k.to_string(), val);
+    }
+    Ok(v)
+}
+
+async fn send_files(
+    config: &Config,
+    files: &[PathBuf],
+    url: Option<String>,
+    donation: Option<&str>,
+    overrides: Vec<(String, String)>,
+) -> Result<(), CliError> {
+    let mut vars: Vars = BTreeMap::new();
+    for (k, v) in [
+        ("LIVEMODE", "false"),
+        ("PAYMENT_STATUS", "paid"),
+        ("SUBSCRIPTION_STATUS", "active"),
+        ("REFUND_STATUS", "succeeded"),
+        ("DISPUTE_STATUS", "needs_response"),
+        ("ATTEMPT_COUNT", "1"),
+        ("FEE_MINOR", "0"),
+        ("NET_MINOR", "0"),
+        ("AMOUNT_REFUNDED_MINOR", "0"),
+        ("FAILURE_MESSAGE", "Your card was declined."),
+        ("REFUND_ID", "re_cli_1"),
+        ("DISPUTE_ID", "dp_cli_1"),
+        ("INVOICE_ID", "in_cli_1"),
+        ("CURRENCY", "usd"),
+    ] {
+        vars.insert(k.into(), v.into());
+    }
+    if let Some(id) = donation {
+        vars.extend(donation_vars(config, id).await?);
+    }
+    vars.extend(overrides.iter().cloned());
+    // Each installment of a recurring gift is paid by its own PaymentIntent and charge: derive
+    // them from the invoice unless given, so a refund of installment 2 finds installment 2.
+    let given = |k: &str| overrides.iter().any(|(name, _)| name == k);
+    if vars.get("MODE").map(String::as_str) == Some("subscription") {
+        let invoice = vars.get("INVOICE_ID").cloned().unwrap_or_default();
+        if !given("PAYMENT_INTENT_ID") {
+            vars.insert("PAYMENT_INTENT_ID".into(), format!("pi_{invoice}"));
+        }
+        if !given("CHARGE_ID") {
+            vars.insert("CHARGE_ID".into(), format!("ch_{invoice}"));
+        }
+    }
+    let url = url.unwrap_or_else(|| format!("http://{}/webhooks/stripe", config.bind_addr));
+    let secret = config
+        .webhook_secrets
+        .first()
+        .ok_or_else(|| CliError::Usage("STRIPE_WEBHOOK_SECRET is not set".into()))?;
+    for file in files {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
+        let mut file_vars = vars.clone();
+        // The same file with the same variables is the same event (a duplicate delivery), even
+        // when sent at another second: the id does not depend on the clock.
+        if !file_vars.contains_key("EVENT_ID") {
+            let mut h = Sha256::new();
+            h.update(text.as_bytes());
+            for (k, v) in &file_vars {
+                h.update(format!("\0{k}={v}").as_bytes());
+            }
+            file_vars.insert(
+                "EVENT_ID".into(),
+                format!("evt_cli_{}", &hex::encode(h.finalize())[..24]),
+            );
+        }
+        file_vars
+            .entry("CREATED".into())
+            .or_insert_with(|| crate::store::now().to_string());
+        let payload = template::fill(&text, &file_vars)
+            .map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
+        let (status, body) = crate::webhooks::sign::deliver(&url, &payload, secret)
+            .await
+            .map_err(CliError::Usage)?;
+        println!("{} -> {status} {body}", file.display());
+        if !(200..300).contains(&status) {
+            return Err(CliError::Usage(format!(
+                "{} was refused ({status})",
+                file.display()
+            )));
+        }
+    }
+    Ok(())
+}

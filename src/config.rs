@@ -1,0 +1,433 @@
+//! Configuration from the environment (and an optional `.env`, loaded by the binary). Every
+//! variable is documented in `.env.example`; a bad value stops start-up with an error naming it.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use rust_decimal::Decimal;
+
+use crate::domain::fees::FeeRate;
+use crate::domain::money::{Currency, Money};
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{var}: {detail}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub detail: String,
+}
+
+fn err(var: &'static str, detail: impl Into<String>) -> ConfigError {
+    ConfigError {
+        var,
+        detail: detail.into(),
+    }
+}
+
+/// How gifts are paid: through Stripe with a secret key, or through the built-in sandbox.
+#[derive(Clone)]
+pub enum PaymentsMode {
+    /// No `STRIPE_SECRET_KEY`: checkout pages and signed events come from this server itself.
+    Sandbox,
+    Stripe {
+        secret_key: String,
+        live: bool,
+    },
+}
+
+impl PaymentsMode {
+    pub fn is_live(&self) -> bool {
+        matches!(self, PaymentsMode::Stripe { live: true, .. })
+    }
+    pub fn is_sandbox(&self) -> bool {
+        matches!(self, PaymentsMode::Sandbox)
+    }
+}
+
+// Secrets stay out of logs and panics, even through `{:?}`.
+impl std::fmt::Debug for PaymentsMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PaymentsMode::Sandbox => write!(f, "Sandbox"),
+            PaymentsMode::Stripe { live, .. } => {
+                write!(f, "Stripe {{ live: {live}, secret_key: <redacted> }}")
+            }
+        }
+    }
+}
+
+/// The webhook signing secret used by the sandbox when `STRIPE_WEBHOOK_SECRET` is not set.
+/// It signs only events this server sends to itself, so it need not be secret.
+pub const SANDBOX_WEBHOOK_SECRET: &str = "whsec_sandbox_local_only";
+
+#[derive(Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub database_max_connections: u32,
+    pub bind_addr: SocketAddr,
+    pub public_base_url: String,
+    pub max_gift_major: Decimal,
+    pub default_fee: FeeRate,
+    pub payments: PaymentsMode,
+    pub webhook_secrets: Vec<String>,
+    pub stripe_api_base: Option<String>,
+    pub stripe_timeout: Duration,
+    pub allowed_origins: Vec<String>,
+    pub reconcile_interval: Option<Duration>,
+    pub pending_recheck_after: Duration,
+    pub demo_campaign: bool,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database", &redact_url(&self.database_url))
+            .field("bind_addr", &self.bind_addr)
+            .field("public_base_url", &self.public_base_url)
+            .field("payments", &self.payments)
+            .field(
+                "webhook_secrets",
+                &format!("<{} redacted>", self.webhook_secrets.len()),
+            )
+            .field("stripe_api_base", &self.stripe_api_base)
+            .field("allowed_origins", &self.allowed_origins)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A database URL with any password removed, for logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}://{}:***@{}", &url[..scheme_end], user, &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads configuration through `get`, so tests can supply their own variables.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let var = |k: &str| {
+            get(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| "sqlite://donations.db".into());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres:")
+            || database_url.starts_with("postgresql:"))
+        {
+            return Err(err(
+                "DATABASE_URL",
+                "must start with sqlite:// or postgres://",
+            ));
+        }
+        let database_max_connections = match var("DATABASE_MAX_CONNECTIONS") {
+            None => 8,
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=1000).contains(n))
+                .ok_or_else(|| {
+                    err(
+                        "DATABASE_MAX_CONNECTIONS",
+                        "must be a number from 1 to 1000",
+                    )
+                })?,
+        };
+        let bind_addr: SocketAddr = var("BIND_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:8080".into())
+            .parse()
+            .map_err(|_| {
+                err(
+                    "BIND_ADDR",
+                    "must be an address and port such as 127.0.0.1:8080",
+                )
+            })?;
+        let public_base_url = match var("PUBLIC_BASE_URL") {
+            None => format!("http://{bind_addr}"),
+            Some(u) if u.starts_with("http://") || u.starts_with("https://") => {
+                u.trim_end_matches('/').to_string()
+            }
+            Some(_) => {
+                return Err(err(
+                    "PUBLIC_BASE_URL",
+                    "must start with http:// or https://",
+                ));
+            }
+        };
+        let max_gift_major = match var("MAX_GIFT_AMOUNT") {
+            None => Decimal::from(1_000_000),
+            Some(v) => Money::parse(&v, Currency::USD, i64::MAX / 1000)
+                .map(|m| Decimal::new(m.minor(), 2))
+                .map_err(|e| err("MAX_GIFT_AMOUNT", format!("{v:?} {e}")))?,
+        };
+        let fee_percent = var("DEFAULT_FEE_PERCENT").unwrap_or_else(|| "2.9".into());
+        let fee_fixed = match var("DEFAULT_FEE_FIXED_MINOR") {
+            None => 30,
+            Some(v) => v
+                .parse::<i64>()
+                .map_err(|_| err("DEFAULT_FEE_FIXED_MINOR", "must be a whole number of cents"))?,
+        };
+        let default_fee = FeeRate::parse(&fee_percent, fee_fixed).map_err(|e| {
+            let var = if fee_percent.parse::<Decimal>().is_ok() && fee_fixed >= 0 {
+                "DEFAULT_FEE_FIXED_MINOR"
+            } else {
+                "DEFAULT_FEE_PERCENT"
+            };
+            err(var, e.to_string())
+        })?;
+
+        let payments = match var("STRIPE_SECRET_KEY") {
+            None => PaymentsMode::Sandbox,
+            Some(k) if k.starts_with("sk_live_") || k.starts_with("rk_live_") => {
+                PaymentsMode::Stripe {
+                    secret_key: k,
+                    live: true,
+                }
+            }
+            Some(k) if k.starts_with("sk_test_") || k.starts_with("rk_test_") => {
+                PaymentsMode::Stripe {
+                    secret_key: k,
+                    live: false,
+                }
+            }
+            Some(_) => {
+                return Err(err(
+                    "STRIPE_SECRET_KEY",
+                    "must be a Stripe secret key (sk_test_..., sk_live_...) or unset for the sandbox",
+                ));
+            }
+        };
+        let webhook_secrets: Vec<String> = var("STRIPE_WEBHOOK_SECRET")
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if webhook_secrets.iter().any(|s| !s.starts_with("whsec_")) {
+            return Err(err(
+                "STRIPE_WEBHOOK_SECRET",
+                "each comma-separated secret must start with whsec_",
+            ));
+        }
+        let webhook_secrets = match (&payments, webhook_secrets.is_empty()) {
+            (PaymentsMode::Sandbox, true) => vec![SANDBOX_WEBHOOK_SECRET.to_string()],
+            (PaymentsMode::Stripe { .. }, true) => {
+                return Err(err(
+                    "STRIPE_WEBHOOK_SECRET",
+                    "is required when STRIPE_SECRET_KEY is set (the endpoint's signing secret)",
+                ));
+            }
+            _ => webhook_secrets,
+        };
+        let stripe_api_base = match var("STRIPE_API_BASE") {
+            None => None,
+            Some(u) if u.starts_with("http://") || u.starts_with("https://") => {
+                // async-stripe appends "v1/..." to the base: it needs a trailing slash.
+                Some(if u.ends_with('/') { u } else { format!("{u}/") })
+            }
+            Some(_) => {
+                return Err(err(
+                    "STRIPE_API_BASE",
+                    "must start with http:// or https://",
+                ));
+            }
+        };
+        let stripe_timeout = match var("STRIPE_TIMEOUT") {
+            None => Duration::from_secs(15),
+            Some(v) => parse_duration(&v).map_err(|d| err("STRIPE_TIMEOUT", d))?,
+        };
+        let allowed_origins = var("ALLOWED_ORIGINS")
+            .map(|v| parse_origins(&v))
+            .transpose()
+            .map_err(|d| err("ALLOWED_ORIGINS", d))?
+            .unwrap_or_default();
+        let reconcile_interval = match var("RECONCILE_INTERVAL") {
+            None => None,
+            Some(v) if v == "off" || v == "0" => None,
+            Some(v) => Some(parse_duration(&v).map_err(|d| err("RECONCILE_INTERVAL", d))?),
+        };
+        let pending_recheck_after = match var("PENDING_RECHECK_AFTER") {
+            None => Duration::from_secs(2 * 3600),
+            Some(v) => parse_duration(&v).map_err(|d| err("PENDING_RECHECK_AFTER", d))?,
+        };
+        let demo_campaign = match var("DEMO_CAMPAIGN").as_deref() {
+            None | Some("true") | Some("1") => true,
+            Some("false") | Some("0") => false,
+            Some(_) => return Err(err("DEMO_CAMPAIGN", "must be true or false")),
+        };
+
+        Ok(Config {
+            database_url,
+            database_max_connections,
+            bind_addr,
+            public_base_url,
+            max_gift_major,
+            default_fee,
+            payments,
+            webhook_secrets,
+            stripe_api_base,
+            stripe_timeout,
+            allowed_origins,
+            reconcile_interval,
+            pending_recheck_after,
+            demo_campaign,
+        })
+    }
+
+    /// The largest gift in `currency`'s minor units (MAX_GIFT_AMOUNT is in major units).
+    pub fn max_gift_minor(&self, currency: Currency) -> i64 {
+        let scaled = self.max_gift_major * Decimal::from(10i64.pow(currency.exponent()));
+        // Truncation is exact here: MAX_GIFT_AMOUNT has at most 2 decimals, and currencies
+        // without minor units simply drop them.
+        i64::try_from(scaled.trunc()).unwrap_or(i64::MAX)
+    }
+}
+
+/// "90s", "15m", "72h", "7d": a positive duration.
+pub fn parse_duration(v: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(v.trim())
+        .map_err(|_| format!("{v:?} is not a duration such as 30s, 15m, 72h or 7d"))?;
+    if d.is_zero() {
+        return Err("must be longer than zero".into());
+    }
+    Ok(d)
+}
+
+fn parse_origins(v: &str) -> Result<Vec<String>, String> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(|o| {
+            let ok = (o.starts_with("https://") || o.starts_with("http://"))
+                && !o.ends_with('/')
+                && o.split("://").nth(1).is_some_and(|h| !h.is_empty() && !h.contains('/'));
+            if ok {
+                Ok(o.to_string())
+            } else {
+                Err(format!("{o:?} is not an origin such as https://example.org (no path, no trailing slash)"))
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_a_sandbox_on_sqlite() {
+        let c = load(&[]).unwrap();
+        assert_eq!(c.database_url, "sqlite://donations.db");
+        assert_eq!(c.bind_addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.public_base_url, "http://127.0.0.1:8080");
+        assert!(c.payments.is_sandbox());
+        assert_eq!(c.webhook_secrets, vec![SANDBOX_WEBHOOK_SECRET.to_string()]);
+        assert_eq!(c.max_gift_minor(Currency::USD), 100_000_000);
+        assert_eq!(c.default_fee, FeeRate::stripe_standard());
+        assert!(c.reconcile_interval.is_none());
+    }
+
+    #[test]
+    fn each_bad_value_names_its_variable() {
+        let cases: &[(&str, &str)] = &[
+            ("DATABASE_URL", "mysql://x"),
+            ("BIND_ADDR", "localhost"),
+            ("PUBLIC_BASE_URL", "example.org"),
+            ("MAX_GIFT_AMOUNT", "-5"),
+            ("DEFAULT_FEE_PERCENT", "abc"),
+            ("DEFAULT_FEE_FIXED_MINOR", "0.3"),
+            ("STRIPE_SECRET_KEY", "pk_test_123"),
+            ("STRIPE_API_BASE", "localhost:12111"),
+            ("ALLOWED_ORIGINS", "https://a.org/path"),
+            ("RECONCILE_INTERVAL", "soon"),
+            ("PENDING_RECHECK_AFTER", "0s"),
+            ("DATABASE_MAX_CONNECTIONS", "0"),
+            ("DEMO_CAMPAIGN", "maybe"),
+        ];
+        for (var, value) in cases {
+            let e = load(&[(var, value)])
+                .err()
+                .unwrap_or_else(|| panic!("{var}={value} accepted"));
+            assert_eq!(e.var, *var, "{var}={value} gave {e}");
+            assert!(e.to_string().starts_with(var));
+        }
+    }
+
+    #[test]
+    fn stripe_key_needs_a_webhook_secret_and_sets_the_mode() {
+        let e = load(&[("STRIPE_SECRET_KEY", "sk_test_abc")]).err().unwrap();
+        assert_eq!(e.var, "STRIPE_WEBHOOK_SECRET");
+        let c = load(&[
+            ("STRIPE_SECRET_KEY", "sk_live_abc"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_a, whsec_b"),
+        ])
+        .unwrap();
+        assert!(c.payments.is_live());
+        assert_eq!(c.webhook_secrets, vec!["whsec_a", "whsec_b"]);
+        let e = load(&[
+            ("STRIPE_SECRET_KEY", "sk_test_abc"),
+            ("STRIPE_WEBHOOK_SECRET", "secret"),
+        ])
+        .err()
+        .unwrap();
+        assert_eq!(e.var, "STRIPE_WEBHOOK_SECRET");
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let c = load(&[
+            ("STRIPE_SECRET_KEY", "sk_live_supersecret"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_topsecret"),
+            ("DATABASE_URL", "postgres://app:hunter2@db/donations"),
+        ])
+        .unwrap();
+        let shown = format!("{c:?}");
+        for secret in ["supersecret", "topsecret", "hunter2"] {
+            assert!(!shown.contains(secret), "{secret} leaked in {shown}");
+        }
+    }
+
+    #[test]
+    fn values_are_parsed() {
+        let c = load(&[
+            ("STRIPE_API_BASE", "http://127.0.0.1:9999"),
+            (
+                "ALLOWED_ORIGINS",
+                "https://coalition.org, http://localhost:3000",
+            ),
+            ("RECONCILE_INTERVAL", "15m"),
+            ("MAX_GIFT_AMOUNT", "5000"),
+            ("DEFAULT_FEE_PERCENT", "2.2"),
+        ])
+        .unwrap();
+        assert_eq!(c.stripe_api_base.as_deref(), Some("http://127.0.0.1:9999/"));
+        assert_eq!(
+            c.allowed_origins,
+            vec!["https://coalition.org", "http://localhost:3000"]
+        );
+        assert_eq!(c.reconcile_interval, Some(Duration::from_secs(900)));
+        assert_eq!(c.max_gift_minor(Currency::USD), 500_000);
+        assert_eq!(c.default_fee, FeeRate::stripe_nonprofit());
+    }
+}

@@ -1,0 +1,492 @@
+//! What a donation contributes to its campaign, as a pure function of the facts recorded about
+//! it. Events may arrive in any order and any number of times, so every per-object state here is
+//! a join (a maximum in a fixed order), and the contribution is recomputed from the whole set of
+//! facts rather than adjusted event by event: the same facts always give the same figures.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::Serialize;
+
+use crate::store::{Donation, Progress};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Frequency {
+    OneTime,
+    Monthly,
+    Annual,
+}
+
+impl Frequency {
+    pub fn parse(s: &str) -> Option<Frequency> {
+        match s {
+            "one_time" => Some(Frequency::OneTime),
+            "monthly" => Some(Frequency::Monthly),
+            "annual" => Some(Frequency::Annual),
+            _ => None,
+        }
+    }
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Frequency::OneTime => "one_time",
+            Frequency::Monthly => "monthly",
+            Frequency::Annual => "annual",
+        }
+    }
+    pub fn is_recurring(&self) -> bool {
+        !matches!(self, Frequency::OneTime)
+    }
+}
+
+/// Payment states, in the order in which a later fact may overrule an earlier one: a payment
+/// that succeeded stays succeeded whatever failure or expiry event arrives after it.
+pub mod payment_rank {
+    pub const PENDING: i64 = 0;
+    pub const FAILED: i64 = 1;
+    pub const ABANDONED: i64 = 2;
+    pub const SUCCEEDED: i64 = 3;
+
+    pub fn name(rank: i64) -> &'static str {
+        match rank {
+            FAILED => "failed",
+            ABANDONED => "abandoned",
+            SUCCEEDED => "succeeded",
+            _ => "pending",
+        }
+    }
+}
+
+/// Refund states in join order: a refund can fail or be canceled after it succeeded, never the
+/// reverse. Pending and succeeded refunds take money back; failed and canceled ones do not.
+pub fn refund_rank(status: &str) -> i64 {
+    match status {
+        "pending" | "requires_action" => 1,
+        "succeeded" => 2,
+        "failed" | "canceled" => 3,
+        _ => 0,
+    }
+}
+
+pub fn refund_counts(status: &str) -> bool {
+    matches!(refund_rank(status), 1 | 2)
+}
+
+/// Dispute statuses in join order, so the furthest-along status is the one kept.
+pub fn dispute_rank(status: &str) -> i64 {
+    match status {
+        "warning_needs_response" => 1,
+        "warning_under_review" => 2,
+        "needs_response" => 3,
+        "under_review" => 4,
+        "warning_closed" | "won" | "lost" | "prevented" => 5,
+        _ => 0,
+    }
+}
+
+/// Recurring plan statuses. A plan's status is a register keyed by (terminal, event time,
+/// rank): the largest key wins, so the outcome does not depend on delivery order, and a
+/// canceled plan can never come back to life through a late `updated` event.
+pub fn plan_rank(status: &str) -> i64 {
+    match status {
+        "incomplete" => 1,
+        "trialing" => 2,
+        "active" => 3,
+        "past_due" => 4,
+        "unpaid" => 5,
+        "paused" => 6,
+        "incomplete_expired" => 90,
+        "canceled" => 100,
+        _ => 0,
+    }
+}
+
+fn plan_key(rank: i64, at: i64) -> (bool, i64, i64) {
+    (rank >= 90, at, rank)
+}
+
+/// Whether a plan status reported at `at` replaces the donation's current one.
+pub fn plan_status_wins(d: &Donation, status: &str, at: i64) -> bool {
+    d.plan_status.is_none()
+        || plan_key(plan_rank(status), at) > plan_key(d.plan_status_rank, d.plan_status_at)
+}
+
+pub fn plan_counts_as_active(status: Option<&str>) -> bool {
+    matches!(status, Some("active" | "trialing" | "past_due"))
+}
+
+/// `amount × numerator / denominator`, rounded to a whole minor unit with halves rounded up
+/// (all values are non-negative, so away-from-zero is up).
+pub fn share(amount: i64, numerator: i64, denominator: i64) -> i64 {
+    if denominator <= 0 || amount <= 0 || numerator <= 0 {
+        return 0;
+    }
+    if amount == denominator {
+        return numerator;
+    }
+    let exact = Decimal::from(amount) * Decimal::from(numerator) / Decimal::from(denominator);
+    i64::try_from(exact.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero))
+        .unwrap_or(numerator)
+}
+
+/// One payment of a donation with the money Stripe took back from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentFacts {
+    pub id: String,
+    /// Counted payments are one-time payments and installments; a recurring gift's checkout
+    /// record only carries its status.
+    pub counts: bool,
+    pub status_rank: i64,
+    /// What Stripe charged; `None` when only the status is known yet.
+    pub amount_minor: Option<i64>,
+    pub currency: Option<String>,
+    /// Refunded so far (pending and succeeded refunds, or the charge's running total).
+    pub refunded_minor: i64,
+    /// Disputed amounts whose funds are withdrawn and not reinstated.
+    pub withdrawn_minor: i64,
+    pub fee_actual_minor: Option<i64>,
+}
+
+/// What one donation contributes to its campaign, and its status as shown to staff.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Contribution {
+    pub raised_minor: i64,
+    pub gifts: i64,
+    pub donor: bool,
+    pub recurring_active: bool,
+    pub refunded_minor: i64,
+    pub disputed_minor: i64,
+    pub fee_actual_minor: Option<i64>,
+    pub status: String,
+    /// Payments whose amount or currency disagrees with the donation: (payment id, detail).
+    pub mismatches: Vec<(String, String)>,
+}
+
+/// The gift share a payment adds to `raised`: the whole gift when Stripe charged the expected
+/// total, in proportion when it charged something else, nothing in another currency; less the
+/// gift share of what was refunded or is withdrawn by a dispute.
+fn counted_share(d: &Donation, p: &PaymentFacts) -> (i64, Option<String>) {
+    let amount = p.amount_minor.unwrap_or(d.total_minor);
+    let currency = p.currency.as_deref().unwrap_or(&d.currency);
+    if currency != d.currency {
+        return (
+            0,
+            Some(format!(
+                "payment {} is in {currency}, the donation in {}; not counted",
+                p.id, d.currency
+            )),
+        );
+    }
+    let mismatch = (amount != d.total_minor).then(|| {
+        format!(
+            "payment {} charged {amount}, the donation expected {} (minor units); counted in proportion",
+            p.id, d.total_minor
+        )
+    });
+    let gift_share = share(amount, d.gift_minor, d.total_minor);
+    // A full refund removes the whole gift; a partial one its proportional share, rounded once
+    // over the running total so that several partial refunds add up exactly.
+    let off = (p.refunded_minor + p.withdrawn_minor).min(amount);
+    let off_share = if off >= amount {
+        gift_share
+    } else {
+        share(off, gift_share, amount)
+    };
+    (gift_share - off_share, mismatch)
+}
+
+pub fn contribution(d: &Donation, payments: &[PaymentFacts]) -> Contribution {
+    let mut c = Contribution::default();
+    if d.source == "offline" {
+        let counted = d.voided_at.is_none();
+        c.raised_minor = if counted { d.gift_minor } else { 0 };
+        c.gifts = i64::from(counted);
+        c.donor = counted;
+        c.status = if counted { "succeeded" } else { "voided" }.into();
+        return c;
+    }
+
+    let mut checkout_rank = payment_rank::PENDING;
+    let mut checkout_failure = false;
+    let mut fee_actual: Option<i64> = None;
+    for p in payments {
+        checkout_rank = checkout_rank.max(if p.counts && !is_one_time(d) {
+            // An installment's own state says nothing about the checkout.
+            payment_rank::PENDING
+        } else {
+            p.status_rank
+        });
+        checkout_failure |= p.status_rank == payment_rank::FAILED;
+        if !p.counts || p.status_rank != payment_rank::SUCCEEDED {
+            continue;
+        }
+        let (counted, mismatch) = counted_share(d, p);
+        if let Some(m) = mismatch {
+            c.mismatches.push((p.id.clone(), m));
+        }
+        c.raised_minor += counted;
+        c.gifts += i64::from(counted > 0);
+        c.refunded_minor += p.refunded_minor;
+        c.disputed_minor += p.withdrawn_minor;
+        if let Some(f) = p.fee_actual_minor {
+            fee_actual = Some(fee_actual.unwrap_or(0) + f);
+        }
+    }
+    c.fee_actual_minor = fee_actual;
+    c.donor = c.gifts > 0;
+
+    if is_one_time(d) {
+        c.status = match checkout_rank {
+            payment_rank::SUCCEEDED => {
+                let charged = payments
+                    .iter()
+                    .filter(|p| p.counts)
+                    .map(|p| p.amount_minor.unwrap_or(d.total_minor))
+                    .sum::<i64>();
+                if c.disputed_minor > 0 {
+                    "disputed"
+                } else if c.refunded_minor >= charged && charged > 0 {
+                    "refunded"
+                } else if c.refunded_minor > 0 {
+                    "partially_refunded"
+                } else {
+                    "succeeded"
+                }
+            }
+            r => payment_rank::name(r),
+        }
+        .into();
+    } else {
+        c.recurring_active = plan_counts_as_active(d.plan_status.as_deref());
+        c.status = match (&d.plan_status, checkout_rank) {
+            (Some(s), _) => s.clone(),
+            (None, r) if r != payment_rank::PENDING => payment_rank::name(r).into(),
+            (None, _) if c.gifts > 0 => "active".into(),
+            (None, _) if checkout_failure => "failed".into(),
+            _ => "pending".into(),
+        };
+    }
+    c
+}
+
+fn is_one_time(d: &Donation) -> bool {
+    d.frequency == Frequency::OneTime.as_str()
+}
+
+/// What this donation adds to each aggregate figure (donors are counted separately, per donor).
+pub fn progress_of(d: &Donation) -> Progress {
+    let recurring = d.counted_recurring > 0;
+    Progress {
+        raised_minor: d.counted_raised_minor,
+        gifts: d.counted_gifts,
+        donors: 0,
+        recurring_active: d.counted_recurring,
+        recurring_monthly_gift_minor: if recurring && d.frequency == "monthly" {
+            d.gift_minor
+        } else {
+            0
+        },
+        recurring_annual_gift_minor: if recurring && d.frequency == "annual" {
+            d.gift_minor
+        } else {
+            0
+        },
+    }
+}
+
+/// The monthly value of active recurring gifts: monthly ones plus annual ones / 12, rounded
+/// half up once over the sum.
+pub fn recurring_monthly_minor(p: &Progress) -> i64 {
+    p.recurring_monthly_gift_minor + share(p.recurring_annual_gift_minor, 1, 12)
+}
+
+/// Percent of the goal raised, to two decimals (rounded half up); can exceed 100.
+pub fn percent_of_goal(raised_minor: i64, goal_minor: i64) -> Decimal {
+    if goal_minor <= 0 {
+        return Decimal::ZERO;
+    }
+    (Decimal::from(raised_minor) * Decimal::from(100) / Decimal::from(goal_minor))
+        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn donation(frequency: &str, gift: i64, total: i64) -> Donation {
+        Donation {
+            id: "don_1".into(),
+            campaign_id: 1,
+            source: "stripe".into(),
+            frequency: frequency.into(),
+            currency: "usd".into(),
+            gift_minor: gift,
+            fee_minor: total - gift,
+            total_minor: total,
+            donor_name: None,
+            donor_email: Some("a@example.org".into()),
+            donor_key: "a@example.org".into(),
+            anonymous: false,
+            tribute_kind: None,
+            tribute_honoree: None,
+            tribute_notify_email: None,
+            tribute_message: None,
+            comment: None,
+            status: "pending".into(),
+            failure_reason: None,
+            checkout_session_id: None,
+            checkout_url: None,
+            subscription_id: None,
+            customer_id: None,
+            plan_status: None,
+            plan_status_at: 0,
+            plan_status_rank: 0,
+            cancel_at: None,
+            canceled_at: None,
+            counted_raised_minor: 0,
+            counted_gifts: 0,
+            counted_donor: 0,
+            counted_recurring: 0,
+            refunded_minor: 0,
+            disputed_minor: 0,
+            fee_actual_minor: None,
+            offline_method: None,
+            note: None,
+            gift_date: None,
+            voided_at: None,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    fn paid(id: &str, amount: i64) -> PaymentFacts {
+        PaymentFacts {
+            id: id.into(),
+            counts: true,
+            status_rank: payment_rank::SUCCEEDED,
+            amount_minor: Some(amount),
+            currency: Some("usd".into()),
+            refunded_minor: 0,
+            withdrawn_minor: 0,
+            fee_actual_minor: None,
+        }
+    }
+
+    #[test]
+    fn a_paid_one_time_gift_counts_its_gift_without_the_fee() {
+        let d = donation("one_time", 5000, 5180);
+        let c = contribution(&d, &[paid("p", 5180)]);
+        assert_eq!((c.raised_minor, c.gifts, c.donor), (5000, 1, true));
+        assert_eq!(c.status, "succeeded");
+        assert!(c.mismatches.is_empty());
+    }
+
+    #[test]
+    fn pending_failed_and_abandoned_gifts_never_count() {
+        let d = donation("one_time", 5000, 5180);
+        for rank in [
+            payment_rank::PENDING,
+            payment_rank::FAILED,
+            payment_rank::ABANDONED,
+        ] {
+            let mut p = paid("p", 5180);
+            p.status_rank = rank;
+            let c = contribution(&d, &[p]);
+            assert_eq!((c.raised_minor, c.gifts, c.donor), (0, 0, false));
+            assert_eq!(c.status, payment_rank::name(rank));
+        }
+    }
+
+    #[test]
+    fn a_partial_refund_removes_its_gift_share_rounded_to_the_cent() {
+        let d = donation("one_time", 5000, 5180);
+        let mut p = paid("p", 5180);
+        p.refunded_minor = 1000; // 1000 × 5000 / 5180 = 965.25… → 965
+        let c = contribution(&d, &[p.clone()]);
+        assert_eq!(c.raised_minor, 5000 - 965);
+        assert_eq!(c.status, "partially_refunded");
+        p.refunded_minor = 5180;
+        let c = contribution(&d, &[p]);
+        assert_eq!((c.raised_minor, c.gifts, c.donor), (0, 0, false));
+        assert_eq!(c.status, "refunded");
+    }
+
+    #[test]
+    fn a_withdrawn_dispute_is_off_the_total() {
+        let d = donation("one_time", 5000, 5000);
+        let mut p = paid("p", 5000);
+        p.withdrawn_minor = 5000;
+        let c = contribution(&d, &[p]);
+        assert_eq!((c.raised_minor, c.status.as_str()), (0, "disputed"));
+    }
+
+    #[test]
+    fn installments_each_count_and_the_plan_status_decides_recurring() {
+        let mut d = donation("monthly", 2500, 2603);
+        d.plan_status = Some("active".into());
+        let c = contribution(&d, &[paid("in_1", 2603), paid("in_2", 2603)]);
+        assert_eq!(
+            (c.raised_minor, c.gifts, c.recurring_active),
+            (5000, 2, true)
+        );
+        d.plan_status = Some("canceled".into());
+        let c = contribution(&d, &[paid("in_1", 2603), paid("in_2", 2603)]);
+        assert_eq!(
+            (c.raised_minor, c.gifts, c.recurring_active),
+            (5000, 2, false)
+        );
+        assert_eq!(c.status, "canceled");
+    }
+
+    #[test]
+    fn amounts_that_disagree_are_flagged_and_other_currencies_not_counted() {
+        let d = donation("one_time", 5000, 5180);
+        let c = contribution(&d, &[paid("p", 2590)]);
+        assert_eq!(c.raised_minor, 2500);
+        assert_eq!(c.mismatches.len(), 1);
+        let mut eur = paid("p", 5180);
+        eur.currency = Some("eur".into());
+        let c = contribution(&d, &[eur]);
+        assert_eq!((c.raised_minor, c.mismatches.len()), (0, 1));
+    }
+
+    #[test]
+    fn a_canceled_plan_stays_canceled_whatever_arrives_later() {
+        let mut d = donation("monthly", 100, 100);
+        assert!(plan_status_wins(&d, "active", 10));
+        d.plan_status = Some("canceled".into());
+        d.plan_status_rank = plan_rank("canceled");
+        d.plan_status_at = 5;
+        assert!(!plan_status_wins(&d, "active", 50));
+        assert!(!plan_status_wins(&d, "past_due", 50));
+    }
+
+    #[test]
+    fn recurring_monthly_value_rounds_annual_gifts_once() {
+        let p = Progress {
+            recurring_monthly_gift_minor: 2500,
+            recurring_annual_gift_minor: 12_000 + 6,
+            ..Progress::default()
+        };
+        // 12006 / 12 = 1000.5 → 1001
+        assert_eq!(recurring_monthly_minor(&p), 3501);
+    }
+
+    #[test]
+    fn percent_is_exact_to_two_decimals() {
+        assert_eq!(percent_of_goal(12_345, 10_000_000).to_string(), "0.12");
+        assert_eq!(percent_of_goal(5_000_000, 10_000_000).to_string(), "50.00");
+        assert_eq!(percent_of_goal(1, 0), Decimal::ZERO);
+    }
+
+    #[test]
+    fn offline_gifts_count_until_voided() {
+        let mut d = donation("one_time", 10_000, 10_000);
+        d.source = "offline".into();
+        assert_eq!(contribution(&d, &[]).raised_minor, 10_000);
+        d.voided_at = Some(1);
+        let c = contribution(&d, &[]);
+        assert_eq!(
+            (c.raised_minor, c.gifts, c.status.as_str()),
+            (0, 0, "voided")
+        );
+    }
+}

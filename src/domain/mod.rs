@@ -1,0 +1,7 @@
+//! Domain types and rules, free of I/O: money and currencies, fee coverage, donor-facing text,
+//! and the ledger rules that decide what a donation contributes to its campaign's progress.
+
+pub mod fees;
+pub mod ledger;
+pub mod money;
+pub mod text;

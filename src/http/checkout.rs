@@ -1,0 +1,92 @@
+//! The donor's public routes: the fee quote and checkout creation.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde::Deserialize;
+
+use super::AppState;
+use super::error::{AppError, AppResult, FieldError};
+use super::extract::{ApiQuery, RawBody, parse_json};
+use crate::campaigns::accepts_gifts;
+use crate::checkout::{
+    Checkout, CheckoutInput, CheckoutResponse, FeeQuote, parse_frequency, quote,
+};
+use crate::store::now;
+
+#[derive(Debug, Deserialize)]
+pub struct QuoteParams {
+    amount: String,
+    frequency: Option<String>,
+    cover_fee: Option<String>,
+}
+
+/// `GET /api/v1/campaigns/{slug}/fee-quote?amount=50.00&frequency=monthly&cover_fee=true`
+pub async fn fee_quote(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    ApiQuery(params): ApiQuery<QuoteParams>,
+) -> AppResult<Json<FeeQuote>> {
+    let campaign = state
+        .store
+        .campaign_by_slug(&slug)
+        .await?
+        .filter(|c| accepts_gifts(c, now()))
+        .ok_or_else(|| AppError::NotFound(format!("no open campaign {slug:?}")))?;
+    let mut errors = Vec::new();
+    if let Some(f) = &params.frequency
+        && let Err(e) = parse_frequency(f)
+    {
+        errors.push(e);
+    }
+    let cover_fee = match params.cover_fee.as_deref() {
+        None | Some("false") | Some("0") => false,
+        Some("true") | Some("1") | Some("on") => true,
+        Some(_) => {
+            errors.push(FieldError::new("cover_fee", "must be true or false"));
+            false
+        }
+    };
+    let quoted = quote(&campaign, &state.config, &params.amount, cover_fee)
+        .map_err(|e| errors.push(e))
+        .ok();
+    match quoted {
+        Some((currency, c)) if errors.is_empty() => Ok(Json(FeeQuote {
+            currency: currency.code().to_string(),
+            gift_minor: c.gift_minor,
+            fee_minor: c.fee_minor,
+            total_minor: c.total_minor,
+        })),
+        _ => Err(AppError::Invalid(errors)),
+    }
+}
+
+/// `POST /api/v1/campaigns/{slug}/checkout`
+pub async fn create(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> AppResult<(StatusCode, Json<CheckoutResponse>)> {
+    super::extract::require_json(&headers)?;
+    let input: CheckoutInput = parse_json(&body)?;
+    let key = match headers.get("idempotency-key") {
+        None => None,
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .map(str::trim)
+                .filter(|k| !k.is_empty() && k.len() <= 255)
+                .ok_or_else(|| {
+                    AppError::invalid("Idempotency-Key", "must be 1 to 255 visible characters")
+                })?,
+        ),
+    };
+    let checkout = Checkout {
+        store: state.store.as_ref(),
+        gateway: state.gateway.as_ref(),
+        config: &state.config,
+    };
+    let response = checkout.create(&slug, &input, key, &body).await?;
+    Ok((StatusCode::CREATED, Json(response)))
+}

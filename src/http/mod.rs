@@ -1,0 +1,126 @@
+//! The HTTP surface: routes, extractors, errors and the middleware every request goes through.
+
+pub mod auth;
+pub mod campaigns;
+pub mod checkout;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod pages;
+pub mod sandbox;
+pub mod webhooks;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::routing::{get, patch, post};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::payments::Gateway;
+use crate::store::Store;
+use error::AppError;
+
+/// Request bodies above this answer 413 (webhooks have their own, larger limit).
+pub const BODY_LIMIT: usize = 64 * 1024;
+/// Stripe events can carry a full invoice with many lines.
+pub const WEBHOOK_BODY_LIMIT: usize = 512 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub gateway: Arc<dyn Gateway>,
+    pub config: Arc<Config>,
+    /// This server's own address, for the sandbox to deliver its events to itself.
+    pub self_url: Arc<str>,
+}
+
+fn cors(config: &Config) -> CorsLayer {
+    let origins: Vec<HeaderValue> = config
+        .allowed_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            HeaderName::from_static("idempotency-key"),
+        ])
+        .max_age(Duration::from_secs(600))
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound("no such route".into())
+}
+
+async fn method_not_allowed() -> (axum::http::StatusCode, axum::Json<serde_json::Value>) {
+    (
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        axum::Json(serde_json::json!({ "errors": [{ "detail": "method not allowed" }] })),
+    )
+}
+
+pub fn router(state: AppState) -> Router {
+    let public_api = Router::new()
+        .route("/api/v1/campaigns/{slug}", get(campaigns::progress))
+        .route(
+            "/api/v1/campaigns/{slug}/fee-quote",
+            get(checkout::fee_quote),
+        )
+        .route("/api/v1/campaigns/{slug}/checkout", post(checkout::create))
+        .layer(cors(&state.config));
+    let staff_api = Router::new()
+        .route(
+            "/api/v1/staff/campaigns",
+            get(campaigns::list).post(campaigns::create),
+        )
+        .route("/api/v1/staff/campaigns/{slug}", patch(campaigns::update));
+    let webhooks = Router::new()
+        .route("/webhooks/stripe", post(webhooks::stripe))
+        .layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT));
+
+    let mut app = Router::new()
+        .merge(public_api)
+        .merge(staff_api)
+        .merge(webhooks)
+        .route("/health", get(health::health))
+        .route("/ready", get(health::ready))
+        .route("/donate/{slug}/thanks", get(pages::thanks));
+    // A sandbox can never be live: with a Stripe key these routes do not exist.
+    if state.config.payments.is_sandbox() {
+        app = app.merge(sandbox::routes());
+    }
+    app.fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                // The path only: query strings may carry donor input.
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}

@@ -1,0 +1,49 @@
+//! `POST /webhooks/stripe`: verified over the raw body, then stored and applied in one
+//! transaction. Refused deliveries answer 400; storage failures 503 so that Stripe retries.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::error::{AppError, AppResult, FieldError};
+use super::extract::RawBody;
+use crate::store::now;
+use crate::webhooks::{self, Verified};
+
+pub async fn stripe(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> AppResult<Json<Value>> {
+    let payload = std::str::from_utf8(&body)
+        .map_err(|_| AppError::BadRequest(vec![FieldError::new("body", "body is not UTF-8")]))?;
+    let signature = headers
+        .get("stripe-signature")
+        .and_then(|v| v.to_str().ok());
+    let verified = webhooks::verify(payload, signature, &state.config.webhook_secrets, now())
+        .map_err(|e| {
+            tracing::warn!(reason = %e, "webhook refused");
+            AppError::BadRequest(vec![FieldError::new("Stripe-Signature", e.to_string())])
+        })?;
+    let (id, kind) = match &verified {
+        Verified::Event(e) => (e.id.as_str().to_string(), e.type_.as_str().to_string()),
+        Verified::Unparsed(env, _) => (env.id.clone(), env.event_type.clone()),
+    };
+    let outcome = webhooks::ingest(
+        state.store.as_ref(),
+        payload,
+        verified,
+        state.config.payments.is_live(),
+    )
+    .await
+    .map_err(|e| {
+        tracing::error!(event = %id, error = %e, "webhook not stored; Stripe will retry");
+        AppError::Unavailable(e.to_string())
+    })?;
+    tracing::info!(event = %id, r#type = %kind, outcome = outcome.as_str(), "webhook");
+    Ok(Json(
+        json!({ "received": true, "outcome": outcome.as_str() }),
+    ))
+}

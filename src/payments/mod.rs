@@ -1,0 +1,63 @@
+//! Payment gateways behind one trait: Stripe (async-stripe) and the sandbox that stands in for it
+//! when no Stripe key is configured.
+
+pub mod sandbox;
+pub mod stripe;
+
+use async_trait::async_trait;
+
+use crate::domain::ledger::Frequency;
+use crate::ledger::Fact;
+
+/// What a Checkout Session is created for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckoutRequest {
+    pub donation_id: String,
+    pub campaign_slug: String,
+    pub campaign_name: String,
+    pub currency: String,
+    /// Charged per payment (per installment for recurring gifts): the gift plus any covered fee.
+    pub unit_amount_minor: i64,
+    pub frequency: Frequency,
+    pub donor_email: String,
+    pub success_url: String,
+    pub cancel_url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatedSession {
+    pub id: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum GatewayError {
+    /// The payment provider refused the request (a 4xx): a bug or misconfiguration of ours.
+    #[error("payment provider refused the request: {0}")]
+    Refused(String),
+    /// Timeout, network failure or a 5xx: may work later.
+    #[error("payment provider unavailable: {0}")]
+    Unavailable(String),
+    /// The provider answered something we could not read.
+    #[error("unreadable answer from the payment provider: {0}")]
+    Unreadable(String),
+}
+
+/// An event listed by the provider's Events API, as the raw JSON a webhook would have carried.
+pub type RawEvent = String;
+
+#[async_trait]
+pub trait Gateway: Send + Sync + 'static {
+    fn name(&self) -> &'static str;
+
+    /// Creates a Checkout Session. Repeating the call for the same donation must not create a
+    /// second session (the request carries an idempotency key derived from the donation id).
+    async fn create_checkout(&self, req: &CheckoutRequest) -> Result<CreatedSession, GatewayError>;
+
+    /// Events created at or after `since` (unix seconds), oldest first, at most the last 30 days.
+    async fn list_events(&self, since: i64) -> Result<Vec<RawEvent>, GatewayError>;
+
+    /// What a Checkout Session's current state says, for donations whose webhook never came:
+    /// nothing while it is open, a completion or an expiry once it has ended.
+    async fn session_facts(&self, session_id: &str) -> Result<Vec<Fact>, GatewayError>;
+}

@@ -1,0 +1,52 @@
+//! The sandbox gateway: used when no `STRIPE_SECRET_KEY` is set. Its checkout page is served by
+//! this server (`/sandbox/checkout/{id}`); pressing Pay there sends signed, Stripe-shaped events
+//! to this server's own webhook endpoint, so reconciliation runs exactly as it does with Stripe.
+
+use async_trait::async_trait;
+
+use super::{CheckoutRequest, CreatedSession, Gateway, GatewayError, RawEvent};
+use crate::ledger::Fact;
+
+pub struct SandboxGateway {
+    public_base_url: String,
+}
+
+impl SandboxGateway {
+    pub fn new(public_base_url: &str) -> Self {
+        Self {
+            public_base_url: public_base_url.trim_end_matches('/').to_string(),
+        }
+    }
+}
+
+/// The sandbox's session id for a donation: derived, so that repeating a checkout for the same
+/// donation gives the same session, like Stripe's idempotency key does.
+pub fn session_id(donation_id: &str) -> String {
+    format!("cs_test_sandbox_{}", donation_id.trim_start_matches("don_"))
+}
+
+#[async_trait]
+impl Gateway for SandboxGateway {
+    fn name(&self) -> &'static str {
+        "sandbox"
+    }
+
+    async fn create_checkout(&self, req: &CheckoutRequest) -> Result<CreatedSession, GatewayError> {
+        Ok(CreatedSession {
+            id: session_id(&req.donation_id),
+            url: format!(
+                "{}/sandbox/checkout/{}",
+                self.public_base_url, req.donation_id
+            ),
+        })
+    }
+
+    /// Sandbox events are delivered at once by the sandbox page; there is nothing to recover.
+    async fn list_events(&self, _since: i64) -> Result<Vec<RawEvent>, GatewayError> {
+        Ok(vec![])
+    }
+
+    async fn session_facts(&self, _session_id: &str) -> Result<Vec<Fact>, GatewayError> {
+        Ok(vec![])
+    }
+}

@@ -1,0 +1,439 @@
+//! Persistence: one `Store` trait, one implementation per backend (`sqlite`, `postgres`), chosen by
+//! the URL scheme. The SQL is written once (`sql.rs`) with `$N` placeholders, which both drivers
+//! accept; each backend keeps its own migrations and connection rules.
+//!
+//! The store only keeps records. Business rules (what a Stripe event means, what counts toward a
+//! goal) live above it, in `crate::ledger`, and run inside a [`LedgerTx`]: one transaction per
+//! event, with ledger writes serialized so that the order of concurrent events cannot matter.
+
+mod postgres;
+mod sql;
+mod sqlite;
+
+use async_trait::async_trait;
+use serde::Serialize;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("already exists: {0}")]
+    Conflict(String),
+    #[error("not found")]
+    NotFound,
+    #[error("unsupported database URL (expected sqlite:// or postgres://)")]
+    UnsupportedUrl,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    /// Whether retrying the same work later may succeed (the database was unreachable or busy),
+    /// as opposed to a bug or bad data. Webhooks answer 503 for these so that Stripe retries.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StoreError::Database(e) => {
+                matches!(
+                    e,
+                    sqlx::Error::Io(_)
+                        | sqlx::Error::PoolTimedOut
+                        | sqlx::Error::PoolClosed
+                        | sqlx::Error::WorkerCrashed
+                        | sqlx::Error::Tls(_)
+                        | sqlx::Error::Protocol(_)
+                ) || matches!(e, sqlx::Error::Database(d) if d.code().is_some_and(|c| {
+                    // SQLite busy/locked; PostgreSQL serialization, deadlock, admin shutdown, connection.
+                    matches!(c.as_ref(), "5" | "6" | "40001" | "40P01" | "57P01" | "57P02" | "57P03")
+                        || c.starts_with("08")
+                }))
+            }
+            _ => false,
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Campaign {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub currency: String,
+    pub goal_minor: i64,
+    pub starts_at: Option<i64>,
+    pub ends_at: Option<i64>,
+    pub fee_percent: String,
+    pub fee_fixed_minor: i64,
+    pub status: String,
+    pub success_url: Option<String>,
+    pub cancel_url: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// The fields of a campaign that staff set; `id` and times are the store's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignFields {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub currency: String,
+    pub goal_minor: i64,
+    pub starts_at: Option<i64>,
+    pub ends_at: Option<i64>,
+    pub fee_percent: String,
+    pub fee_fixed_minor: i64,
+    pub status: String,
+    pub success_url: Option<String>,
+    pub cancel_url: Option<String>,
+}
+
+impl Campaign {
+    pub fn fields(&self) -> CampaignFields {
+        CampaignFields {
+            slug: self.slug.clone(),
+            name: self.name.clone(),
+            description: self.description.clone(),
+            currency: self.currency.clone(),
+            goal_minor: self.goal_minor,
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            fee_percent: self.fee_percent.clone(),
+            fee_fixed_minor: self.fee_fixed_minor,
+            status: self.status.clone(),
+            success_url: self.success_url.clone(),
+            cancel_url: self.cancel_url.clone(),
+        }
+    }
+}
+
+/// The stored aggregate. Recurring value is kept as two sums so that the monthly figure
+/// (monthly + annual / 12) is rounded once, at read time, not once per plan.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    pub raised_minor: i64,
+    pub gifts: i64,
+    pub donors: i64,
+    pub recurring_active: i64,
+    pub recurring_monthly_gift_minor: i64,
+    pub recurring_annual_gift_minor: i64,
+}
+
+impl Progress {
+    pub fn add(&mut self, d: &Progress) {
+        self.raised_minor += d.raised_minor;
+        self.gifts += d.gifts;
+        self.donors += d.donors;
+        self.recurring_active += d.recurring_active;
+        self.recurring_monthly_gift_minor += d.recurring_monthly_gift_minor;
+        self.recurring_annual_gift_minor += d.recurring_annual_gift_minor;
+    }
+    pub fn is_zero(&self) -> bool {
+        *self == Progress::default()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffToken {
+    pub id: i64,
+    pub name: String,
+    pub token_hash: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// A gift record: a Stripe checkout (one-time or recurring plan) or an offline gift.
+/// The `counted_*` fields are what this donation currently contributes to its campaign's
+/// aggregate, so that a recomputation can apply the exact difference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Donation {
+    pub id: String,
+    pub campaign_id: i64,
+    pub source: String,
+    pub frequency: String,
+    pub currency: String,
+    pub gift_minor: i64,
+    pub fee_minor: i64,
+    pub total_minor: i64,
+    pub donor_name: Option<String>,
+    pub donor_email: Option<String>,
+    pub donor_key: String,
+    pub anonymous: bool,
+    pub tribute_kind: Option<String>,
+    pub tribute_honoree: Option<String>,
+    pub tribute_notify_email: Option<String>,
+    pub tribute_message: Option<String>,
+    pub comment: Option<String>,
+    pub status: String,
+    pub failure_reason: Option<String>,
+    pub checkout_session_id: Option<String>,
+    pub checkout_url: Option<String>,
+    pub subscription_id: Option<String>,
+    pub customer_id: Option<String>,
+    pub plan_status: Option<String>,
+    pub plan_status_at: i64,
+    pub plan_status_rank: i64,
+    pub cancel_at: Option<i64>,
+    pub canceled_at: Option<i64>,
+    pub counted_raised_minor: i64,
+    pub counted_gifts: i64,
+    pub counted_donor: i64,
+    pub counted_recurring: i64,
+    pub refunded_minor: i64,
+    pub disputed_minor: i64,
+    pub fee_actual_minor: Option<i64>,
+    pub offline_method: Option<String>,
+    pub note: Option<String>,
+    pub gift_date: Option<i64>,
+    pub voided_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Payment {
+    pub id: String,
+    pub donation_id: Option<String>,
+    pub subscription_id: Option<String>,
+    pub payment_intent_id: Option<String>,
+    pub kind: String,
+    pub status: String,
+    pub status_rank: i64,
+    pub amount_minor: Option<i64>,
+    pub currency: Option<String>,
+    pub failure_reason: Option<String>,
+    pub attempt_count: i64,
+    pub fee_actual_minor: Option<i64>,
+    pub paid_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChargeRecord {
+    pub id: String,
+    pub payment_intent_id: Option<String>,
+    pub amount_minor: i64,
+    pub amount_refunded_minor: i64,
+    pub currency: String,
+    pub fee_actual_minor: Option<i64>,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refund {
+    pub id: String,
+    pub charge_id: Option<String>,
+    pub payment_intent_id: Option<String>,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub status: String,
+    pub status_rank: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Dispute {
+    pub id: String,
+    pub charge_id: Option<String>,
+    pub payment_intent_id: Option<String>,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub status: String,
+    pub withdrawn: bool,
+    pub reinstated: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WebhookEvent {
+    pub id: String,
+    pub event_type: String,
+    pub created: i64,
+    pub livemode: bool,
+    pub outcome: String,
+    pub detail: Option<String>,
+    pub payload: String,
+    pub received_at: i64,
+    pub applied_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Flag {
+    pub id: i64,
+    pub flag_key: String,
+    pub donation_id: Option<String>,
+    pub event_id: Option<String>,
+    pub kind: String,
+    pub detail: String,
+    pub created_at: i64,
+    pub resolved_at: Option<i64>,
+}
+
+/// What became of a checkout request's idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyClaim {
+    /// The key is new: the donation was created with it.
+    Claimed,
+    /// The key was used before for this donation; `response_json` is set once it completed.
+    Existing {
+        request_hash: String,
+        donation_id: String,
+        response_json: Option<String>,
+    },
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> &'static str;
+    async fn ping(&self) -> StoreResult<()>;
+    async fn close(&self);
+
+    async fn create_campaign(&self, fields: &CampaignFields) -> StoreResult<Campaign>;
+    async fn update_campaign(&self, id: i64, fields: &CampaignFields) -> StoreResult<Campaign>;
+    async fn campaign_by_slug(&self, slug: &str) -> StoreResult<Option<Campaign>>;
+    async fn campaign_by_id(&self, id: i64) -> StoreResult<Option<Campaign>>;
+    async fn campaigns(&self) -> StoreResult<Vec<Campaign>>;
+    /// One indexed read of a campaign with its aggregate: what the public progress route serves.
+    async fn campaign_progress(&self, slug: &str) -> StoreResult<Option<(Campaign, Progress)>>;
+
+    async fn create_staff_token(&self, name: &str, token_hash: &str) -> StoreResult<StaffToken>;
+    async fn revoke_staff_token(&self, name: &str) -> StoreResult<bool>;
+    async fn staff_token_by_hash(&self, token_hash: &str) -> StoreResult<Option<StaffToken>>;
+
+    /// Inserts a pending donation, and with `idempotency` (key, request hash) claims the key in
+    /// the same transaction. When the key exists, nothing is inserted and the claim is returned.
+    async fn insert_donation(
+        &self,
+        donation: &Donation,
+        idempotency: Option<(&str, &str)>,
+    ) -> StoreResult<IdempotencyClaim>;
+    async fn donation(&self, id: &str) -> StoreResult<Option<Donation>>;
+    /// Records the Checkout Session made for a pending donation and the response to replay.
+    async fn checkout_created(
+        &self,
+        donation_id: &str,
+        session_id: &str,
+        url: &str,
+        idempotency_key: Option<&str>,
+        response_json: &str,
+    ) -> StoreResult<()>;
+    /// Marks a pending donation failed (Stripe refused or timed out) and frees its idempotency
+    /// key, so that the donor's retry can try again.
+    async fn checkout_failed(
+        &self,
+        donation_id: &str,
+        reason: &str,
+        idempotency_key: Option<&str>,
+    ) -> StoreResult<()>;
+
+    async fn webhook_events_by_outcome(&self, outcome: &str) -> StoreResult<Vec<WebhookEvent>>;
+    async fn webhook_event(&self, id: &str) -> StoreResult<Option<WebhookEvent>>;
+    async fn flags(&self) -> StoreResult<Vec<Flag>>;
+    async fn payments_of(&self, donation_id: &str) -> StoreResult<Vec<Payment>>;
+    /// Donations still pending after `older_than` (unix seconds), oldest first.
+    async fn pending_donations(&self, older_than: i64, limit: i64) -> StoreResult<Vec<Donation>>;
+
+    /// Starts a ledger transaction. Ledger transactions are serialized across every server
+    /// process sharing the database, so a recomputation always sees every fact committed before.
+    async fn begin_ledger(&self) -> StoreResult<Box<dyn LedgerTx>>;
+}
+
+/// One ledger transaction: records are read and written here, and nothing is visible to others
+/// until `commit`. Dropping it without commit rolls everything back.
+#[async_trait]
+pub trait LedgerTx: Send {
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
+
+    /// Inserts the event; false when its id is already recorded (a duplicate delivery).
+    async fn insert_event(&mut self, event: &WebhookEvent) -> StoreResult<bool>;
+    async fn event(&mut self, id: &str) -> StoreResult<Option<WebhookEvent>>;
+    async fn set_event_outcome(
+        &mut self,
+        id: &str,
+        outcome: &str,
+        detail: Option<&str>,
+        applied_at: Option<i64>,
+    ) -> StoreResult<()>;
+
+    async fn campaign(&mut self, id: i64) -> StoreResult<Option<Campaign>>;
+    async fn donation(&mut self, id: &str) -> StoreResult<Option<Donation>>;
+    async fn donation_by_session(&mut self, session_id: &str) -> StoreResult<Option<Donation>>;
+    async fn donation_by_subscription(&mut self, sub_id: &str) -> StoreResult<Option<Donation>>;
+    async fn insert_donation(&mut self, donation: &Donation) -> StoreResult<()>;
+    /// Writes every field the ledger owns (status, Stripe links, plan state, counted figures).
+    async fn save_donation(&mut self, donation: &Donation) -> StoreResult<()>;
+
+    async fn payment(&mut self, id: &str) -> StoreResult<Option<Payment>>;
+    async fn save_payment(&mut self, payment: &Payment) -> StoreResult<()>;
+    async fn payments_of(&mut self, donation_id: &str) -> StoreResult<Vec<Payment>>;
+    async fn payments_by_intent(&mut self, pi: &str) -> StoreResult<Vec<Payment>>;
+    /// Links installments that arrived before their plan was known; returns how many.
+    async fn adopt_subscription_payments(
+        &mut self,
+        sub_id: &str,
+        donation_id: &str,
+    ) -> StoreResult<u64>;
+
+    async fn charge(&mut self, id: &str) -> StoreResult<Option<ChargeRecord>>;
+    async fn save_charge(&mut self, charge: &ChargeRecord) -> StoreResult<()>;
+    async fn charges_by_intent(&mut self, pi: &str) -> StoreResult<Vec<ChargeRecord>>;
+    /// Fills the PaymentIntent of refunds and disputes known only by their charge.
+    async fn backfill_intent(&mut self, charge_id: &str, pi: &str) -> StoreResult<()>;
+
+    async fn refund(&mut self, id: &str) -> StoreResult<Option<Refund>>;
+    async fn save_refund(&mut self, refund: &Refund) -> StoreResult<()>;
+    async fn refunds_by_intent(&mut self, pi: &str) -> StoreResult<Vec<Refund>>;
+
+    async fn dispute(&mut self, id: &str) -> StoreResult<Option<Dispute>>;
+    async fn save_dispute(&mut self, dispute: &Dispute) -> StoreResult<()>;
+    async fn disputes_by_intent(&mut self, pi: &str) -> StoreResult<Vec<Dispute>>;
+
+    async fn add_progress(&mut self, campaign_id: i64, delta: &Progress) -> StoreResult<()>;
+    /// Adds `delta` to a donor's counted donations; returns the count before and after.
+    async fn add_donor_count(
+        &mut self,
+        campaign_id: i64,
+        donor_key: &str,
+        delta: i64,
+    ) -> StoreResult<(i64, i64)>;
+
+    /// Records a flag for staff; a flag with the same key is kept once.
+    async fn flag(
+        &mut self,
+        key: &str,
+        donation_id: Option<&str>,
+        event_id: Option<&str>,
+        kind: &str,
+        detail: &str,
+    ) -> StoreResult<()>;
+}
+
+/// Opens the store named by the URL's scheme and applies its migrations.
+pub async fn connect(url: &str, max_connections: u32) -> StoreResult<std::sync::Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(std::sync::Arc::new(
+            SqliteStore::connect(url, max_connections).await?,
+        ))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(std::sync::Arc::new(
+            PgStore::connect(url, max_connections).await?,
+        ))
+    } else {
+        Err(StoreError::UnsupportedUrl)
+    }
+}

@@ -1,0 +1,244 @@
+//! Stripe webhooks: verify the signature over the raw body, record the event, and apply its
+//! facts to the ledger, all in one transaction keyed by the event id, so a duplicate delivery
+//! (sequential or concurrent) is a no-op and a failure leaves nothing behind for Stripe's retry.
+
+pub mod events;
+pub mod facts;
+pub mod sign;
+pub mod template;
+
+use serde::Deserialize;
+use stripe_webhook::{Event, Webhook, WebhookError};
+
+use crate::ledger;
+use crate::store::{LedgerTx, Store, StoreError, WebhookEvent, now};
+
+/// Why a delivery was refused (answered 400, nothing stored).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejected {
+    #[error("missing Stripe-Signature header")]
+    MissingSignature,
+    #[error("malformed Stripe-Signature header")]
+    MalformedSignature,
+    #[error("no signature matches a configured webhook secret")]
+    BadSignature,
+    #[error("signature timestamp is outside the 300 second tolerance")]
+    StaleTimestamp,
+    #[error("body is not a Stripe event")]
+    NotAnEvent,
+}
+
+/// A delivery whose signature checked out.
+pub enum Verified {
+    Event(Box<Event>),
+    /// A signed event whose object did not parse (API version drift): kept raw, flagged.
+    Unparsed(Envelope, String),
+}
+
+/// The fields every event has, read without the typed object.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Envelope {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub created: i64,
+    pub livemode: bool,
+}
+
+/// Checks the signature with each configured secret (several during a rotation) at time `now`.
+pub fn verify(
+    payload: &str,
+    signature: Option<&str>,
+    secrets: &[String],
+    now: i64,
+) -> Result<Verified, Rejected> {
+    let signature = signature.ok_or(Rejected::MissingSignature)?;
+    let mut refusal = Rejected::BadSignature;
+    for secret in secrets {
+        match Webhook::construct_event_with_timestamp(payload, signature, secret, now) {
+            Ok(event) => return Ok(Verified::Event(Box::new(event))),
+            // async-stripe parses only after the signature and timestamp checked out.
+            Err(WebhookError::BadParse(detail)) => {
+                let envelope = serde_json::from_str::<Envelope>(payload)
+                    .ok()
+                    .filter(|e| e.id.starts_with("evt_") && !e.event_type.is_empty())
+                    .ok_or(Rejected::NotAnEvent)?;
+                return Ok(Verified::Unparsed(envelope, detail));
+            }
+            Err(WebhookError::BadTimestamp(_)) => return Err(Rejected::StaleTimestamp),
+            Err(WebhookError::BadHeader(_)) => refusal = Rejected::MalformedSignature,
+            Err(WebhookError::BadSignature) if !looks_like_signature(signature) => {
+                refusal = Rejected::MalformedSignature
+            }
+            Err(_) => {}
+        }
+    }
+    Err(refusal)
+}
+
+fn looks_like_signature(header: &str) -> bool {
+    header.split(',').all(|p| p.split_once('=').is_some())
+        && header.split(',').any(|p| p.starts_with("t="))
+        && header.split(',').any(|p| p.starts_with("v1="))
+}
+
+/// What became of a verified event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Applied,
+    /// Seen before: nothing changed.
+    Duplicate,
+    /// A type we don't handle, another mode (test vs live), or nothing of ours: kept, not applied.
+    Ignored,
+    /// Kept raw and flagged for staff; `donations webhooks reprocess` retries it.
+    Unparsed,
+}
+
+impl Outcome {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Outcome::Applied => "applied",
+            Outcome::Duplicate => "duplicate",
+            Outcome::Ignored => "ignored",
+            Outcome::Unparsed => "unparsed",
+        }
+    }
+}
+
+/// Records a verified event and applies it. Errors are the store's: the caller answers 5xx so
+/// that Stripe delivers the event again.
+pub async fn ingest(
+    store: &dyn Store,
+    payload: &str,
+    verified: Verified,
+    server_live: bool,
+) -> Result<Outcome, StoreError> {
+    let mut tx = store.begin_ledger().await?;
+    let outcome = match verified {
+        Verified::Unparsed(env, detail) => {
+            let record = record(&env, payload, Outcome::Unparsed, Some(&detail));
+            if !tx.insert_event(&record).await? {
+                return Ok(Outcome::Duplicate);
+            }
+            flag_unparsed(&mut *tx, &env, &detail).await?;
+            Outcome::Unparsed
+        }
+        Verified::Event(event) => {
+            let env = Envelope {
+                id: event.id.as_str().to_string(),
+                event_type: event.type_.as_str().to_string(),
+                created: event.created,
+                livemode: event.livemode,
+            };
+            if env.livemode != server_live {
+                let detail = if env.livemode {
+                    "live-mode event on a test-mode server"
+                } else {
+                    "test-mode event on a live-mode server"
+                };
+                let record = record(&env, payload, Outcome::Ignored, Some(detail));
+                if !tx.insert_event(&record).await? {
+                    return Ok(Outcome::Duplicate);
+                }
+                Outcome::Ignored
+            } else {
+                let record = record(&env, payload, Outcome::Applied, None);
+                if !tx.insert_event(&record).await? {
+                    return Ok(Outcome::Duplicate);
+                }
+                apply_event(&mut *tx, &env, &event).await?
+            }
+        }
+    };
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+async fn apply_event(
+    tx: &mut dyn LedgerTx,
+    env: &Envelope,
+    event: &Event,
+) -> Result<Outcome, StoreError> {
+    let Some(facts) = facts::from_event(event) else {
+        tx.set_event_outcome(&env.id, "ignored", Some("event type not handled"), None)
+            .await?;
+        return Ok(Outcome::Ignored);
+    };
+    let applied = ledger::apply(tx, &facts, env.created).await?;
+    if applied.donations.is_empty() && applied.unmatched > 0 {
+        tx.set_event_outcome(
+            &env.id,
+            "ignored",
+            Some("no donation of ours matches"),
+            None,
+        )
+        .await?;
+        return Ok(Outcome::Ignored);
+    }
+    tx.set_event_outcome(&env.id, "applied", None, Some(now()))
+        .await?;
+    Ok(Outcome::Applied)
+}
+
+async fn flag_unparsed(
+    tx: &mut dyn LedgerTx,
+    env: &Envelope,
+    detail: &str,
+) -> Result<(), StoreError> {
+    tx.flag(
+        &format!("unparsed:{}", env.id),
+        None,
+        Some(&env.id),
+        "unparsed_event",
+        &format!(
+            "{} event {} did not parse ({detail}); check the endpoint's API version, then run \
+             `donations webhooks reprocess`",
+            env.event_type, env.id
+        ),
+    )
+    .await
+}
+
+fn record(env: &Envelope, payload: &str, outcome: Outcome, detail: Option<&str>) -> WebhookEvent {
+    WebhookEvent {
+        id: env.id.clone(),
+        event_type: env.event_type.clone(),
+        created: env.created,
+        livemode: env.livemode,
+        outcome: outcome.as_str().to_string(),
+        detail: detail.map(str::to_string),
+        payload: payload.to_string(),
+        received_at: now(),
+        applied_at: None,
+    }
+}
+
+/// Applies again every stored event that did not parse, for after an upgrade or an endpoint's
+/// API version fix. Returns (applied, still unparsed).
+pub async fn reprocess(store: &dyn Store, server_live: bool) -> Result<(usize, usize), StoreError> {
+    let mut done = 0;
+    let mut left = 0;
+    for stored in store.webhook_events_by_outcome("unparsed").await? {
+        // The signature was checked when the event arrived; the raw body is what was signed.
+        let Ok(event) = Webhook::insecure(&stored.payload) else {
+            left += 1;
+            continue;
+        };
+        let mut tx = store.begin_ledger().await?;
+        let env = Envelope {
+            id: stored.id.clone(),
+            event_type: stored.event_type.clone(),
+            created: stored.created,
+            livemode: stored.livemode,
+        };
+        if env.livemode != server_live {
+            tx.set_event_outcome(&env.id, "ignored", Some("other mode"), None)
+                .await?;
+        } else {
+            apply_event(&mut *tx, &env, &event).await?;
+        }
+        tx.commit().await?;
+        done += 1;
+    }
+    Ok((done, left))
+}
