@@ -279,3 +279,123 @@ pub async fn campaign(app: &TestApp, slug: &str, goal_minor: i64) -> donations::
         .await
         .expect("campaign")
 }
+
+// ---- Stripe events from the committed templates (webhooks/events) ----
+
+pub use donations::webhooks::template::Vars;
+
+/// An event of `kind` filled with `vars` (the template's own placeholders).
+pub fn event(kind: &str, vars: &Vars) -> String {
+    let template =
+        donations::webhooks::events::template(kind).unwrap_or_else(|| panic!("no template {kind}"));
+    donations::webhooks::template::fill(template, vars).unwrap_or_else(|e| panic!("{kind}: {e}"))
+}
+
+/// Variables describing one donation's Stripe objects, as a test scenario names them.
+pub fn gift_vars(d: &donations::store::Donation, campaign: &str, tag: &str) -> Vars {
+    let recurring = d.frequency != "one_time";
+    let mut v = Vars::new();
+    for (k, val) in [
+        ("LIVEMODE", "false".to_string()),
+        ("CREATED", "1700000000".to_string()),
+        ("DONATION_ID", d.id.clone()),
+        ("CAMPAIGN", campaign.to_string()),
+        (
+            "SESSION_ID",
+            d.checkout_session_id.clone().unwrap_or_default(),
+        ),
+        (
+            "MODE",
+            if recurring { "subscription" } else { "payment" }.to_string(),
+        ),
+        ("PAYMENT_STATUS", "paid".to_string()),
+        (
+            "PAYMENT_INTENT_ID",
+            if recurring {
+                String::new()
+            } else {
+                format!("pi_{tag}")
+            },
+        ),
+        ("CHARGE_ID", format!("ch_{tag}")),
+        (
+            "SUBSCRIPTION_ID",
+            if recurring {
+                format!("sub_{tag}")
+            } else {
+                String::new()
+            },
+        ),
+        ("CUSTOMER_ID", format!("cus_{tag}")),
+        ("INVOICE_ID", format!("in_{tag}_1")),
+        ("CURRENCY", d.currency.clone()),
+        ("TOTAL_MINOR", d.total_minor.to_string()),
+        ("AMOUNT_MINOR", d.total_minor.to_string()),
+        ("AMOUNT_REFUNDED_MINOR", "0".to_string()),
+        ("FEE_MINOR", "0".to_string()),
+        ("NET_MINOR", d.total_minor.to_string()),
+        ("DONOR_EMAIL", d.donor_email.clone().unwrap_or_default()),
+        ("ATTEMPT_COUNT", "1".to_string()),
+        ("SUBSCRIPTION_STATUS", "active".to_string()),
+        ("REFUND_ID", format!("re_{tag}_1")),
+        ("REFUND_STATUS", "succeeded".to_string()),
+        ("DISPUTE_ID", format!("dp_{tag}")),
+        ("DISPUTE_STATUS", "needs_response".to_string()),
+        ("FAILURE_MESSAGE", "Your card was declined.".to_string()),
+        (
+            "INTERVAL",
+            if d.frequency == "annual" {
+                "year"
+            } else {
+                "month"
+            }
+            .to_string(),
+        ),
+    ] {
+        v.insert(k.to_string(), val);
+    }
+    v
+}
+
+/// `base` with some variables replaced.
+pub fn with(base: &Vars, changes: &[(&str, String)]) -> Vars {
+    let mut v = base.clone();
+    for (k, val) in changes {
+        v.insert(k.to_string(), val.clone());
+    }
+    v
+}
+
+/// A pending donation recorded directly in the store, as checkout records it.
+pub async fn pending_donation(
+    store: &dyn Store,
+    campaign: &donations::store::Campaign,
+    frequency: &str,
+    gift: i64,
+    total: i64,
+    email: &str,
+) -> donations::store::Donation {
+    let id = donations::checkout::new_donation_id();
+    let mut d = donations::checkout::blank_donation(id.clone(), campaign, donations::store::now());
+    d.frequency = frequency.into();
+    d.gift_minor = gift;
+    d.fee_minor = total - gift;
+    d.total_minor = total;
+    d.donor_name = Some("Test Donor".into());
+    d.donor_email = Some(email.into());
+    d.donor_key = email.to_lowercase();
+    d.checkout_session_id = Some(format!("cs_test_{}", id.trim_start_matches("don_")));
+    store.insert_donation(&d, None).await.expect("donation");
+    d
+}
+
+/// Applies a raw event exactly as the webhook endpoint does after verification.
+pub async fn ingest(store: &dyn Store, payload: &str) -> donations::webhooks::Outcome {
+    let verified = match stripe_webhook::Webhook::insecure(payload) {
+        Ok(e) => donations::webhooks::Verified::Event(Box::new(e)),
+        Err(e) => panic!("event does not parse: {e}"),
+    };
+    donations::webhooks::ingest(store, payload, verified, false)
+        .await
+        .expect("ingest")
+}
