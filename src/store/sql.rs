@@ -278,7 +278,7 @@ macro_rules! impl_sql_store {
         static SELECT_PENDING: LazyLock<String> = LazyLock::new(|| {
             format!(
                 "SELECT {DONATION_COLUMNS} FROM donations WHERE status = 'pending' \
-                 AND source = 'stripe' AND created_at < $1 ORDER BY created_at LIMIT $2"
+                 AND source = 'stripe' AND created_at <= $1 ORDER BY created_at LIMIT $2"
             )
         });
         static UPSERT_PAYMENT: LazyLock<String> =
