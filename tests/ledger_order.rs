@@ -268,7 +268,7 @@ async fn new_campaign(store: &dyn Store, slug: &str) -> Campaign {
             name: slug.into(),
             description: String::new(),
             currency: "usd".into(),
-            goal_minor: 100_000_00,
+            goal_minor: 10_000_000,
             starts_at: None,
             ends_at: None,
             fee_percent: "2.9".into(),

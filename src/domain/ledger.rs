@@ -473,7 +473,9 @@ mod tests {
     #[test]
     fn percent_is_exact_to_two_decimals() {
         assert_eq!(percent_of_goal(12_345, 10_000_000).to_string(), "0.12");
-        assert_eq!(percent_of_goal(5_000_000, 10_000_000).to_string(), "50.00");
+        assert_eq!(percent_of_goal(5_000_000, 10_000_000), Decimal::from(50));
+        assert_eq!(percent_of_goal(100, 300).to_string(), "33.33");
+        assert_eq!(percent_of_goal(200, 300).to_string(), "66.67");
         assert_eq!(percent_of_goal(1, 0), Decimal::ZERO);
     }
 

@@ -88,7 +88,6 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT));
 
     let mut app = Router::new()
-        .merge(public_api)
         .merge(staff_api)
         .merge(webhooks)
         .route("/health", get(health::health))
@@ -98,8 +97,11 @@ pub fn router(state: AppState) -> Router {
     if state.config.payments.is_sandbox() {
         app = app.merge(sandbox::routes());
     }
-    app.fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
+    // The public API is merged after the JSON 405 fallback is set, so that its CORS layer
+    // still answers browsers' OPTIONS preflights before any 405.
+    app.method_not_allowed_fallback(method_not_allowed)
+        .merge(public_api)
+        .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
