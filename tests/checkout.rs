@@ -16,9 +16,12 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 /// A Checkout Sessions endpoint that behaves like Stripe's: it records each request, replays
 /// the first answer for a repeated idempotency key with the same parameters, and refuses the
 /// same key with other parameters.
+/// A request as the fake saw it: its idempotency key and its form fields.
+type Call = (Option<String>, BTreeMap<String, String>);
+
 #[derive(Clone, Default)]
 struct FakeCheckout {
-    seen: Arc<Mutex<Vec<(Option<String>, BTreeMap<String, String>)>>>,
+    seen: Arc<Mutex<Vec<Call>>>,
     keys: Arc<Mutex<BTreeMap<String, (String, Value)>>>,
 }
 
@@ -53,7 +56,7 @@ impl FakeCheckout {
         s
     }
 
-    fn calls(&self) -> Vec<(Option<String>, BTreeMap<String, String>)> {
+    fn calls(&self) -> Vec<Call> {
         self.seen.lock().unwrap().clone()
     }
 }
