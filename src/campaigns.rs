@@ -12,7 +12,7 @@ use crate::domain::ledger::{percent_of_goal, recurring_monthly_minor};
 use crate::domain::money::{Currency, Money};
 use crate::domain::text::{ShortText, Slug};
 use crate::http::error::FieldError;
-use crate::store::{Campaign, CampaignFields, Progress, Store, StoreResult};
+use crate::store::{Campaign, CampaignFields, CampaignOptions, Progress, Store, StoreResult};
 
 /// An amount in major units as the client wrote it: `"50.00"` or `50.00`. JSON numbers are read
 /// as their literal text (never through a float), so `50.1` is exactly fifty dollars ten.
@@ -153,13 +153,16 @@ fn check_window(starts: Option<i64>, ends: Option<i64>, errors: &mut Vec<FieldEr
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A new campaign (`POST /api/v1/staff/campaigns`).
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCampaign {
     pub slug: String,
     pub name: String,
     #[serde(default)]
     pub description: String,
+    /// The goal in major units, as a string or a number: `"100000"`, `100000.50`.
+    #[schema(value_type = String, example = "100000")]
     pub goal: MajorAmount,
     #[serde(default)]
     pub currency: Option<String>,
@@ -170,9 +173,17 @@ pub struct NewCampaign {
     pub status: Option<String>,
     pub success_url: Option<String>,
     pub cancel_url: Option<String>,
+    /// The public donor wall leaves amounts out (default false).
+    pub hide_amounts: Option<bool>,
 }
 
 impl NewCampaign {
+    pub fn options(&self) -> CampaignOptions {
+        CampaignOptions {
+            hide_amounts: self.hide_amounts.unwrap_or(false),
+        }
+    }
+
     pub fn parse(&self, config: &Config) -> Result<CampaignFields, Vec<FieldError>> {
         let mut errors = Vec::new();
         let slug = Slug::parse(&self.slug)
@@ -231,23 +242,29 @@ impl NewCampaign {
 }
 
 /// A change to a campaign: absent fields stay as they are; `null` clears an optional one.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CampaignPatch {
     pub name: Option<String>,
     pub description: Option<String>,
+    #[schema(value_type = Option<String>, example = "150000.50")]
     pub goal: Option<MajorAmount>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     pub starts_at: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     pub ends_at: Option<Option<String>>,
     pub fee_percent: Option<String>,
     pub fee_fixed_minor: Option<i64>,
     pub status: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     pub success_url: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
     pub cancel_url: Option<Option<String>>,
+    pub hide_amounts: Option<bool>,
     /// Refused with a clear message: the currency of a campaign that has gifts cannot change.
     pub currency: Option<String>,
     pub slug: Option<String>,
@@ -260,6 +277,15 @@ fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 }
 
 impl CampaignPatch {
+    /// The campaign's options after this change.
+    pub fn apply_options(&self, current: &Campaign) -> CampaignOptions {
+        let mut o = current.options();
+        if let Some(v) = self.hide_amounts {
+            o.hide_amounts = v;
+        }
+        o
+    }
+
     pub fn apply(
         &self,
         current: &Campaign,
@@ -342,7 +368,7 @@ pub fn accepts_gifts(c: &Campaign, now: i64) -> bool {
 }
 
 /// The public progress of a campaign (`GET /api/v1/campaigns/{slug}`).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ProgressView {
     pub slug: String,
     pub name: String,
@@ -350,7 +376,9 @@ pub struct ProgressView {
     pub currency: String,
     pub goal_minor: i64,
     pub raised_minor: i64,
+    /// Percent of the goal raised, to two decimals.
     #[serde(with = "rust_decimal::serde::float")]
+    #[schema(value_type = f64, example = 12.5)]
     pub percent: Decimal,
     pub donors: i64,
     pub gifts: i64,
@@ -391,7 +419,7 @@ impl ProgressView {
 }
 
 /// A campaign as staff see it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CampaignView {
     pub slug: String,
     pub name: String,
@@ -405,6 +433,7 @@ pub struct CampaignView {
     pub status: String,
     pub success_url: Option<String>,
     pub cancel_url: Option<String>,
+    pub hide_amounts: bool,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -424,6 +453,7 @@ impl From<&Campaign> for CampaignView {
             status: c.status.clone(),
             success_url: c.success_url.clone(),
             cancel_url: c.cancel_url.clone(),
+            hide_amounts: c.hide_amounts,
             created_at: format_time(c.created_at),
             updated_at: format_time(c.updated_at),
         }

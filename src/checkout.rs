@@ -17,26 +17,31 @@ use crate::http::error::{AppError, FieldError};
 use crate::payments::{CheckoutRequest, Gateway};
 use crate::store::{Campaign, Donation, IdempotencyClaim, Store, now};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DonorInput {
     pub name: String,
     pub email: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TributeInput {
+    /// `honor` or `memory`.
     pub kind: String,
     pub honoree: Option<String>,
     pub notify_email: Option<String>,
     pub message: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A gift (`POST /api/v1/campaigns/{slug}/checkout`).
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckoutInput {
+    /// The gift in major units, as a string or a number: `"50.00"`, `50`.
+    #[schema(value_type = String, example = "50.00")]
     pub amount: MajorAmount,
+    /// `one_time`, `monthly` or `annual`.
     pub frequency: String,
     #[serde(default)]
     pub cover_fee: bool,
@@ -47,7 +52,7 @@ pub struct CheckoutInput {
     pub comment: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct CheckoutResponse {
     pub donation_id: String,
     pub checkout_url: String,
@@ -58,7 +63,7 @@ pub struct CheckoutResponse {
     pub frequency: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct FeeQuote {
     pub currency: String,
     pub gift_minor: i64,

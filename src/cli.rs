@@ -154,6 +154,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 status: None,
                 success_url: None,
                 cancel_url: None,
+                hide_amounts: None,
             };
             let fields = input.parse(&config).map_err(|errors| {
                 CliError::Usage(

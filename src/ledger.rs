@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use crate::domain::ledger::{
     self as rules, PaymentFacts, contribution, dispute_rank, payment_rank, plan_rank,
-    plan_status_wins, progress_of, refund_counts, refund_rank,
+    plan_status_wins, progress_of, refund_rank,
 };
 use crate::store::{
     ChargeRecord, Dispute, Donation, LedgerTx, Payment, Progress, Refund, StoreResult,
@@ -688,43 +688,15 @@ async fn failure_reason(
 
 /// A payment with the refunds, disputes and fees recorded against its PaymentIntent.
 async fn payment_facts(tx: &mut dyn LedgerTx, p: &Payment) -> StoreResult<PaymentFacts> {
-    let mut refunded = 0;
-    let mut withdrawn = 0;
-    let mut fee_actual = p.fee_actual_minor;
-    if let Some(pi) = &p.payment_intent_id {
-        let from_refunds: i64 = tx
-            .refunds_by_intent(pi)
-            .await?
-            .iter()
-            .filter(|r| refund_counts(&r.status))
-            .map(|r| r.amount_minor)
-            .sum();
-        let charges = tx.charges_by_intent(pi).await?;
-        let from_charges: i64 = charges.iter().map(|c| c.amount_refunded_minor).sum();
-        // Individual refunds and the charge's running total are two views of one amount;
-        // whichever has been heard of further is the truth so far.
-        refunded = from_refunds.max(from_charges);
-        withdrawn = tx
-            .disputes_by_intent(pi)
-            .await?
-            .iter()
-            .filter(|d| d.withdrawn && !d.reinstated)
-            .map(|d| d.amount_minor)
-            .sum();
-        if charges.iter().any(|c| c.fee_actual_minor.is_some()) {
-            fee_actual = Some(charges.iter().filter_map(|c| c.fee_actual_minor).sum());
-        }
-    }
-    Ok(PaymentFacts {
-        id: p.id.clone(),
-        counts: p.kind != "checkout",
-        status_rank: p.status_rank,
-        amount_minor: p.amount_minor,
-        currency: p.currency.clone(),
-        refunded_minor: refunded,
-        withdrawn_minor: withdrawn,
-        fee_actual_minor: fee_actual,
-    })
+    let (refunds, charges, disputes) = match &p.payment_intent_id {
+        Some(pi) => (
+            tx.refunds_by_intent(pi).await?,
+            tx.charges_by_intent(pi).await?,
+            tx.disputes_by_intent(pi).await?,
+        ),
+        None => (vec![], vec![], vec![]),
+    };
+    Ok(rules::payment_facts(p, &refunds, &charges, &disputes))
 }
 
 /// Records an offline gift (check, cash, ...) and counts it, in one ledger transaction.

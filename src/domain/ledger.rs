@@ -6,7 +6,7 @@
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
-use crate::store::{Donation, Progress};
+use crate::store::{ChargeRecord, Dispute, Donation, Payment, Progress, Refund};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -143,6 +143,53 @@ pub struct PaymentFacts {
     /// Disputed amounts whose funds are withdrawn and not reinstated.
     pub withdrawn_minor: i64,
     pub fee_actual_minor: Option<i64>,
+}
+
+/// A payment with the refunds, disputes and charges recorded against its PaymentIntent (the
+/// caller passes those of the payment's own PaymentIntent).
+pub fn payment_facts(
+    p: &Payment,
+    refunds: &[Refund],
+    charges: &[ChargeRecord],
+    disputes: &[Dispute],
+) -> PaymentFacts {
+    let from_refunds: i64 = refunds
+        .iter()
+        .filter(|r| refund_counts(&r.status))
+        .map(|r| r.amount_minor)
+        .sum();
+    let from_charges: i64 = charges.iter().map(|c| c.amount_refunded_minor).sum();
+    let withdrawn = disputes
+        .iter()
+        .filter(|d| d.withdrawn && !d.reinstated)
+        .map(|d| d.amount_minor)
+        .sum();
+    let fee_actual = if charges.iter().any(|c| c.fee_actual_minor.is_some()) {
+        Some(charges.iter().filter_map(|c| c.fee_actual_minor).sum())
+    } else {
+        p.fee_actual_minor
+    };
+    PaymentFacts {
+        id: p.id.clone(),
+        counts: p.kind != "checkout",
+        status_rank: p.status_rank,
+        amount_minor: p.amount_minor,
+        currency: p.currency.clone(),
+        // Individual refunds and the charge's running total are two views of one amount;
+        // whichever has been heard of further is the truth so far.
+        refunded_minor: from_refunds.max(from_charges),
+        withdrawn_minor: withdrawn,
+        fee_actual_minor: fee_actual,
+    }
+}
+
+/// What one payment adds to `raised` now: its gift share less what was taken back, the same
+/// figure [`contribution`] adds up; 0 for a payment that does not count.
+pub fn payment_share(d: &Donation, p: &PaymentFacts) -> i64 {
+    if d.source == "offline" || !p.counts || p.status_rank != payment_rank::SUCCEEDED {
+        return 0;
+    }
+    counted_share(d, p).0
 }
 
 /// What one donation contributes to its campaign, and its status as shown to staff.

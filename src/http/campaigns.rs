@@ -1,4 +1,4 @@
-//! Public campaign progress and the staff campaign routes.
+//! Public campaign progress and donor wall, and the staff campaign routes.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -6,15 +6,33 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
+use serde::{Deserialize, Serialize};
+
 use super::AppState;
 use super::auth::Staff;
-use super::error::{AppError, AppResult};
-use super::extract::ApiJson;
+use super::error::{AppError, AppResult, ErrorBody};
+use super::extract::{ApiJson, ApiQuery};
+use super::staff::{campaign_or_404, parse_limit};
 use crate::campaigns::{CampaignPatch, CampaignView, NewCampaign, ProgressView};
+use crate::reports::{DonorWallEntry, wall_entry};
 use crate::store::now;
 
 /// `GET /api/v1/campaigns/{slug}`: one indexed read of the campaign and its aggregate, with a
 /// short cache lifetime and an ETag so that polling progress bars mostly get 304s.
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{slug}",
+    tag = "public",
+    params(
+        ("slug" = String, Path, description = "The campaign's slug"),
+        ("If-None-Match" = Option<String>, Header, description = "An ETag from an earlier answer"),
+    ),
+    responses(
+        (status = 200, description = "The campaign's progress (with an ETag)", body = ProgressView),
+        (status = 304, description = "Unchanged since the ETag given"),
+        (status = 404, description = "No such campaign", body = ErrorBody),
+    )
+)]
 pub async fn progress(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -55,6 +73,71 @@ pub async fn progress(
     Ok(response)
 }
 
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DonorsQuery {
+    /// How many, newest first: 1 to 100, default 20.
+    limit: Option<String>,
+}
+
+/// A campaign's public donor wall.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DonorWall {
+    pub donors: Vec<DonorWallEntry>,
+}
+
+/// `GET /api/v1/campaigns/{slug}/donors`: recent gifts that count toward the goal, newest first,
+/// with first names only ("Anonymous" for donors who asked) and never an email.
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{slug}/donors",
+    tag = "public",
+    params(("slug" = String, Path, description = "The campaign's slug"), DonorsQuery),
+    responses(
+        (status = 200, description = "Recent counted gifts; amounts are left out when the \
+            campaign hides them", body = DonorWall),
+        (status = 404, description = "No such campaign", body = ErrorBody),
+        (status = 422, description = "`limit` is invalid", body = ErrorBody),
+    )
+)]
+pub async fn donors(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    ApiQuery(q): ApiQuery<DonorsQuery>,
+) -> AppResult<Response> {
+    let limit = parse_limit(q.limit.as_deref(), 20, 100).map_err(|e| AppError::Invalid(vec![e]))?;
+    let campaign = campaign_or_404(&state, &slug).await?;
+    let donors = state
+        .store
+        .counted_donations(campaign.id, limit)
+        .await?
+        .iter()
+        .map(|d| wall_entry(d, campaign.hide_amounts))
+        .collect();
+    let mut response = Json(DonorWall { donors }).into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=5"),
+    );
+    Ok(response)
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/campaigns",
+    tag = "staff",
+    request_body = NewCampaign,
+    security(("staff_token" = [])),
+    responses(
+        (status = 201, description = "Created", body = CampaignView),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "No valid staff token", body = ErrorBody),
+        (status = 409, description = "The slug is taken", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 415, description = "The body is not declared JSON", body = ErrorBody),
+        (status = 422, description = "A field is invalid (named in `field`)", body = ErrorBody),
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     staff: Staff,
@@ -63,7 +146,7 @@ pub async fn create(
     let fields = body.parse(&state.config).map_err(AppError::Invalid)?;
     let campaign = state
         .store
-        .create_campaign(&fields)
+        .create_campaign_with(&fields, &body.options())
         .await
         .map_err(|e| match e {
             crate::store::StoreError::Conflict(_) => AppError::Conflict(format!(
@@ -76,6 +159,22 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(CampaignView::from(&campaign))))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/staff/campaigns/{slug}",
+    tag = "staff",
+    params(("slug" = String, Path, description = "The campaign's slug")),
+    request_body = CampaignPatch,
+    security(("staff_token" = [])),
+    responses(
+        (status = 200, description = "Updated", body = CampaignView),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "No valid staff token", body = ErrorBody),
+        (status = 404, description = "No such campaign", body = ErrorBody),
+        (status = 415, description = "The body is not declared JSON", body = ErrorBody),
+        (status = 422, description = "A field is invalid (named in `field`)", body = ErrorBody),
+    )
+)]
 pub async fn update(
     State(state): State<AppState>,
     staff: Staff,
@@ -90,21 +189,36 @@ pub async fn update(
     let fields = patch
         .apply(&current, &state.config)
         .map_err(AppError::Invalid)?;
-    let campaign = state.store.update_campaign(current.id, &fields).await?;
+    let campaign = state
+        .store
+        .update_campaign(current.id, &fields, &patch.apply_options(&current))
+        .await?;
     tracing::info!(staff = %staff.name, slug = %campaign.slug, "campaign updated");
     Ok(Json(CampaignView::from(&campaign)))
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    _staff: Staff,
-) -> AppResult<Json<serde_json::Value>> {
-    let campaigns: Vec<CampaignView> = state
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CampaignList {
+    pub campaigns: Vec<CampaignView>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/campaigns",
+    tag = "staff",
+    security(("staff_token" = [])),
+    responses(
+        (status = 200, description = "Every campaign, oldest first", body = CampaignList),
+        (status = 401, description = "No valid staff token", body = ErrorBody),
+    )
+)]
+pub async fn list(State(state): State<AppState>, _staff: Staff) -> AppResult<Json<CampaignList>> {
+    let campaigns = state
         .store
         .campaigns()
         .await?
         .iter()
         .map(CampaignView::from)
         .collect();
-    Ok(Json(serde_json::json!({ "campaigns": campaigns })))
+    Ok(Json(CampaignList { campaigns }))
 }

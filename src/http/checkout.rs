@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
 use super::AppState;
-use super::error::{AppError, AppResult, FieldError};
+use super::error::{AppError, AppResult, ErrorBody, FieldError};
 use super::extract::{ApiQuery, RawBody, parse_json};
 use crate::campaigns::accepts_gifts;
 use crate::checkout::{
@@ -14,14 +14,29 @@ use crate::checkout::{
 };
 use crate::store::now;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QuoteParams {
+    /// The gift in major units, e.g. `50.00`.
     amount: String,
+    /// `one_time`, `monthly` or `annual`.
     frequency: Option<String>,
+    /// `true` when the donor covers the fee.
     cover_fee: Option<String>,
 }
 
 /// `GET /api/v1/campaigns/{slug}/fee-quote?amount=50.00&frequency=monthly&cover_fee=true`
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{slug}/fee-quote",
+    tag = "public",
+    params(("slug" = String, Path, description = "The campaign's slug"), QuoteParams),
+    responses(
+        (status = 200, description = "What the donor would be charged", body = FeeQuote),
+        (status = 404, description = "No campaign open for gifts", body = ErrorBody),
+        (status = 422, description = "A parameter is invalid (named in `field`)", body = ErrorBody),
+    )
+)]
 pub async fn fee_quote(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -62,6 +77,29 @@ pub async fn fee_quote(
 }
 
 /// `POST /api/v1/campaigns/{slug}/checkout`
+#[utoipa::path(
+    post,
+    path = "/api/v1/campaigns/{slug}/checkout",
+    tag = "public",
+    params(
+        ("slug" = String, Path, description = "The campaign's slug"),
+        ("Idempotency-Key" = Option<String>, Header,
+            description = "Replays the first answer for a retry of the same request"),
+    ),
+    request_body = CheckoutInput,
+    responses(
+        (status = 201, description = "The donation, pending, and where to pay", body = CheckoutResponse),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 404, description = "No campaign open for gifts", body = ErrorBody),
+        (status = 409, description = "A request with this Idempotency-Key is still in progress",
+            body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 415, description = "The body is not declared JSON", body = ErrorBody),
+        (status = 422, description = "A field is invalid (named in `field`)", body = ErrorBody),
+        (status = 502, description = "The payment provider failed; nothing was charged",
+            body = ErrorBody),
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     Path(slug): Path<String>,

@@ -8,10 +8,14 @@ use serde::Serialize;
 
 use crate::store::StoreError;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One problem with a request: the field (body path, query parameter or header) at fault, when
+/// there is one, and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "donor.email")]
     pub field: Option<String>,
+    #[schema(example = "is not a valid email address")]
     pub detail: String,
 }
 
@@ -73,9 +77,10 @@ impl From<StoreError> for AppError {
     }
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    errors: &'a [FieldError],
+/// Every error answer: `{"errors":[{"field":..,"detail":..}]}`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub errors: Vec<FieldError>,
 }
 
 impl IntoResponse for AppError {
@@ -122,7 +127,7 @@ impl IntoResponse for AppError {
                 )
             }
         };
-        let mut response = (status, Json(Body { errors: &errors })).into_response();
+        let mut response = (status, Json(ErrorBody { errors })).into_response();
         match self {
             AppError::TooManyRequests { retry_after_secs } => {
                 if let Ok(v) = HeaderValue::from_str(&retry_after_secs.max(1).to_string()) {

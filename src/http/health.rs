@@ -1,23 +1,55 @@
+//! Operations: liveness and readiness.
+
 use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use super::AppState;
-use super::error::{AppError, AppResult};
+use super::error::{AppError, AppResult, ErrorBody};
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok`
+    pub status: &'static str,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Ready {
+    /// `ready`
+    pub status: &'static str,
+    /// `sqlite` or `postgres`
+    pub database: &'static str,
+}
 
 /// The process is up.
-pub async fn health() -> Json<Value> {
-    Json(json!({ "status": "ok" }))
+#[utoipa::path(
+    get,
+    path = "/health",
+    tag = "operations",
+    responses((status = 200, description = "The process is up", body = Health))
+)]
+pub async fn health() -> Json<Health> {
+    Json(Health { status: "ok" })
 }
 
 /// The database answers: load balancers stop sending traffic here while it does not.
-pub async fn ready(State(state): State<AppState>) -> AppResult<Json<Value>> {
+#[utoipa::path(
+    get,
+    path = "/ready",
+    tag = "operations",
+    responses(
+        (status = 200, description = "The database answers", body = Ready),
+        (status = 503, description = "The database does not answer", body = ErrorBody),
+    )
+)]
+pub async fn ready(State(state): State<AppState>) -> AppResult<Json<Ready>> {
     state
         .store
         .ping()
         .await
         .map_err(|e| AppError::Unavailable(format!("database: {e}")))?;
-    Ok(Json(
-        json!({ "status": "ready", "database": state.store.backend() }),
-    ))
+    Ok(Json(Ready {
+        status: "ready",
+        database: state.store.backend(),
+    }))
 }

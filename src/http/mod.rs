@@ -6,8 +6,10 @@ pub mod checkout;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod openapi;
 pub mod pages;
 pub mod sandbox;
+pub mod staff;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -16,11 +18,13 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, HeaderValue, Method, header};
-use axum::routing::{get, patch, post};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::config::Config;
 use crate::payments::Gateway;
@@ -68,31 +72,78 @@ async fn method_not_allowed() -> (axum::http::StatusCode, axum::Json<serde_json:
     )
 }
 
+/// The API's routes in groups that take different layers, with the OpenAPI document of them
+/// all. Each route is registered from its handler's `#[utoipa::path]` (method and path), so
+/// serving a route and documenting it are one act.
+struct Api {
+    public: Router<AppState>,
+    staff: Router<AppState>,
+    webhooks: Router<AppState>,
+    operations: Router<AppState>,
+    doc: utoipa::openapi::OpenApi,
+}
+
+fn api() -> Api {
+    let mut doc = openapi::ApiDoc::openapi();
+    let mut part = |r: OpenApiRouter<AppState>| {
+        let (router, part_doc) = r.split_for_parts();
+        doc.merge(part_doc);
+        router
+    };
+    let public = part(
+        OpenApiRouter::new()
+            .routes(routes!(campaigns::progress))
+            .routes(routes!(checkout::fee_quote))
+            .routes(routes!(checkout::create))
+            .routes(routes!(campaigns::donors)),
+    );
+    let staff = part(
+        OpenApiRouter::new()
+            .routes(routes!(campaigns::list, campaigns::create))
+            .routes(routes!(campaigns::update))
+            .routes(routes!(staff::donations))
+            .routes(routes!(staff::summary))
+            .routes(routes!(staff::add_offline_gift))
+            .routes(routes!(staff::void_offline_gift))
+            .routes(routes!(staff::flags)),
+    );
+    let webhooks = part(OpenApiRouter::new().routes(routes!(webhooks::stripe)));
+    let operations = part(
+        OpenApiRouter::new()
+            .routes(routes!(health::health))
+            .routes(routes!(health::ready))
+            .routes(routes!(pages::thanks))
+            .routes(routes!(openapi::document)),
+    );
+    Api {
+        public,
+        staff,
+        webhooks,
+        operations,
+        doc,
+    }
+}
+
+/// The OpenAPI 3 document of every route [`router`] serves, but the sandbox's own pages.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().doc
+}
+
 pub fn router(state: AppState) -> Router {
-    let public_api = Router::new()
-        .route("/api/v1/campaigns/{slug}", get(campaigns::progress))
-        .route(
-            "/api/v1/campaigns/{slug}/fee-quote",
-            get(checkout::fee_quote),
-        )
-        .route("/api/v1/campaigns/{slug}/checkout", post(checkout::create))
-        .layer(cors(&state.config));
-    let staff_api = Router::new()
-        .route(
-            "/api/v1/staff/campaigns",
-            get(campaigns::list).post(campaigns::create),
-        )
-        .route("/api/v1/staff/campaigns/{slug}", patch(campaigns::update));
-    let webhooks = Router::new()
-        .route("/webhooks/stripe", post(webhooks::stripe))
-        .layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT));
+    let Api {
+        public,
+        staff: staff_api,
+        webhooks,
+        operations,
+        ..
+    } = api();
+    let public_api = public.layer(cors(&state.config));
+    let webhooks = webhooks.layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT));
 
     let mut app = Router::new()
         .merge(staff_api)
         .merge(webhooks)
-        .route("/health", get(health::health))
-        .route("/ready", get(health::ready))
-        .route("/donate/{slug}/thanks", get(pages::thanks));
+        .merge(operations);
     // A sandbox can never be live: with a Stripe key these routes do not exist.
     if state.config.payments.is_sandbox() {
         app = app.merge(sandbox::routes());

@@ -5,7 +5,7 @@ use axum::response::Html;
 use serde::Deserialize;
 
 use super::AppState;
-use super::error::{AppError, AppResult};
+use super::error::{AppError, AppResult, ErrorBody};
 use crate::domain::money::{Currency, format_major};
 
 /// Escapes text for HTML element content and attribute values.
@@ -40,12 +40,24 @@ pub fn amount(minor: i64, currency: &str) -> String {
     format!("{} {}", format_major(minor, c), c.code().to_uppercase())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ThanksParams {
+    /// The donation id, to show the gift and its status.
     donation: Option<String>,
 }
 
 /// Where Checkout returns the donor: the gift and its status (which the webhooks set).
+#[utoipa::path(
+    get,
+    path = "/donate/{slug}/thanks",
+    tag = "public",
+    params(("slug" = String, Path, description = "The campaign's slug"), ThanksParams),
+    responses(
+        (status = 200, description = "The thank-you page", body = String, content_type = "text/html"),
+        (status = 404, description = "No such campaign", body = ErrorBody),
+    )
+)]
 pub async fn thanks(
     State(state): State<AppState>,
     Path(slug): Path<String>,

@@ -4,19 +4,40 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use super::AppState;
-use super::error::{AppError, AppResult, FieldError};
+use super::error::{AppError, AppResult, ErrorBody, FieldError};
 use super::extract::RawBody;
 use crate::store::now;
 use crate::webhooks::{self, Verified};
 
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WebhookAck {
+    pub received: bool,
+    /// `applied`, `duplicate`, `ignored` or `unparsed`.
+    pub outcome: &'static str,
+}
+
+#[utoipa::path(
+    post,
+    path = "/webhooks/stripe",
+    tag = "stripe",
+    params(("Stripe-Signature" = String, Header, description = "Stripe's signature of the body")),
+    request_body(content = String, content_type = "application/json",
+        description = "A Stripe event, exactly as Stripe sent it"),
+    responses(
+        (status = 200, description = "Stored (and applied when it is ours)", body = WebhookAck),
+        (status = 400, description = "Refused: bad signature or not an event", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 503, description = "Not stored; Stripe retries", body = ErrorBody),
+    )
+)]
 pub async fn stripe(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawBody(body): RawBody,
-) -> AppResult<Json<Value>> {
+) -> AppResult<Json<WebhookAck>> {
     let payload = std::str::from_utf8(&body)
         .map_err(|_| AppError::BadRequest(vec![FieldError::new("body", "body is not UTF-8")]))?;
     let signature = headers
@@ -43,7 +64,8 @@ pub async fn stripe(
         AppError::Unavailable(e.to_string())
     })?;
     tracing::info!(event = %id, r#type = %kind, outcome = outcome.as_str(), "webhook");
-    Ok(Json(
-        json!({ "received": true, "outcome": outcome.as_str() }),
-    ))
+    Ok(Json(WebhookAck {
+        received: true,
+        outcome: outcome.as_str(),
+    }))
 }

@@ -79,8 +79,17 @@ pub struct Campaign {
     pub status: String,
     pub success_url: Option<String>,
     pub cancel_url: Option<String>,
+    /// The public donor wall leaves amounts out.
+    pub hide_amounts: bool,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+/// Display settings of a campaign, apart from [`CampaignFields`] so that code building those
+/// fields (the CLI, benches, tests) keeps compiling as settings are added.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CampaignOptions {
+    pub hide_amounts: bool,
 }
 
 /// The fields of a campaign that staff set; `id` and times are the store's.
@@ -115,6 +124,12 @@ impl Campaign {
             status: self.status.clone(),
             success_url: self.success_url.clone(),
             cancel_url: self.cancel_url.clone(),
+        }
+    }
+
+    pub fn options(&self) -> CampaignOptions {
+        CampaignOptions {
+            hide_amounts: self.hide_amounts,
         }
     }
 }
@@ -284,6 +299,53 @@ pub struct Flag {
     pub resolved_at: Option<i64>,
 }
 
+/// Which donations the staff list selects; every `None` is "any".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DonationFilter {
+    pub campaign_id: Option<i64>,
+    pub status: Option<String>,
+    pub frequency: Option<String>,
+    /// `created_at >= from`
+    pub from: Option<i64>,
+    /// `created_at < to`
+    pub to: Option<i64>,
+}
+
+/// A position in the staff list, which runs newest first by (created_at, id): the list goes on
+/// with the rows strictly after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DonationCursor {
+    pub created_at: i64,
+    pub id: String,
+}
+
+/// A donation with its campaign's slug, as the staff list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedDonation {
+    pub campaign_slug: String,
+    pub donation: Donation,
+}
+
+/// A flag with the slug of the campaign of its donation, when it has one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedFlag {
+    pub campaign_slug: Option<String>,
+    pub flag: Flag,
+}
+
+/// Every record behind one campaign's figures, read in one snapshot so that they agree: its
+/// aggregate, its donations, their payments, and the charges, refunds and disputes of those
+/// payments' PaymentIntents.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CampaignRecords {
+    pub progress: Progress,
+    pub donations: Vec<Donation>,
+    pub payments: Vec<Payment>,
+    pub charges: Vec<ChargeRecord>,
+    pub refunds: Vec<Refund>,
+    pub disputes: Vec<Dispute>,
+}
+
 /// What became of a checkout request's idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdempotencyClaim {
@@ -303,8 +365,22 @@ pub trait Store: Send + Sync + 'static {
     async fn ping(&self) -> StoreResult<()>;
     async fn close(&self);
 
-    async fn create_campaign(&self, fields: &CampaignFields) -> StoreResult<Campaign>;
-    async fn update_campaign(&self, id: i64, fields: &CampaignFields) -> StoreResult<Campaign>;
+    /// Creates a campaign with default options.
+    async fn create_campaign(&self, fields: &CampaignFields) -> StoreResult<Campaign> {
+        self.create_campaign_with(fields, &CampaignOptions::default())
+            .await
+    }
+    async fn create_campaign_with(
+        &self,
+        fields: &CampaignFields,
+        options: &CampaignOptions,
+    ) -> StoreResult<Campaign>;
+    async fn update_campaign(
+        &self,
+        id: i64,
+        fields: &CampaignFields,
+        options: &CampaignOptions,
+    ) -> StoreResult<Campaign>;
     async fn campaign_by_slug(&self, slug: &str) -> StoreResult<Option<Campaign>>;
     async fn campaign_by_id(&self, id: i64) -> StoreResult<Option<Campaign>>;
     async fn campaigns(&self) -> StoreResult<Vec<Campaign>>;
@@ -344,6 +420,24 @@ pub trait Store: Send + Sync + 'static {
     async fn webhook_events_by_outcome(&self, outcome: &str) -> StoreResult<Vec<WebhookEvent>>;
     async fn webhook_event(&self, id: &str) -> StoreResult<Option<WebhookEvent>>;
     async fn flags(&self) -> StoreResult<Vec<Flag>>;
+    /// Flags newest first; with a campaign, only those of its donations.
+    async fn recent_flags(
+        &self,
+        campaign_id: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<ListedFlag>>;
+
+    /// Donations matching `filter`, newest first by (created_at, id), after `cursor`.
+    async fn list_donations(
+        &self,
+        filter: &DonationFilter,
+        cursor: Option<&DonationCursor>,
+        limit: i64,
+    ) -> StoreResult<Vec<ListedDonation>>;
+    /// A campaign's donations that count toward its goal now, newest first (the donor wall).
+    async fn counted_donations(&self, campaign_id: i64, limit: i64) -> StoreResult<Vec<Donation>>;
+    /// Everything a campaign's summary is computed from, in one consistent snapshot.
+    async fn campaign_records(&self, campaign_id: i64) -> StoreResult<CampaignRecords>;
     async fn payments_of(&self, donation_id: &str) -> StoreResult<Vec<Payment>>;
     /// Donations still pending after `older_than` (unix seconds), oldest first.
     async fn pending_donations(&self, older_than: i64, limit: i64) -> StoreResult<Vec<Donation>>;

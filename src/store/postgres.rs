@@ -16,6 +16,8 @@ impl PgStore {
     const BACKEND: &'static str = "postgres";
     /// A fixed key of our own; nothing else in this database takes advisory locks.
     const LEDGER_LOCK: Option<&'static str> = Some("SELECT pg_advisory_xact_lock(4477000001)");
+    /// READ COMMITTED takes a new snapshot per statement; reports of several reads need one.
+    const READ_SNAPSHOT: &'static str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
 
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, super::StoreError> {
         let options = PgConnectOptions::from_str(url)?;

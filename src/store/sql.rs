@@ -4,7 +4,7 @@
 
 pub(super) const CAMPAIGN_COLUMNS: &str = "id, slug, name, description, currency, goal_minor, \
     starts_at, ends_at, fee_percent, fee_fixed_minor, status, success_url, cancel_url, \
-    created_at, updated_at";
+    hide_amounts, created_at, updated_at";
 
 pub(super) const DONATION_COLUMNS: &str = "id, campaign_id, source, frequency, currency, \
     gift_minor, fee_minor, total_minor, donor_name, donor_email, donor_key, anonymous, \
@@ -31,6 +31,15 @@ pub(super) const EVENT_COLUMNS: &str =
 
 pub(super) const FLAG_COLUMNS: &str =
     "id, flag_key, donation_id, event_id, kind, detail, created_at, resolved_at";
+
+/// `columns` with each name qualified by a table alias: `d.id, d.campaign_id, ...`.
+pub(super) fn qualified(alias: &str, columns: &str) -> String {
+    columns
+        .split(',')
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// `$1, $2, ... $n`
 pub(super) fn placeholders(n: usize) -> String {
@@ -81,6 +90,7 @@ macro_rules! impl_sql_store {
                 status: r.try_get("status")?,
                 success_url: r.try_get("success_url")?,
                 cancel_url: r.try_get("cancel_url")?,
+                hide_amounts: r.try_get("hide_amounts")?,
                 created_at: r.try_get("created_at")?,
                 updated_at: r.try_get("updated_at")?,
             })
@@ -250,11 +260,7 @@ macro_rules! impl_sql_store {
         static SELECT_CAMPAIGN_BY_ID: LazyLock<String> =
             LazyLock::new(|| format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1"));
         static SELECT_PROGRESS: LazyLock<String> = LazyLock::new(|| {
-            let cols = CAMPAIGN_COLUMNS
-                .split(',')
-                .map(|c| format!("c.{}", c.trim()))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let cols = qualified("c", CAMPAIGN_COLUMNS);
             format!(
                 "SELECT {cols}, p.raised_minor, p.gifts, p.donors, p.recurring_active, \
                  p.recurring_monthly_gift_minor, p.recurring_annual_gift_minor \
@@ -353,14 +359,18 @@ macro_rules! impl_sql_store {
                 self.read.close().await;
             }
 
-            async fn create_campaign(&self, f: &CampaignFields) -> StoreResult<Campaign> {
+            async fn create_campaign_with(
+                &self,
+                f: &CampaignFields,
+                o: &CampaignOptions,
+            ) -> StoreResult<Campaign> {
                 let now = now();
                 let mut tx = self.begin_write().await?;
                 let row = sqlx::query(&format!(
                     "INSERT INTO campaigns (slug, name, description, currency, goal_minor, \
                      starts_at, ends_at, fee_percent, fee_fixed_minor, status, success_url, \
-                     cancel_url, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) \
+                     cancel_url, hide_amounts, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) \
                      RETURNING {CAMPAIGN_COLUMNS}"
                 ))
                 .bind(&f.slug)
@@ -375,6 +385,7 @@ macro_rules! impl_sql_store {
                 .bind(&f.status)
                 .bind(&f.success_url)
                 .bind(&f.cancel_url)
+                .bind(o.hide_amounts)
                 .bind(now)
                 .fetch_one(&mut *tx)
                 .await
@@ -395,12 +406,17 @@ macro_rules! impl_sql_store {
                 Ok(campaign)
             }
 
-            async fn update_campaign(&self, id: i64, f: &CampaignFields) -> StoreResult<Campaign> {
+            async fn update_campaign(
+                &self,
+                id: i64,
+                f: &CampaignFields,
+                o: &CampaignOptions,
+            ) -> StoreResult<Campaign> {
                 let row = sqlx::query(&format!(
                     "UPDATE campaigns SET name = $2, description = $3, goal_minor = $4, \
                      starts_at = $5, ends_at = $6, fee_percent = $7, fee_fixed_minor = $8, \
-                     status = $9, success_url = $10, cancel_url = $11, updated_at = $12 \
-                     WHERE id = $1 RETURNING {CAMPAIGN_COLUMNS}"
+                     status = $9, success_url = $10, cancel_url = $11, hide_amounts = $12, \
+                     updated_at = $13 WHERE id = $1 RETURNING {CAMPAIGN_COLUMNS}"
                 ))
                 .bind(id)
                 .bind(&f.name)
@@ -413,6 +429,7 @@ macro_rules! impl_sql_store {
                 .bind(&f.status)
                 .bind(&f.success_url)
                 .bind(&f.cancel_url)
+                .bind(o.hide_amounts)
                 .bind(now())
                 .fetch_optional(&self.write)
                 .await?;
@@ -634,6 +651,208 @@ macro_rules! impl_sql_store {
                         .fetch_all(&self.read)
                         .await?;
                 Ok(rows.iter().map(flag_row).collect::<Result<_, _>>()?)
+            }
+
+            async fn recent_flags(
+                &self,
+                campaign_id: Option<i64>,
+                limit: i64,
+            ) -> StoreResult<Vec<ListedFlag>> {
+                // Flags without a donation (unparsed events) belong to no campaign.
+                let (filter, limit_at) = match campaign_id {
+                    Some(_) => ("WHERE d.campaign_id = $1", "$2"),
+                    None => ("", "$1"),
+                };
+                let sql = format!(
+                    "SELECT {}, c.slug AS campaign_slug FROM flags f \
+                     LEFT JOIN donations d ON d.id = f.donation_id \
+                     LEFT JOIN campaigns c ON c.id = d.campaign_id {filter} \
+                     ORDER BY f.created_at DESC, f.id DESC LIMIT {limit_at}",
+                    qualified("f", FLAG_COLUMNS)
+                );
+                let mut q = sqlx::query(&sql);
+                if let Some(id) = campaign_id {
+                    q = q.bind(id);
+                }
+                let rows = q.bind(limit).fetch_all(&self.read).await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(ListedFlag {
+                            campaign_slug: r.try_get("campaign_slug")?,
+                            flag: flag_row(r)?,
+                        })
+                    })
+                    .collect::<Result<_, sqlx::Error>>()
+                    .map_err(StoreError::from)
+            }
+
+            async fn list_donations(
+                &self,
+                filter: &DonationFilter,
+                cursor: Option<&DonationCursor>,
+                limit: i64,
+            ) -> StoreResult<Vec<ListedDonation>> {
+                // Only the conditions in use are written, so each query can use an index.
+                let mut sql = format!(
+                    "SELECT c.slug AS campaign_slug, {} FROM donations d \
+                     JOIN campaigns c ON c.id = d.campaign_id WHERE 1 = 1",
+                    qualified("d", DONATION_COLUMNS)
+                );
+                let mut n = 0;
+                let mut next = || {
+                    n += 1;
+                    format!("${n}")
+                };
+                if filter.campaign_id.is_some() {
+                    sql.push_str(&format!(" AND d.campaign_id = {}", next()));
+                }
+                if filter.status.is_some() {
+                    sql.push_str(&format!(" AND d.status = {}", next()));
+                }
+                if filter.frequency.is_some() {
+                    sql.push_str(&format!(" AND d.frequency = {}", next()));
+                }
+                if filter.from.is_some() {
+                    sql.push_str(&format!(" AND d.created_at >= {}", next()));
+                }
+                if filter.to.is_some() {
+                    sql.push_str(&format!(" AND d.created_at < {}", next()));
+                }
+                if cursor.is_some() {
+                    let (at, id) = (next(), next());
+                    sql.push_str(&format!(
+                        " AND (d.created_at < {at} OR (d.created_at = {at} AND d.id < {id}))"
+                    ));
+                }
+                sql.push_str(&format!(
+                    " ORDER BY d.created_at DESC, d.id DESC LIMIT {}",
+                    next()
+                ));
+                let mut q = sqlx::query(&sql);
+                if let Some(v) = filter.campaign_id {
+                    q = q.bind(v);
+                }
+                if let Some(v) = &filter.status {
+                    q = q.bind(v);
+                }
+                if let Some(v) = &filter.frequency {
+                    q = q.bind(v);
+                }
+                if let Some(v) = filter.from {
+                    q = q.bind(v);
+                }
+                if let Some(v) = filter.to {
+                    q = q.bind(v);
+                }
+                if let Some(c) = cursor {
+                    q = q.bind(c.created_at).bind(&c.id);
+                }
+                let rows = q.bind(limit).fetch_all(&self.read).await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(ListedDonation {
+                            campaign_slug: r.try_get("campaign_slug")?,
+                            donation: donation_row(r)?,
+                        })
+                    })
+                    .collect::<Result<_, sqlx::Error>>()
+                    .map_err(StoreError::from)
+            }
+
+            async fn counted_donations(
+                &self,
+                campaign_id: i64,
+                limit: i64,
+            ) -> StoreResult<Vec<Donation>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {DONATION_COLUMNS} FROM donations WHERE campaign_id = $1 \
+                     AND counted_gifts > 0 ORDER BY created_at DESC, id DESC LIMIT $2"
+                ))
+                .bind(campaign_id)
+                .bind(limit)
+                .fetch_all(&self.read)
+                .await?;
+                Ok(rows.iter().map(donation_row).collect::<Result<_, _>>()?)
+            }
+
+            async fn campaign_records(&self, campaign_id: i64) -> StoreResult<CampaignRecords> {
+                // One read transaction: the figures must not mix states before and after a
+                // webhook that commits while they are read.
+                let mut tx = self.read.begin_with(Self::READ_SNAPSHOT).await?;
+                let progress = sqlx::query(
+                    "SELECT raised_minor, gifts, donors, recurring_active, \
+                     recurring_monthly_gift_minor, recurring_annual_gift_minor \
+                     FROM campaign_progress WHERE campaign_id = $1",
+                )
+                .bind(campaign_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .as_ref()
+                .map(progress_row)
+                .transpose()?
+                .unwrap_or_default();
+                let donations = sqlx::query(&format!(
+                    "SELECT {DONATION_COLUMNS} FROM donations WHERE campaign_id = $1 \
+                     ORDER BY created_at, id"
+                ))
+                .bind(campaign_id)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(donation_row)
+                .collect::<Result<_, _>>()?;
+                let payments = sqlx::query(&format!(
+                    "SELECT {PAYMENT_COLUMNS} FROM payments WHERE donation_id IN \
+                     (SELECT id FROM donations WHERE campaign_id = $1) ORDER BY id"
+                ))
+                .bind(campaign_id)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(payment_row)
+                .collect::<Result<_, _>>()?;
+                let intents = "SELECT p.payment_intent_id FROM payments p \
+                     JOIN donations d ON d.id = p.donation_id \
+                     WHERE d.campaign_id = $1 AND p.payment_intent_id IS NOT NULL";
+                let charges = sqlx::query(&format!(
+                    "SELECT {CHARGE_COLUMNS} FROM charges WHERE payment_intent_id IN ({intents}) \
+                     ORDER BY id"
+                ))
+                .bind(campaign_id)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(charge_row)
+                .collect::<Result<_, _>>()?;
+                let refunds = sqlx::query(&format!(
+                    "SELECT {REFUND_COLUMNS} FROM refunds WHERE payment_intent_id IN ({intents}) \
+                     ORDER BY id"
+                ))
+                .bind(campaign_id)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(refund_row)
+                .collect::<Result<_, _>>()?;
+                let disputes = sqlx::query(&format!(
+                    "SELECT {DISPUTE_COLUMNS} FROM disputes WHERE payment_intent_id IN ({intents}) \
+                     ORDER BY id"
+                ))
+                .bind(campaign_id)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(dispute_row)
+                .collect::<Result<_, _>>()?;
+                tx.commit().await?;
+                Ok(CampaignRecords {
+                    progress,
+                    donations,
+                    payments,
+                    charges,
+                    refunds,
+                    disputes,
+                })
             }
 
             async fn payments_of(&self, donation_id: &str) -> StoreResult<Vec<Payment>> {

@@ -18,6 +18,8 @@ impl SqliteStore {
     const BACKEND: &'static str = "sqlite";
     /// The single writer connection already serializes ledger transactions.
     const LEDGER_LOCK: Option<&'static str> = None;
+    /// A deferred read transaction in WAL mode sees one snapshot from its first read on.
+    const READ_SNAPSHOT: &'static str = "BEGIN";
 
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, super::StoreError> {
         let options = SqliteConnectOptions::from_str(url)?

@@ -1,0 +1,185 @@
+//! Offline gifts (checks, cash, ...) that staff record by hand: validated here, then counted or
+//! voided through the ledger in one transaction, like every other change to a campaign's figures.
+
+use serde::Deserialize;
+
+use crate::campaigns::MajorAmount;
+use crate::checkout::{blank_donation, new_donation_id};
+use crate::config::Config;
+use crate::domain::money::{Currency, Money};
+use crate::domain::text::{Email, PersonName, ShortText};
+use crate::http::error::{AppError, FieldError};
+use crate::ledger;
+use crate::reports::{day_of, parse_date};
+use crate::store::{Campaign, Donation, Store, now};
+
+pub const MAX_NOTE_CHARS: usize = 1000;
+
+/// `POST /api/v1/staff/campaigns/{slug}/offline-gifts`
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OfflineGiftInput {
+    /// The gift in major units, as a string or a number.
+    #[schema(value_type = String, example = "250.00")]
+    pub amount: MajorAmount,
+    /// The day of the gift (`YYYY-MM-DD`), not in the future.
+    #[schema(example = "2026-11-20")]
+    pub date: String,
+    /// `check`, `cash` or `other`.
+    #[schema(example = "check")]
+    pub method: String,
+    pub donor: Option<OfflineDonorInput>,
+    /// Up to 1000 characters, for staff only.
+    pub note: Option<String>,
+    #[serde(default)]
+    pub anonymous: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OfflineDonorInput {
+    pub name: Option<String>,
+    pub email: Option<String>,
+}
+
+fn optional<T>(
+    v: Option<&str>,
+    field: &str,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+    errors: &mut Vec<FieldError>,
+) -> Option<T> {
+    match v.map(str::trim) {
+        None | Some("") => None,
+        Some(v) => parse(v)
+            .map_err(|e| errors.push(FieldError::new(field, e)))
+            .ok(),
+    }
+}
+
+/// The donation an offline gift input describes, recorded at `at` (unix seconds), or every
+/// problem with it.
+pub fn validate(
+    input: &OfflineGiftInput,
+    campaign: &Campaign,
+    config: &Config,
+    at: i64,
+) -> Result<Donation, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let amount = Currency::parse(&campaign.currency)
+        .map_err(|e| FieldError::new("amount", e.to_string()))
+        .and_then(|c| {
+            Money::parse(&input.amount.0, c, config.max_gift_minor(c))
+                .map_err(|e| FieldError::new("amount", e.to_string()))
+        })
+        .map_err(|e| errors.push(e))
+        .ok();
+    let date = match parse_date(input.date.trim()) {
+        None => {
+            errors.push(FieldError::new("date", "must be a date such as 2026-11-21"));
+            None
+        }
+        // Somewhere on earth it is already tomorrow (UTC+14): a gift dated so is not "future".
+        Some(d) if day_of(d) > day_of(at) + 1 => {
+            errors.push(FieldError::new("date", "must not be in the future"));
+            None
+        }
+        Some(d) => Some(d),
+    };
+    let method = match input.method.as_str() {
+        "check" | "cash" | "other" => Some(input.method.clone()),
+        _ => {
+            errors.push(FieldError::new("method", "must be check, cash or other"));
+            None
+        }
+    };
+    let donor = input.donor.as_ref();
+    let name = optional(
+        donor.and_then(|d| d.name.as_deref()),
+        "donor.name",
+        |v| {
+            PersonName::parse(v)
+                .map(|n| n.as_str().to_string())
+                .map_err(|e| e.to_string())
+        },
+        &mut errors,
+    );
+    let email = optional(
+        donor.and_then(|d| d.email.as_deref()),
+        "donor.email",
+        |v| Email::parse(v).map_err(|e| e.to_string()),
+        &mut errors,
+    );
+    let note = optional(
+        input.note.as_deref(),
+        "note",
+        |v| {
+            ShortText::parse(v, MAX_NOTE_CHARS)
+                .map(|t| t.as_str().to_string())
+                .map_err(|e| e.to_string())
+        },
+        &mut errors,
+    );
+    let (Some(amount), Some(date), Some(method)) = (amount, date, method) else {
+        return Err(errors);
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let id = new_donation_id();
+    let mut d = blank_donation(id.clone(), campaign, at);
+    d.source = "offline".into();
+    d.status = "succeeded".into();
+    d.gift_minor = amount.minor();
+    d.total_minor = amount.minor();
+    d.offline_method = Some(method);
+    d.gift_date = Some(date);
+    d.note = note;
+    d.anonymous = input.anonymous;
+    d.donor_name = name;
+    // Without an email the gift is its own donor: it cannot be matched to anyone else's.
+    d.donor_key = match &email {
+        Some(e) => e.normalized(),
+        None => format!("offline:{id}"),
+    };
+    d.donor_email = email.map(|e| e.as_str().to_string());
+    Ok(d)
+}
+
+/// Records an offline gift of `campaign` and counts it; returns the donation as stored.
+pub async fn record(
+    store: &dyn Store,
+    campaign: &Campaign,
+    config: &Config,
+    input: &OfflineGiftInput,
+) -> Result<Donation, AppError> {
+    let d = validate(input, campaign, config, now()).map_err(AppError::Invalid)?;
+    let mut tx = store.begin_ledger().await?;
+    ledger::record_offline_gift(&mut *tx, &d).await?;
+    let saved = tx.donation(&d.id).await?;
+    tx.commit().await?;
+    saved.ok_or_else(|| AppError::Internal("offline gift vanished".into()))
+}
+
+/// Voids an offline gift of `campaign`: kept, marked, no longer counted. 404 for anything that
+/// is not an offline gift of this campaign; 409 when it is already void.
+pub async fn void(store: &dyn Store, campaign: &Campaign, id: &str) -> Result<Donation, AppError> {
+    let not_found = || AppError::NotFound(format!("no offline gift {id:?} in this campaign"));
+    let mut tx = store.begin_ledger().await?;
+    // Read inside the ledger transaction, so that two voids of one gift cannot both succeed.
+    let d = tx
+        .donation(id)
+        .await?
+        .filter(|d| d.campaign_id == campaign.id && d.source == "offline")
+        .ok_or_else(not_found)?;
+    if d.voided_at.is_some() {
+        return Err(AppError::Conflict(format!(
+            "offline gift {id:?} is already void"
+        )));
+    }
+    if !ledger::void_offline_gift(&mut *tx, id, now()).await? {
+        return Err(not_found());
+    }
+    let saved = tx.donation(id).await?.ok_or_else(not_found)?;
+    tx.commit().await?;
+    Ok(saved)
+}
