@@ -360,6 +360,35 @@ impl CampaignPatch {
     }
 }
 
+/// Why a change to a campaign was not made.
+#[derive(Debug)]
+pub enum ChangeError {
+    NotFound,
+    Invalid(Vec<FieldError>),
+    Store(crate::store::StoreError),
+}
+
+/// Applies `patch` to the campaign `slug`: the one path for the staff API and the CLI.
+pub async fn change(
+    store: &dyn Store,
+    config: &Config,
+    slug: &str,
+    patch: &CampaignPatch,
+) -> Result<Campaign, ChangeError> {
+    let current = store
+        .campaign_by_slug(slug)
+        .await
+        .map_err(ChangeError::Store)?
+        .ok_or(ChangeError::NotFound)?;
+    let fields = patch
+        .apply(&current, config)
+        .map_err(ChangeError::Invalid)?;
+    store
+        .update_campaign(current.id, &fields, &patch.apply_options(&current))
+        .await
+        .map_err(ChangeError::Store)
+}
+
 /// Whether a campaign takes gifts now: active, and inside its dates when it has them.
 pub fn accepts_gifts(c: &Campaign, now: i64) -> bool {
     c.status == "active"

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use sha2::{Digest, Sha256};
 
 use crate::app::{Server, StartError, gateway, open_store, shutdown_signal};
-use crate::campaigns::{CampaignView, MajorAmount, NewCampaign};
+use crate::campaigns::{CampaignPatch, CampaignView, ChangeError, MajorAmount, NewCampaign};
 use crate::config::{Config, parse_duration};
 use crate::webhooks::template::{self, Vars};
 
@@ -56,6 +56,29 @@ pub enum CampaignCommand {
         currency: String,
         #[arg(long, default_value = "")]
         description: String,
+    },
+    /// Change a campaign; only the options given change.
+    Update {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// The new goal in major units.
+        #[arg(long)]
+        goal: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        /// active or closed
+        #[arg(long)]
+        status: Option<String>,
+        /// RFC 3339, e.g. 2026-12-31T23:59:59Z; "none" clears it.
+        #[arg(long)]
+        ends_at: Option<String>,
+        /// The fee a donor may cover, in percent (e.g. 2.2).
+        #[arg(long)]
+        fee_percent: Option<String>,
+        #[arg(long)]
+        fee_fixed_minor: Option<i64>,
     },
     List,
 }
@@ -156,15 +179,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 cancel_url: None,
                 hide_amounts: None,
             };
-            let fields = input.parse(&config).map_err(|errors| {
-                CliError::Usage(
-                    errors
-                        .iter()
-                        .map(|e| format!("--{}: {}", e.field.as_deref().unwrap_or("?"), e.detail))
-                        .collect::<Vec<_>>()
-                        .join("\n"),
-                )
-            })?;
+            let fields = input
+                .parse(&config)
+                .map_err(|errors| CliError::Usage(field_errors(&errors)))?;
             let store = open_store(&config).await?;
             let campaign = store.create_campaign(&fields).await?;
             println!(
@@ -172,6 +189,39 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 serde_json::to_string_pretty(&CampaignView::from(&campaign)).unwrap_or_default()
             );
             store.close().await;
+        }
+        Command::Campaign(CampaignCommand::Update {
+            slug,
+            name,
+            goal,
+            description,
+            status,
+            ends_at,
+            fee_percent,
+            fee_fixed_minor,
+        }) => {
+            let patch = CampaignPatch {
+                name,
+                goal: goal.map(MajorAmount),
+                description,
+                status,
+                ends_at: ends_at.map(|v| (v != "none").then_some(v)),
+                fee_percent,
+                fee_fixed_minor,
+                ..CampaignPatch::default()
+            };
+            let store = open_store(&config).await?;
+            let result = crate::campaigns::change(store.as_ref(), &config, &slug, &patch).await;
+            store.close().await;
+            let campaign = result.map_err(|e| match e {
+                ChangeError::NotFound => CliError::Usage(format!("--slug: no campaign {slug:?}")),
+                ChangeError::Invalid(errors) => CliError::Usage(field_errors(&errors)),
+                ChangeError::Store(e) => CliError::Store(e),
+            })?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&CampaignView::from(&campaign)).unwrap_or_default()
+            );
         }
         Command::Campaign(CampaignCommand::List) => {
             let store = open_store(&config).await?;
@@ -234,6 +284,21 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+/// Field errors as command-line messages: `--goal: must be a positive amount`.
+fn field_errors(errors: &[crate::http::error::FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| {
+            format!(
+                "--{}: {}",
+                e.field.as_deref().unwrap_or("?").replace('_', "-"),
+                e.detail
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The variables `webhooks send` fills from a donation, so a template replays against it.

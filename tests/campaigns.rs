@@ -370,4 +370,78 @@ backend_tests!(
     staff_create_and_update_campaigns,
     bodies_are_limited_and_must_be_json,
     health_and_ready,
+    cli_manages_campaigns_and_tokens,
 );
+
+/// The command line a nonprofit's engineer uses: campaigns and staff tokens.
+async fn cli_manages_campaigns_and_tokens(b: Backend) {
+    let db = common::TestDb::new(&b).await;
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_donations"))
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DATABASE_URL", &db.url)
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("run donations");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = run(&[
+        "campaign",
+        "create",
+        "--slug",
+        "policy",
+        "--name",
+        "Policy work",
+        "--goal",
+        "100000",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("\"goal_minor\": 10000000"), "{out}");
+    let (ok, _, err) = run(&[
+        "campaign", "create", "--slug", "Bad Slug", "--name", "X", "--goal", "-1",
+    ]);
+    assert!(!ok);
+    assert!(err.contains("--slug") && err.contains("--goal"), "{err}");
+    let (ok, out, err) = run(&[
+        "campaign", "update", "--slug", "policy", "--goal", "150000", "--status", "closed",
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("\"goal_minor\": 15000000") && out.contains("\"status\": \"closed\""),
+        "{out}"
+    );
+    let (ok, _, err) = run(&["campaign", "update", "--slug", "nope", "--goal", "5"]);
+    assert!(!ok && err.contains("no campaign"), "{err}");
+    let (ok, out, _) = run(&["campaign", "list"]);
+    assert!(
+        ok && out.contains("policy\tclosed\t15000000 usd\tPolicy work"),
+        "{out}"
+    );
+
+    let (ok, token, err) = run(&["staff", "token", "create", "--name", "ana"]);
+    assert!(ok, "{err}");
+    let token = token.trim().to_string();
+    assert!(donations::staff::well_formed(&token), "{token}");
+    assert!(err.contains("shown only this once"));
+    let store = donations::store::connect(&db.url, 2).await.unwrap();
+    let found = store
+        .staff_token_by_hash(&donations::staff::hash_token(&token))
+        .await
+        .unwrap();
+    assert_eq!(
+        found.map(|t| t.name),
+        Some("ana".to_string()),
+        "stored as a hash, found by it"
+    );
+    let (ok, _, _) = run(&["staff", "token", "revoke", "--name", "ana"]);
+    assert!(ok);
+    let (ok, _, err) = run(&["staff", "token", "revoke", "--name", "ana"]);
+    assert!(!ok && err.contains("no active staff token"), "{err}");
+    store.close().await;
+}

@@ -181,18 +181,15 @@ pub async fn update(
     Path(slug): Path<String>,
     ApiJson(patch): ApiJson<CampaignPatch>,
 ) -> AppResult<Json<CampaignView>> {
-    let current = state
-        .store
-        .campaign_by_slug(&slug)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("no campaign {slug:?}")))?;
-    let fields = patch
-        .apply(&current, &state.config)
-        .map_err(AppError::Invalid)?;
-    let campaign = state
-        .store
-        .update_campaign(current.id, &fields, &patch.apply_options(&current))
-        .await?;
+    let campaign = crate::campaigns::change(state.store.as_ref(), &state.config, &slug, &patch)
+        .await
+        .map_err(|e| match e {
+            crate::campaigns::ChangeError::NotFound => {
+                AppError::NotFound(format!("no campaign {slug:?}"))
+            }
+            crate::campaigns::ChangeError::Invalid(errors) => AppError::Invalid(errors),
+            crate::campaigns::ChangeError::Store(e) => e.into(),
+        })?;
     tracing::info!(staff = %staff.name, slug = %campaign.slug, "campaign updated");
     Ok(Json(CampaignView::from(&campaign)))
 }
