@@ -176,6 +176,14 @@ pub fn router(state: AppState) -> Router {
         .merge(public_api)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // Pages are self-contained (inline styles, no scripts, no images): allow nothing else,
+        // so that any markup that slipped through escaping can neither run nor load.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'",
+            ),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
