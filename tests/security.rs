@@ -119,6 +119,15 @@ backend_tests!(
 
 // ---- the binary's log through a full flow ----
 
+struct Reaped(std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 const STRIPE_KEY: &str = "sk_test_51LogLeakCanaryKeyDoNotPrint0000";
 const DB_PASSWORD: &str = "pgCanaryPassw0rdNeverLogged";
 
@@ -173,13 +182,15 @@ async fn secrets_never_reach_the_log(b: Backend) {
         .port();
     let mut cmd = Command::new(exe);
     env(&mut cmd);
-    let mut child = cmd
+    let child = cmd
         .arg("serve")
         .env("BIND_ADDR", format!("127.0.0.1:{port}"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // Killed and reaped however the test ends, a panic included.
+    let mut child = Reaped(child);
     let url = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     let mut up = false;
@@ -248,17 +259,19 @@ async fn secrets_never_reach_the_log(b: Backend) {
     store.close().await;
     // Stop it gracefully (SIGTERM) and read everything it wrote.
     let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &child.0.id().to_string()])
         .status();
-    let _ = child.wait();
+    let _ = child.0.wait();
     let mut log = String::new();
     child
+        .0
         .stdout
         .take()
         .unwrap()
         .read_to_string(&mut log)
         .unwrap();
     child
+        .0
         .stderr
         .take()
         .unwrap()
