@@ -83,11 +83,14 @@ impl Server {
             addr.ip().to_string()
         };
         let self_url: Arc<str> = format!("http://{self_ip}:{}", addr.port()).into();
+        let limits = Arc::new(crate::http::limits::Limits::new(&config));
         let state = AppState {
             store,
             gateway,
             config: Arc::new(config),
             self_url,
+            limits,
+            metrics: Arc::new(crate::metrics::Metrics::new()),
         };
         Ok(Server {
             state,
@@ -131,6 +134,7 @@ impl Server {
             let store = state.store.clone();
             let gateway = state.gateway.clone();
             let config = config.clone();
+            let metrics = state.metrics.clone();
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(every);
                 tick.tick().await;
@@ -144,17 +148,26 @@ impl Server {
                     )
                     .await
                     {
-                        Ok(report) => tracing::info!(?report, "reconcile"),
-                        Err(e) => tracing::warn!(error = %e, "reconcile failed; will try again"),
+                        Ok(report) => {
+                            metrics.reconcile(true);
+                            tracing::info!(?report, "reconcile")
+                        }
+                        Err(e) => {
+                            metrics.reconcile(false);
+                            tracing::warn!(error = %e, "reconcile failed; will try again")
+                        }
                     }
                 }
             })
         });
         tracing::info!(%addr, database = %redact_url(&config.database_url), "listening");
         let store = state.store.clone();
-        let result = axum::serve(listener, router(state))
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let result = axum::serve(
+            listener,
+            router(state).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
         if let Some(r) = reconciler {
             r.abort();
         }

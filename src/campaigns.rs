@@ -153,6 +153,21 @@ fn check_window(starts: Option<i64>, ends: Option<i64>, errors: &mut Vec<FieldEr
     }
 }
 
+/// The smallest gift must be a positive amount no larger than the largest gift.
+fn check_min_gift(v: Option<i64>, currency: &str, config: &Config, errors: &mut Vec<FieldError>) {
+    if let Some(v) = v {
+        let max = Currency::parse(currency)
+            .map(|c| config.max_gift_minor(c))
+            .unwrap_or(i64::MAX);
+        if v < 1 || v > max {
+            errors.push(FieldError::new(
+                "min_gift_minor",
+                format!("must be from 1 to {max} (minor units)"),
+            ));
+        }
+    }
+}
+
 /// A new campaign (`POST /api/v1/staff/campaigns`).
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -175,12 +190,17 @@ pub struct NewCampaign {
     pub cancel_url: Option<String>,
     /// The public donor wall leaves amounts out (default false).
     pub hide_amounts: Option<bool>,
+    /// The smallest gift accepted, in minor units (default 100, i.e. $1.00).
+    pub min_gift_minor: Option<i64>,
 }
 
 impl NewCampaign {
     pub fn options(&self) -> CampaignOptions {
         CampaignOptions {
             hide_amounts: self.hide_amounts.unwrap_or(false),
+            min_gift_minor: self
+                .min_gift_minor
+                .unwrap_or(crate::store::DEFAULT_MIN_GIFT_MINOR),
         }
     }
 
@@ -195,6 +215,9 @@ impl NewCampaign {
             .map_err(|e| errors.push(FieldError::new("currency", e.to_string())))
             .ok();
         let goal = currency.and_then(|c| parse_goal(&self.goal, c, &mut errors));
+        if let Some(c) = currency {
+            check_min_gift(self.min_gift_minor, c.code(), config, &mut errors);
+        }
         let starts_at = self
             .starts_at
             .as_deref()
@@ -265,6 +288,8 @@ pub struct CampaignPatch {
     #[schema(value_type = Option<String>)]
     pub cancel_url: Option<Option<String>>,
     pub hide_amounts: Option<bool>,
+    /// The smallest gift accepted, in minor units.
+    pub min_gift_minor: Option<i64>,
     /// Refused with a clear message: the currency of a campaign that has gifts cannot change.
     pub currency: Option<String>,
     pub slug: Option<String>,
@@ -283,6 +308,9 @@ impl CampaignPatch {
         if let Some(v) = self.hide_amounts {
             o.hide_amounts = v;
         }
+        if let Some(v) = self.min_gift_minor {
+            o.min_gift_minor = v;
+        }
         o
     }
 
@@ -293,6 +321,7 @@ impl CampaignPatch {
     ) -> Result<CampaignFields, Vec<FieldError>> {
         let mut errors = Vec::new();
         let mut f = current.fields();
+        check_min_gift(self.min_gift_minor, &current.currency, config, &mut errors);
         if self
             .currency
             .as_deref()
@@ -463,6 +492,7 @@ pub struct CampaignView {
     pub success_url: Option<String>,
     pub cancel_url: Option<String>,
     pub hide_amounts: bool,
+    pub min_gift_minor: i64,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -483,6 +513,7 @@ impl From<&Campaign> for CampaignView {
             success_url: c.success_url.clone(),
             cancel_url: c.cancel_url.clone(),
             hide_amounts: c.hide_amounts,
+            min_gift_minor: c.min_gift_minor,
             created_at: format_time(c.created_at),
             updated_at: format_time(c.updated_at),
         }

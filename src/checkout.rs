@@ -50,6 +50,21 @@ pub struct CheckoutInput {
     pub anonymous: bool,
     pub tribute: Option<TributeInput>,
     pub comment: Option<String>,
+    /// Leave empty: a form field hidden from people, which only bots fill in.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub website: Option<serde_json::Value>,
+}
+
+impl CheckoutInput {
+    /// The hidden `website` field holds anything but nothing (null or blank).
+    pub fn honeypot_filled(&self) -> bool {
+        match &self.website {
+            None | Some(serde_json::Value::Null) => false,
+            Some(serde_json::Value::String(s)) => !s.trim().is_empty(),
+            Some(_) => true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -90,6 +105,15 @@ pub fn quote(
         Currency::parse(&c.currency).map_err(|e| FieldError::new("currency", e.to_string()))?;
     let gift = Money::parse(amount, currency, config.max_gift_minor(currency))
         .map_err(|e| FieldError::new("amount", e.to_string()))?;
+    if gift.minor() < c.min_gift_minor {
+        return Err(FieldError::new(
+            "amount",
+            format!(
+                "must be at least {}",
+                crate::domain::money::format_major(c.min_gift_minor, currency)
+            ),
+        ));
+    }
     let coverage = if cover_fee {
         cover(gift.minor(), &campaign_fee(c, config))
             .map_err(|e| FieldError::new("amount", e.to_string()))?

@@ -178,6 +178,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 success_url: None,
                 cancel_url: None,
                 hide_amounts: None,
+                min_gift_minor: None,
             };
             let fields = input
                 .parse(&config)

@@ -75,6 +75,53 @@ pub struct Config {
     pub reconcile_interval: Option<Duration>,
     pub pending_recheck_after: Duration,
     pub demo_campaign: bool,
+    /// Checkout creations allowed per client address (`None`: no limit).
+    pub checkout_rate_per_ip: Option<Rate>,
+    /// Checkout creations allowed per donor email (`None`: no limit).
+    pub checkout_rate_per_email: Option<Rate>,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// "10/min": at most `count` at once, one more every `per / count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub count: std::num::NonZeroU32,
+    pub per: Duration,
+}
+
+impl Rate {
+    /// `N/sec`, `N/min`, `N/hour` or `N/day` (also `s`, `m`, `h`, `d`); `off` is no limit.
+    pub fn parse(v: &str) -> Result<Option<Rate>, String> {
+        let v = v.trim();
+        if v == "off" {
+            return Ok(None);
+        }
+        let bad = || format!("{v:?} is not a rate such as 10/min, 5/hour or off");
+        let (n, unit) = v.split_once('/').ok_or_else(bad)?;
+        let count: std::num::NonZeroU32 = n.trim().parse().map_err(|_| bad())?;
+        let per = match unit.trim() {
+            "s" | "sec" | "second" => Duration::from_secs(1),
+            "m" | "min" | "minute" => Duration::from_secs(60),
+            "h" | "hour" => Duration::from_secs(3600),
+            "d" | "day" => Duration::from_secs(86_400),
+            _ => return Err(bad()),
+        };
+        Ok(Some(Rate { count, per }))
+    }
+}
+
+/// Comma-separated IP addresses or CIDR blocks.
+fn parse_proxies(v: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<ipnet::IpNet>()
+                .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("{p:?} is not an IP address or CIDR block such as 10.0.0.0/8"))
+        })
+        .collect()
 }
 
 impl std::fmt::Debug for Config {
@@ -268,7 +315,24 @@ impl Config {
             Some(_) => return Err(err("DEMO_CAMPAIGN", "must be true or false")),
         };
 
+        let checkout_rate_per_ip = match var("CHECKOUT_RATE_PER_IP") {
+            None => Rate::parse("10/min").ok().flatten(),
+            Some(v) => Rate::parse(&v).map_err(|d| err("CHECKOUT_RATE_PER_IP", d))?,
+        };
+        let checkout_rate_per_email = match var("CHECKOUT_RATE_PER_EMAIL") {
+            None => Rate::parse("5/hour").ok().flatten(),
+            Some(v) => Rate::parse(&v).map_err(|d| err("CHECKOUT_RATE_PER_EMAIL", d))?,
+        };
+        let trusted_proxies = var("TRUSTED_PROXIES")
+            .map(|v| parse_proxies(&v))
+            .transpose()
+            .map_err(|d| err("TRUSTED_PROXIES", d))?
+            .unwrap_or_default();
+
         Ok(Config {
+            checkout_rate_per_ip,
+            checkout_rate_per_email,
+            trusted_proxies,
             database_url,
             database_max_connections,
             bind_addr,
@@ -346,6 +410,24 @@ mod tests {
         assert_eq!(c.max_gift_minor(Currency::USD), 100_000_000);
         assert_eq!(c.default_fee, FeeRate::stripe_standard());
         assert!(c.reconcile_interval.is_none());
+        assert_eq!(c.checkout_rate_per_ip, Rate::parse("10/min").unwrap());
+        assert_eq!(c.checkout_rate_per_email, Rate::parse("5/hour").unwrap());
+        assert!(c.trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn rates_and_proxies_are_parsed() {
+        let c = load(&[
+            ("CHECKOUT_RATE_PER_IP", "off"),
+            ("CHECKOUT_RATE_PER_EMAIL", "3/day"),
+            ("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1,::1"),
+        ])
+        .unwrap();
+        assert_eq!(c.checkout_rate_per_ip, None);
+        let r = c.checkout_rate_per_email.unwrap();
+        assert_eq!((r.count.get(), r.per), (3, Duration::from_secs(86_400)));
+        assert_eq!(c.trusted_proxies.len(), 3);
+        assert!(c.trusted_proxies[1].contains(&"127.0.0.1".parse::<std::net::IpAddr>().unwrap()));
     }
 
     #[test]
@@ -364,6 +446,11 @@ mod tests {
             ("PENDING_RECHECK_AFTER", "0s"),
             ("DATABASE_MAX_CONNECTIONS", "0"),
             ("DEMO_CAMPAIGN", "maybe"),
+            ("CHECKOUT_RATE_PER_IP", "10"),
+            ("CHECKOUT_RATE_PER_IP", "0/min"),
+            ("CHECKOUT_RATE_PER_EMAIL", "5/fortnight"),
+            ("TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("TRUSTED_PROXIES", "proxy.local"),
         ];
         for (var, value) in cases {
             let e = load(&[(var, value)])

@@ -684,6 +684,7 @@ mod tests {
             success_url: None,
             cancel_url: None,
             hide_amounts: false,
+            min_gift_minor: 100,
             created_at: 0,
             updated_at: 0,
         }

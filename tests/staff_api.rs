@@ -1044,6 +1044,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/webhooks/stripe"),
     ("GET", "/health"),
     ("GET", "/ready"),
+    ("GET", "/metrics"),
     ("GET", "/donate/{slug}/thanks"),
     ("GET", "/api/v1/openapi.json"),
 ];

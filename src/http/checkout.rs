@@ -8,10 +8,12 @@ use serde::Deserialize;
 use super::AppState;
 use super::error::{AppError, AppResult, ErrorBody, FieldError};
 use super::extract::{ApiQuery, RawBody, parse_json};
+use super::limits::{ClientIp, LimitKind};
 use crate::campaigns::accepts_gifts;
 use crate::checkout::{
     Checkout, CheckoutInput, CheckoutResponse, FeeQuote, parse_frequency, quote,
 };
+use crate::domain::text::Email;
 use crate::store::now;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -95,7 +97,10 @@ pub async fn fee_quote(
             body = ErrorBody),
         (status = 413, description = "The body is too large", body = ErrorBody),
         (status = 415, description = "The body is not declared JSON", body = ErrorBody),
-        (status = 422, description = "A field is invalid (named in `field`)", body = ErrorBody),
+        (status = 422, description = "A field is invalid (named in `field`), or the gift is refused",
+            body = ErrorBody),
+        (status = 429, description = "Too many checkouts from this address or for this email; see Retry-After",
+            body = ErrorBody),
         (status = 502, description = "The payment provider failed; nothing was charged",
             body = ErrorBody),
     )
@@ -103,11 +108,32 @@ pub async fn fee_quote(
 pub async fn create(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> AppResult<(StatusCode, Json<CheckoutResponse>)> {
+    // Every attempt counts against its address, valid or not: card testers send many.
+    let limited = |(kind, e): (LimitKind, AppError)| {
+        state.metrics.rate_limited(kind.as_str());
+        tracing::info!(limit = kind.as_str(), "checkout rate-limited");
+        e
+    };
+    state.limits.check_ip(ip).map_err(limited)?;
     super::extract::require_json(&headers)?;
     let input: CheckoutInput = parse_json(&body)?;
+    if input.honeypot_filled() {
+        // A field people never see was filled in: a bot. The answer does not say why.
+        tracing::info!("checkout refused: honeypot field filled");
+        return Err(AppError::Invalid(vec![FieldError::general(
+            "this gift could not be accepted",
+        )]));
+    }
+    if let Ok(email) = Email::parse(&input.donor.email) {
+        state
+            .limits
+            .check_email(&email.normalized())
+            .map_err(limited)?;
+    }
     let key = match headers.get("idempotency-key") {
         None => None,
         Some(v) => Some(

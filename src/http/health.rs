@@ -53,3 +53,23 @@ pub async fn ready(State(state): State<AppState>) -> AppResult<Json<Ready>> {
         database: state.store.backend(),
     }))
 }
+
+/// Counters in the Prometheus text format: HTTP answers by route and status, webhook
+/// deliveries by type and outcome, rate-limit refusals, reconcile runs. Counts since this
+/// process started; no donor data.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    responses((status = 200, description = "OpenMetrics text", body = String,
+        content_type = "application/openmetrics-text"))
+)]
+pub async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+}

@@ -6,6 +6,7 @@ pub mod checkout;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod limits;
 pub mod openapi;
 pub mod pages;
 pub mod sandbox;
@@ -43,6 +44,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// This server's own address, for the sandbox to deliver its events to itself.
     pub self_url: Arc<str>,
+    /// Checkout rate limits, kept in this process.
+    pub limits: Arc<limits::Limits>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 fn cors(config: &Config) -> CorsLayer {
@@ -112,6 +116,7 @@ fn api() -> Api {
         OpenApiRouter::new()
             .routes(routes!(health::health))
             .routes(routes!(health::ready))
+            .routes(routes!(health::metrics))
             .routes(routes!(pages::thanks))
             .routes(routes!(openapi::document)),
     );
@@ -127,6 +132,23 @@ fn api() -> Api {
 /// The OpenAPI 3 document of every route [`router`] serves, but the sandbox's own pages.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     api().doc
+}
+
+/// Counts each answer by its matched route template (or `unmatched`), method and status.
+async fn count_request(
+    axum::extract::State(metrics): axum::extract::State<Arc<crate::metrics::Metrics>>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let method = req.method().clone();
+    let response = next.run(req).await;
+    metrics.http(&route, method.as_str(), response.status().as_u16());
+    response
 }
 
 pub fn router(state: AppState) -> Router {
@@ -154,6 +176,14 @@ pub fn router(state: AppState) -> Router {
         .merge(public_api)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // Pages are self-contained (inline styles, no scripts, no images): allow nothing else,
+        // so that any markup that slipped through escaping can neither run nor load.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'",
+            ),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -173,6 +203,10 @@ pub fn router(state: AppState) -> Router {
                 tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
             }),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            count_request,
+        ))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)

@@ -45,6 +45,7 @@ pub async fn stripe(
         .and_then(|v| v.to_str().ok());
     let verified = webhooks::verify(payload, signature, &state.config.webhook_secrets, now())
         .map_err(|e| {
+            state.metrics.webhook("unknown", "refused");
             tracing::warn!(reason = %e, "webhook refused");
             AppError::BadRequest(vec![FieldError::new("Stripe-Signature", e.to_string())])
         })?;
@@ -60,9 +61,11 @@ pub async fn stripe(
     )
     .await
     .map_err(|e| {
+        state.metrics.webhook(&kind, "error");
         tracing::error!(event = %id, error = %e, "webhook not stored; Stripe will retry");
         AppError::Unavailable(e.to_string())
     })?;
+    state.metrics.webhook(&kind, outcome.as_str());
     tracing::info!(event = %id, r#type = %kind, outcome = outcome.as_str(), "webhook");
     Ok(Json(WebhookAck {
         received: true,

@@ -81,15 +81,31 @@ pub struct Campaign {
     pub cancel_url: Option<String>,
     /// The public donor wall leaves amounts out.
     pub hide_amounts: bool,
+    /// The smallest gift accepted, in minor units.
+    pub min_gift_minor: i64,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 /// Display settings of a campaign, apart from [`CampaignFields`] so that code building those
 /// fields (the CLI, benches, tests) keeps compiling as settings are added.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CampaignOptions {
     pub hide_amounts: bool,
+    /// The smallest gift accepted, in minor units (card testers try tiny amounts).
+    pub min_gift_minor: i64,
+}
+
+/// A campaign's smallest gift unless staff set one: 100 minor units ($1.00).
+pub const DEFAULT_MIN_GIFT_MINOR: i64 = 100;
+
+impl Default for CampaignOptions {
+    fn default() -> Self {
+        CampaignOptions {
+            hide_amounts: false,
+            min_gift_minor: DEFAULT_MIN_GIFT_MINOR,
+        }
+    }
 }
 
 /// The fields of a campaign that staff set; `id` and times are the store's.
@@ -130,6 +146,7 @@ impl Campaign {
     pub fn options(&self) -> CampaignOptions {
         CampaignOptions {
             hide_amounts: self.hide_amounts,
+            min_gift_minor: self.min_gift_minor,
         }
     }
 }

@@ -4,7 +4,7 @@
 
 pub(super) const CAMPAIGN_COLUMNS: &str = "id, slug, name, description, currency, goal_minor, \
     starts_at, ends_at, fee_percent, fee_fixed_minor, status, success_url, cancel_url, \
-    hide_amounts, created_at, updated_at";
+    hide_amounts, min_gift_minor, created_at, updated_at";
 
 pub(super) const DONATION_COLUMNS: &str = "id, campaign_id, source, frequency, currency, \
     gift_minor, fee_minor, total_minor, donor_name, donor_email, donor_key, anonymous, \
@@ -91,6 +91,7 @@ macro_rules! impl_sql_store {
                 success_url: r.try_get("success_url")?,
                 cancel_url: r.try_get("cancel_url")?,
                 hide_amounts: r.try_get("hide_amounts")?,
+                min_gift_minor: r.try_get("min_gift_minor")?,
                 created_at: r.try_get("created_at")?,
                 updated_at: r.try_get("updated_at")?,
             })
@@ -369,8 +370,8 @@ macro_rules! impl_sql_store {
                 let row = sqlx::query(&format!(
                     "INSERT INTO campaigns (slug, name, description, currency, goal_minor, \
                      starts_at, ends_at, fee_percent, fee_fixed_minor, status, success_url, \
-                     cancel_url, hide_amounts, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) \
+                     cancel_url, hide_amounts, min_gift_minor, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $15, $14, $14) \
                      RETURNING {CAMPAIGN_COLUMNS}"
                 ))
                 .bind(&f.slug)
@@ -387,6 +388,7 @@ macro_rules! impl_sql_store {
                 .bind(&f.cancel_url)
                 .bind(o.hide_amounts)
                 .bind(now)
+                .bind(o.min_gift_minor)
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(|e| {
@@ -416,7 +418,7 @@ macro_rules! impl_sql_store {
                     "UPDATE campaigns SET name = $2, description = $3, goal_minor = $4, \
                      starts_at = $5, ends_at = $6, fee_percent = $7, fee_fixed_minor = $8, \
                      status = $9, success_url = $10, cancel_url = $11, hide_amounts = $12, \
-                     updated_at = $13 WHERE id = $1 RETURNING {CAMPAIGN_COLUMNS}"
+                     updated_at = $13, min_gift_minor = $14 WHERE id = $1 RETURNING {CAMPAIGN_COLUMNS}"
                 ))
                 .bind(id)
                 .bind(&f.name)
@@ -431,6 +433,7 @@ macro_rules! impl_sql_store {
                 .bind(&f.cancel_url)
                 .bind(o.hide_amounts)
                 .bind(now())
+                .bind(o.min_gift_minor)
                 .fetch_optional(&self.write)
                 .await?;
                 row.as_ref().map(campaign_row).transpose()?.ok_or(StoreError::NotFound)

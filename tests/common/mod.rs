@@ -10,6 +10,9 @@ use donations::app::Server;
 use donations::config::Config;
 use donations::store::Store;
 
+pub mod fake_stripe;
+pub mod scenario;
+
 pub const WEBHOOK_SECRET: &str = "whsec_test_secret_for_tests";
 
 #[derive(Debug, Clone)]
@@ -222,6 +225,9 @@ pub fn config(db_url: &str, vars: &[(&str, &str)]) -> Config {
             WEBHOOK_SECRET.to_string(),
         ),
         ("DATABASE_MAX_CONNECTIONS".to_string(), "4".to_string()),
+        // Tests send many checkouts from one address; tests/abuse.rs sets the limits it proves.
+        ("CHECKOUT_RATE_PER_IP".to_string(), "off".to_string()),
+        ("CHECKOUT_RATE_PER_EMAIL".to_string(), "off".to_string()),
     ]);
     for (k, v) in vars {
         map.insert(k.to_string(), v.to_string());

@@ -1,0 +1,203 @@
+//! Card-testing defences at checkout: keyed rate limits (per client address and per donor
+//! email, `governor`'s GCRA) and the client address behind trusted proxies.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota};
+
+use super::AppState;
+use super::error::AppError;
+use crate::config::{Config, Rate};
+
+/// Keys not seen for a full period are dropped every this many checks.
+const SWEEP_EVERY: u64 = 4096;
+
+/// Which limit refused a request (a label of the `rate_limited` metric).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitKind {
+    Ip,
+    Email,
+}
+
+impl LimitKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LimitKind::Ip => "ip",
+            LimitKind::Email => "email",
+        }
+    }
+}
+
+pub struct Limits {
+    per_ip: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    per_email: Option<DefaultKeyedRateLimiter<String>>,
+    clock: DefaultClock,
+    checks: AtomicU64,
+}
+
+fn quota(r: Rate) -> Quota {
+    let every = (r.per / r.count.get()).max(std::time::Duration::from_nanos(1));
+    Quota::with_period(every)
+        .unwrap_or_else(|| Quota::per_second(r.count))
+        .allow_burst(r.count)
+}
+
+impl Limits {
+    pub fn new(config: &Config) -> Limits {
+        Limits {
+            per_ip: config
+                .checkout_rate_per_ip
+                .map(|r| DefaultKeyedRateLimiter::keyed(quota(r))),
+            per_email: config
+                .checkout_rate_per_email
+                .map(|r| DefaultKeyedRateLimiter::keyed(quota(r))),
+            clock: DefaultClock::default(),
+            checks: AtomicU64::new(0),
+        }
+    }
+
+    fn sweep(&self) {
+        if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
+            if let Some(l) = &self.per_ip {
+                l.retain_recent();
+            }
+            if let Some(l) = &self.per_email {
+                l.retain_recent();
+            }
+        }
+    }
+
+    fn refuse(&self, wait: std::time::Duration) -> AppError {
+        AppError::TooManyRequests {
+            retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+        }
+    }
+
+    /// Takes one checkout from `ip`'s allowance.
+    pub fn check_ip(&self, ip: IpAddr) -> Result<(), (LimitKind, AppError)> {
+        self.sweep();
+        match &self.per_ip {
+            Some(l) => l.check_key(&ip).map_err(|n| {
+                (
+                    LimitKind::Ip,
+                    self.refuse(n.wait_time_from(self.clock.now())),
+                )
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Takes one checkout from the allowance of a normalized donor email.
+    pub fn check_email(&self, email: &str) -> Result<(), (LimitKind, AppError)> {
+        match &self.per_email {
+            Some(l) => l.check_key(&email.to_string()).map_err(|n| {
+                (
+                    LimitKind::Email,
+                    self.refuse(n.wait_time_from(self.clock.now())),
+                )
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The client's address: the TCP peer, or — when the peer is a trusted proxy — the right-most
+/// address in `X-Forwarded-For` that is not a trusted proxy. A malformed entry stops the walk
+/// at the last trusted hop, so a forged header can never name an arbitrary client.
+pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !is_trusted(&ip) {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    client
+}
+
+/// The client address of a request (see [`client_ip`]).
+pub struct ClientIp(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        Ok(ClientIp(client_ip(
+            peer,
+            &parts.headers,
+            &state.config.trusted_proxies,
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(xff: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in xff {
+            h.append("x-forwarded-for", v.parse().unwrap());
+        }
+        h
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let h = headers(&["1.1.1.1, 2.2.2.2, 10.0.0.5"]);
+        // An untrusted peer: its header is ignored.
+        assert_eq!(client_ip(ip("9.9.9.9"), &h, &trusted), ip("9.9.9.9"));
+        // A trusted peer: the right-most untrusted hop, not the (forgeable) left-most.
+        assert_eq!(client_ip(ip("10.0.0.1"), &h, &trusted), ip("2.2.2.2"));
+        // Several header lines are one list.
+        let h = headers(&["1.1.1.1", "3.3.3.3"]);
+        assert_eq!(client_ip(ip("10.0.0.1"), &h, &trusted), ip("3.3.3.3"));
+        // Garbage stops at the last trusted hop.
+        let h = headers(&["1.1.1.1, bogus, 10.0.0.7"]);
+        assert_eq!(client_ip(ip("10.0.0.1"), &h, &trusted), ip("10.0.0.7"));
+        // No header: the proxy itself.
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &HeaderMap::new(), &trusted),
+            ip("10.0.0.1")
+        );
+        // Nothing trusted: always the peer.
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &headers(&["1.1.1.1"]), &[]),
+            ip("10.0.0.1")
+        );
+    }
+}
