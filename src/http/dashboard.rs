@@ -307,7 +307,7 @@ fn chart(daily: &[(i64, i64)], currency: &str) -> Chart {
     let max = shown.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1);
     let span = last_day - first_day + 1;
     let slot = (width - left) / span.max(1);
-    let w = (slot * 4 / 5).max(1);
+    let w = (slot * 4 / 5).clamp(1, 48);
     for (day, v) in &shown {
         let h = if *v <= 0 {
             0

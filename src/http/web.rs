@@ -56,7 +56,7 @@ fn suffix(c: Currency) -> String {
     }
 }
 
-/// Minor units as the page shows them: `$50.00`, `1000 SEK`.
+/// Minor units as the page shows them: `$50.00`, `$100,000.00`, `1,000.00 SEK`.
 pub fn money(minor: i64, currency: &str) -> String {
     let c = currency_of(currency);
     let (sign, abs) = if minor < 0 {
@@ -64,7 +64,19 @@ pub fn money(minor: i64, currency: &str) -> String {
     } else {
         ("", minor)
     };
-    format!("{sign}{}{}{}", symbol(c), format_major(abs, c), suffix(c))
+    let plain = format_major(abs, c);
+    let (whole, fraction) = match plain.split_once('.') {
+        Some((w, f)) => (w, format!(".{f}")),
+        None => (plain.as_str(), String::new()),
+    };
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    format!("{sign}{}{grouped}{fraction}{}", symbol(c), suffix(c))
 }
 
 pub fn frequency_label(f: &str) -> &'static str {
@@ -583,5 +595,19 @@ pub fn thanks_page(c: &Campaign, d: Option<&crate::store::Donation>) -> ThanksPa
         slug: c.slug.clone(),
         name: c.name.clone(),
         gift,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::money;
+
+    #[test]
+    fn amounts_read_as_money() {
+        assert_eq!(money(5000, "usd"), "$50.00");
+        assert_eq!(money(10_000_000, "usd"), "$100,000.00");
+        assert_eq!(money(-5, "usd"), "-$0.05");
+        assert_eq!(money(123_456, "jpy"), "¥123,456");
+        assert_eq!(money(100_000, "sek"), "1,000.00 SEK");
     }
 }
