@@ -143,6 +143,30 @@ async fn form_post_redirects_to_checkout_or_shows_errors(backend: Backend) {
     let (_, again, _) = post_form(&app, "/donate/demo", None, &good_gift()).await;
     assert_eq!(header(&again, "location"), location);
 
+    // The same page's form sent again with other details (back button): the donor is asked to
+    // confirm, and the confirmed form goes through as a new gift.
+    let mut changed = good_gift();
+    changed.retain(|(k, _)| *k != "amount");
+    changed.push(("amount", "250"));
+    let (status, _, body) = post_form(&app, "/donate/demo", None, &changed).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("already sent with other details"), "{body}");
+    assert!(
+        !body.contains("value=\"k-1\""),
+        "a new key for the next try"
+    );
+    let key = body
+        .split("name=\"idempotency_key\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    changed.retain(|(k, _)| *k != "idempotency_key");
+    changed.push(("idempotency_key", &key));
+    let (status, headers, _) = post_form(&app, "/donate/demo", None, &changed).await;
+    assert_eq!(status, 303);
+    assert_ne!(header(&headers, "location"), location);
+
     // A custom amount, no fee, anonymous.
     let mut custom = good_gift();
     custom

@@ -466,7 +466,7 @@ pub async fn submit(
     Form(form): Form<DonateForm>,
 ) -> AppResult<Response> {
     let (campaign, progress) = campaign_and_progress(&state, &slug).await?;
-    let values = FormValues::from_form(&form);
+    let mut values = FormValues::from_form(&form);
     let input = checkout_input(&values);
     let checkout = Checkout {
         store: state.store.as_ref(),
@@ -501,11 +501,22 @@ pub async fn submit(
     };
     let mut by_field = BTreeMap::new();
     for e in errors {
-        let field = match e.field.as_deref() {
-            Some("currency") | Some("Idempotency-Key") | None => "other".to_string(),
-            Some(f) => f.to_string(),
+        let (field, detail) = match e.field.as_deref() {
+            // This page's form was sent before with other details (back button, edit, resend):
+            // a new key lets the changed gift go through once the donor confirms it.
+            Some("Idempotency-Key") => {
+                values.idempotency_key = uuid::Uuid::new_v4().to_string();
+                (
+                    "other".to_string(),
+                    "This form was already sent with other details. Please check them and \
+                     continue again."
+                        .to_string(),
+                )
+            }
+            Some("currency") | None => ("other".to_string(), e.detail),
+            Some(f) => (f.to_string(), e.detail),
         };
-        by_field.entry(field).or_insert(e.detail);
+        by_field.entry(field).or_insert(detail);
     }
     let page = donate_page(&state, &campaign, &progress, values, by_field, false).await?;
     Ok(html(
