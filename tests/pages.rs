@@ -263,6 +263,8 @@ async fn donor_text_is_escaped(backend: Backend) {
     );
     assert!(!body.contains("<i>Grandma"));
     assert!(body.contains("$50.00"));
+    // Still pending: the page reloads itself until the payment is confirmed.
+    assert!(body.contains("http-equiv=\"refresh\""));
     assert!(header(&headers, "content-security-policy").contains("frame-ancestors 'self'"));
 }
 

@@ -544,6 +544,8 @@ pub struct GiftView {
 #[derive(Template)]
 #[template(path = "thanks.html")]
 pub struct ThanksPage {
+    /// While the payment is being confirmed, the page reloads itself every few seconds.
+    pub refresh: bool,
     pub slug: String,
     pub name: String,
     pub gift: Option<GiftView>,
@@ -603,6 +605,7 @@ pub fn thanks_page(c: &Campaign, d: Option<&crate::store::Donation>) -> ThanksPa
         }
     });
     ThanksPage {
+        refresh: d.is_some_and(|d| d.status == "pending"),
         slug: c.slug.clone(),
         name: c.name.clone(),
         gift,
