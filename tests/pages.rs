@@ -273,6 +273,24 @@ fn session_cookie(headers: &reqwest::header::HeaderMap) -> String {
     set.split(';').next().unwrap().trim().to_string()
 }
 
+/// Signs in as a browser does: the sign-in form first (its CSRF cookie and field), then the post.
+async fn sign_in(app: &TestApp, token: &str) -> (u16, reqwest::header::HeaderMap, String) {
+    let (_, headers, body) = get_page(app, "/dashboard").await;
+    let login_cookie = session_cookie(&headers);
+    assert!(
+        login_cookie.starts_with("donations_login="),
+        "{login_cookie}"
+    );
+    let csrf = csrf_of(&body);
+    post_form(
+        app,
+        "/dashboard/login",
+        Some(&login_cookie),
+        &[("csrf", &csrf), ("token", token)],
+    )
+    .await
+}
+
 fn csrf_of(body: &str) -> String {
     let at = body.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
     body[at..at + body[at..].find('"').unwrap()].to_string()
@@ -290,14 +308,17 @@ async fn dashboard_sessions(backend: Backend) {
     assert_eq!(header(&headers, "x-content-type-options"), "nosniff");
     assert!(!header(&headers, "referrer-policy").is_empty());
 
-    let (status, headers, body) =
-        post_form(&app, "/dashboard/login", None, &[("token", "dst_nope")]).await;
+    let (status, headers, body) = sign_in(&app, "dst_nope").await;
     assert_eq!(status, 401);
-    assert!(headers.get("set-cookie").is_none());
+    assert!(!header(&headers, "set-cookie").starts_with("donations_session"));
     assert!(body.contains("id=\"token-error\""));
-
+    // The sign-in form has its own CSRF check (a double-submit cookie).
     let (status, headers, _) =
         post_form(&app, "/dashboard/login", None, &[("token", &token)]).await;
+    assert_eq!(status, 403);
+    assert!(!header(&headers, "set-cookie").starts_with("donations_session"));
+
+    let (status, headers, _) = sign_in(&app, &token).await;
     assert_eq!(status, 303);
     assert_eq!(header(&headers, "location"), "/dashboard");
     let set = header(&headers, "set-cookie");
@@ -393,12 +414,18 @@ async fn dashboard_sessions(backend: Backend) {
     let (status, headers, _) =
         post_form(&app, "/dashboard/logout", Some(&cookie), &[("csrf", &csrf)]).await;
     assert_eq!(status, 200);
-    assert!(header(&headers, "set-cookie").contains("Max-Age=0"));
+    assert!(
+        headers.get_all("set-cookie").iter().any(|v| v
+            .to_str()
+            .unwrap()
+            .starts_with("donations_session=;")
+            && v.to_str().unwrap().contains("Max-Age=0"))
+    );
     let (_, body) = get_with_cookie(&app, "/dashboard", &cookie).await;
     assert!(!body.contains("Signed in as"));
 
     // Revoking the token ends its sessions.
-    let (_, headers, _) = post_form(&app, "/dashboard/login", None, &[("token", &token)]).await;
+    let (_, headers, _) = sign_in(&app, &token).await;
     let cookie = session_cookie(&headers);
     let (_, body) = get_with_cookie(&app, "/dashboard", &cookie).await;
     assert!(body.contains("Signed in as ana"));
@@ -406,7 +433,7 @@ async fn dashboard_sessions(backend: Backend) {
     let (_, body) = get_with_cookie(&app, "/dashboard", &cookie).await;
     assert!(!body.contains("Signed in as"));
     assert!(body.contains("Staff token"));
-    let (status, _, _) = post_form(&app, "/dashboard/login", None, &[("token", &token)]).await;
+    let (status, _, _) = sign_in(&app, &token).await;
     assert_eq!(status, 401);
 }
 
@@ -417,8 +444,7 @@ async fn dashboard_cookie_is_secure_on_https(backend: Backend) {
     )
     .await;
     let token = app.staff_token("bo").await;
-    let (status, headers, _) =
-        post_form(&app, "/dashboard/login", None, &[("token", &token)]).await;
+    let (status, headers, _) = sign_in(&app, &token).await;
     assert_eq!(status, 303);
     let set = header(&headers, "set-cookie");
     assert!(
@@ -430,7 +456,7 @@ async fn dashboard_cookie_is_secure_on_https(backend: Backend) {
 async fn dashboard_campaign_forms(backend: Backend) {
     let app = spawn_app(&backend, &[]).await;
     let token = app.staff_token("cy").await;
-    let (_, headers, _) = post_form(&app, "/dashboard/login", None, &[("token", &token)]).await;
+    let (_, headers, _) = sign_in(&app, &token).await;
     let cookie = session_cookie(&headers);
     let (_, body) = get_with_cookie(&app, "/dashboard/campaigns/new", &cookie).await;
     let csrf = csrf_of(&body);

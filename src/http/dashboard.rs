@@ -28,6 +28,8 @@ use crate::staff::{hash_token, well_formed};
 use crate::store::{Campaign, DonationFilter, StaffSession, StoreError, now};
 
 pub const COOKIE: &str = "donations_session";
+/// The sign-in form's CSRF cookie (double submit: the form's hidden field must match it).
+pub const LOGIN_COOKIE: &str = "donations_login";
 /// How long a dashboard session lasts.
 pub const SESSION_SECS: i64 = 8 * 3600;
 /// Rows of the recent donations table.
@@ -111,9 +113,13 @@ fn secure(state: &AppState) -> bool {
 }
 
 fn set_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+    named_cookie(state, COOKIE, value, max_age)
+}
+
+fn named_cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
     let secure = if secure(state) { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "{COOKIE}={value}; Path=/dashboard; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
+        "{name}={value}; Path=/dashboard; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
@@ -122,7 +128,7 @@ fn set_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
 async fn require(state: &AppState, headers: &HeaderMap) -> AppResult<Result<Session, Response>> {
     match session(state, headers).await? {
         Some(s) => Ok(Ok(s)),
-        None => Ok(Err(login_page(StatusCode::OK, "", false)?)),
+        None => Ok(Err(login_page(state, StatusCode::OK, "", false)?)),
     }
 }
 
@@ -134,6 +140,7 @@ async fn require_post(
 ) -> AppResult<Result<Session, Response>> {
     let Some(s) = session(state, headers).await? else {
         return Ok(Err(login_page(
+            state,
             StatusCode::UNAUTHORIZED,
             "Your session has ended; sign in again.",
             false,
@@ -157,16 +164,58 @@ async fn require_post(
 struct LoginPage<'a> {
     error: &'a str,
     ended: bool,
+    csrf: &'a str,
 }
 
-fn login_page(status: StatusCode, error: &str, ended: bool) -> AppResult<Response> {
-    Ok(page(status, render(&LoginPage { error, ended })?))
+/// The sign-in form, with a fresh CSRF token in its hidden field and in a cookie.
+fn login_page(
+    state: &AppState,
+    status: StatusCode,
+    error: &str,
+    ended: bool,
+) -> AppResult<Response> {
+    let csrf = random_hex();
+    let mut r = page(
+        status,
+        render(&LoginPage {
+            error,
+            ended,
+            csrf: &csrf,
+        })?,
+    );
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        named_cookie(state, LOGIN_COOKIE, &csrf, 3600),
+    );
+    Ok(r)
 }
 
 /// `POST /dashboard/login`: a staff token, checked as the API checks it, opens a session.
-async fn login(State(state): State<AppState>, Form(form): Form<FormMap>) -> AppResult<Response> {
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<FormMap>,
+) -> AppResult<Response> {
+    let sent = form.get("csrf").map(String::as_str).unwrap_or("");
+    let expected = cookie_value(&headers, LOGIN_COOKIE).unwrap_or("");
+    if expected.len() != 64 || !bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) {
+        return login_page(
+            &state,
+            StatusCode::FORBIDDEN,
+            "was not accepted: the sign-in form expired or did not come from this site. Please \
+             try again.",
+            false,
+        );
+    }
     let token = form.get("token").map(|t| t.trim()).unwrap_or("");
-    let bad = || login_page(StatusCode::UNAUTHORIZED, "is invalid or revoked.", false);
+    let bad = || {
+        login_page(
+            &state,
+            StatusCode::UNAUTHORIZED,
+            "is invalid or revoked.",
+            false,
+        )
+    };
     if !well_formed(token) {
         return bad();
     }
@@ -186,6 +235,10 @@ async fn login(State(state): State<AppState>, Form(form): Form<FormMap>) -> AppR
     let mut r = Redirect::to("/dashboard").into_response();
     r.headers_mut()
         .insert(header::SET_COOKIE, set_cookie(&state, &id, SESSION_SECS));
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        named_cookie(&state, LOGIN_COOKIE, "", 0),
+    );
     Ok(r)
 }
 
@@ -200,9 +253,9 @@ async fn logout(
         Err(r) => return Ok(r),
     };
     state.store.delete_staff_session(&s.id_hash).await?;
-    let mut r = login_page(StatusCode::OK, "", true)?;
+    let mut r = login_page(&state, StatusCode::OK, "", true)?;
     r.headers_mut()
-        .insert(header::SET_COOKIE, set_cookie(&state, "", 0));
+        .append(header::SET_COOKIE, set_cookie(&state, "", 0));
     Ok(r)
 }
 
