@@ -113,27 +113,10 @@ pub async fn create(
     RawBody(body): RawBody,
 ) -> AppResult<(StatusCode, Json<CheckoutResponse>)> {
     // Every attempt counts against its address, valid or not: card testers send many.
-    let limited = |(kind, e): (LimitKind, AppError)| {
-        state.metrics.rate_limited(kind.as_str());
-        tracing::info!(limit = kind.as_str(), "checkout rate-limited");
-        e
-    };
-    state.limits.check_ip(ip).map_err(limited)?;
+    limit_address(&state, ip)?;
     super::extract::require_json(&headers)?;
     let input: CheckoutInput = parse_json(&body)?;
-    if input.honeypot_filled() {
-        // A field people never see was filled in: a bot. The answer does not say why.
-        tracing::info!("checkout refused: honeypot field filled");
-        return Err(AppError::Invalid(vec![FieldError::general(
-            "this gift could not be accepted",
-        )]));
-    }
-    if let Ok(email) = Email::parse(&input.donor.email) {
-        state
-            .limits
-            .check_email(&email.normalized())
-            .map_err(limited)?;
-    }
+    guard_input(&state, &input)?;
     let key = match headers.get("idempotency-key") {
         None => None,
         Some(v) => Some(
@@ -153,4 +136,38 @@ pub async fn create(
     };
     let response = checkout.create(&slug, &input, key, &body).await?;
     Ok((StatusCode::CREATED, Json(response)))
+}
+
+fn rate_limited(state: &AppState, (kind, e): (LimitKind, AppError)) -> AppError {
+    state.metrics.rate_limited(kind.as_str());
+    tracing::info!(limit = kind.as_str(), "checkout rate-limited");
+    e
+}
+
+/// The per-address limit on checkout attempts, for every way of starting a checkout (this API
+/// and the donation page's form).
+pub fn limit_address(state: &AppState, ip: std::net::IpAddr) -> Result<(), AppError> {
+    state
+        .limits
+        .check_ip(ip)
+        .map_err(|e| rate_limited(state, e))
+}
+
+/// The card-testing guards on a parsed gift, for every way of starting a checkout: the honeypot
+/// and the per-email limit.
+pub fn guard_input(state: &AppState, input: &CheckoutInput) -> Result<(), AppError> {
+    if input.honeypot_filled() {
+        // A field people never see was filled in: a bot. The answer does not say why.
+        tracing::info!("checkout refused: honeypot field filled");
+        return Err(AppError::Invalid(vec![FieldError::general(
+            "this gift could not be accepted",
+        )]));
+    }
+    if let Ok(email) = Email::parse(&input.donor.email) {
+        state
+            .limits
+            .check_email(&email.normalized())
+            .map_err(|e| rate_limited(state, e))?;
+    }
+    Ok(())
 }

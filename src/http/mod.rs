@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod campaigns;
 pub mod checkout;
+pub mod dashboard;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -11,6 +12,7 @@ pub mod openapi;
 pub mod pages;
 pub mod sandbox;
 pub mod staff;
+pub mod web;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -151,6 +153,15 @@ async fn count_request(
     response
 }
 
+/// The donor pages and the assets they load.
+fn pages_router() -> Router<AppState> {
+    use axum::routing::get;
+    Router::new()
+        .route("/donate/{slug}", get(web::donate).post(web::submit))
+        .route("/assets/app.css", get(web::css))
+        .route("/assets/donate.js", get(web::donate_js))
+}
+
 pub fn router(state: AppState) -> Router {
     let Api {
         public,
@@ -163,6 +174,8 @@ pub fn router(state: AppState) -> Router {
     let webhooks = webhooks.layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT));
 
     let mut app = Router::new()
+        .merge(pages_router())
+        .merge(dashboard::routes())
         .merge(staff_api)
         .merge(webhooks)
         .merge(operations);

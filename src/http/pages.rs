@@ -1,11 +1,13 @@
-//! Server-rendered pages. For now the thank-you page that Checkout returns donors to.
+//! Server-rendered pages: the thank-you page that Checkout returns donors to (rendered by
+//! `web`), and the small layout the sandbox checkout page uses.
 
 use axum::extract::{Path, Query, State};
-use axum::response::Html;
+use axum::http::StatusCode;
+use axum::response::{Html, Response};
 use serde::Deserialize;
 
-use super::AppState;
 use super::error::{AppError, AppResult, ErrorBody};
+use super::{AppState, web};
 use crate::domain::money::{Currency, format_major};
 
 /// Escapes text for HTML element content and attribute values.
@@ -62,7 +64,7 @@ pub async fn thanks(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     Query(q): Query<ThanksParams>,
-) -> AppResult<Html<String>> {
+) -> AppResult<Response> {
     let c = state
         .store
         .campaign_by_slug(&slug)
@@ -76,20 +78,11 @@ pub async fn thanks(
             .filter(|d| d.campaign_id == c.id),
         None => None,
     };
-    let detail = match gift {
-        Some(d) => format!(
-            "<p>Your gift of <strong>{}</strong> ({}) is <strong>{}</strong>.</p>",
-            escape(&amount(d.gift_minor, &d.currency)),
-            escape(&d.frequency.replace('_', "-")),
-            escape(&d.status)
-        ),
-        None => String::new(),
-    };
-    Ok(layout(
-        "Thank you",
-        &format!(
-            "<h1>Thank you for supporting {}</h1>{detail}",
-            escape(&c.name)
-        ),
+    let page = web::thanks_page(&c, gift.as_ref());
+    Ok(web::html(
+        StatusCode::OK,
+        web::render(&page)?,
+        &web::donor_csp(&state.config),
+        true,
     ))
 }

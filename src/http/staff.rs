@@ -227,7 +227,7 @@ type StreamError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Streams every row of `filter` as CSV, a page per chunk, so a large export is never held in
 /// memory. A failure mid-stream ends the body early; the client sees a truncated download.
-fn csv_download(store: Arc<dyn Store>, filter: DonationFilter, name: &str) -> Response {
+pub(crate) fn csv_download(store: Arc<dyn Store>, filter: DonationFilter, name: &str) -> Response {
     let pages = CsvPages {
         store,
         filter,

@@ -186,6 +186,15 @@ pub struct StaffToken {
     pub revoked_at: Option<i64>,
 }
 
+/// A dashboard session: whose token it rides on and the CSRF token of its forms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffSession {
+    pub token_id: i64,
+    pub staff_name: String,
+    pub csrf_token: String,
+    pub expires_at: i64,
+}
+
 /// A gift record: a Stripe checkout (one-time or recurring plan) or an offline gift.
 /// The `counted_*` fields are what this donation currently contributes to its campaign's
 /// aggregate, so that a recomputation can apply the exact difference.
@@ -407,6 +416,17 @@ pub trait Store: Send + Sync + 'static {
     async fn create_staff_token(&self, name: &str, token_hash: &str) -> StoreResult<StaffToken>;
     async fn revoke_staff_token(&self, name: &str) -> StoreResult<bool>;
     async fn staff_token_by_hash(&self, token_hash: &str) -> StoreResult<Option<StaffToken>>;
+    /// Records a dashboard session (its id only as a hash).
+    async fn create_staff_session(
+        &self,
+        id_hash: &str,
+        token_id: i64,
+        csrf_token: &str,
+        expires_at: i64,
+    ) -> StoreResult<()>;
+    /// The session with this id hash, if it has not expired at `at` and its token is not revoked.
+    async fn staff_session(&self, id_hash: &str, at: i64) -> StoreResult<Option<StaffSession>>;
+    async fn delete_staff_session(&self, id_hash: &str) -> StoreResult<()>;
 
     /// Inserts a pending donation, and with `idempotency` (key, request hash) claims the key in
     /// the same transaction. When the key exists, nothing is inserted and the claim is returned.

@@ -506,6 +506,14 @@ macro_rules! impl_sql_store {
                 .bind(now())
                 .execute(&self.write)
                 .await?;
+                // Its dashboard sessions end with it (lookups also refuse them by the join).
+                sqlx::query(
+                    "DELETE FROM staff_sessions WHERE token_id IN \
+                     (SELECT id FROM staff_tokens WHERE name = $1 AND revoked_at IS NOT NULL)",
+                )
+                .bind(name)
+                .execute(&self.write)
+                .await?;
                 Ok(done.rows_affected() > 0)
             }
 
@@ -518,6 +526,62 @@ macro_rules! impl_sql_store {
                 .fetch_optional(&self.read)
                 .await?;
                 Ok(row.as_ref().map(token_row).transpose()?)
+            }
+
+            async fn create_staff_session(
+                &self,
+                id_hash: &str,
+                token_id: i64,
+                csrf_token: &str,
+                expires_at: i64,
+            ) -> StoreResult<()> {
+                let at = now();
+                // Expired sessions are cleared as new ones are made.
+                sqlx::query("DELETE FROM staff_sessions WHERE expires_at <= $1")
+                    .bind(at)
+                    .execute(&self.write)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO staff_sessions (id_hash, token_id, csrf_token, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(id_hash)
+                .bind(token_id)
+                .bind(csrf_token)
+                .bind(at)
+                .bind(expires_at)
+                .execute(&self.write)
+                .await?;
+                Ok(())
+            }
+
+            async fn staff_session(&self, id_hash: &str, at: i64) -> StoreResult<Option<StaffSession>> {
+                let row = sqlx::query(
+                    "SELECT s.token_id, t.name, s.csrf_token, s.expires_at FROM staff_sessions s \
+                     JOIN staff_tokens t ON t.id = s.token_id \
+                     WHERE s.id_hash = $1 AND s.expires_at > $2 AND t.revoked_at IS NULL",
+                )
+                .bind(id_hash)
+                .bind(at)
+                .fetch_optional(&self.read)
+                .await?;
+                match row {
+                    None => Ok(None),
+                    Some(r) => Ok(Some(StaffSession {
+                        token_id: r.try_get("token_id")?,
+                        staff_name: r.try_get("name")?,
+                        csrf_token: r.try_get("csrf_token")?,
+                        expires_at: r.try_get("expires_at")?,
+                    })),
+                }
+            }
+
+            async fn delete_staff_session(&self, id_hash: &str) -> StoreResult<()> {
+                sqlx::query("DELETE FROM staff_sessions WHERE id_hash = $1")
+                    .bind(id_hash)
+                    .execute(&self.write)
+                    .await?;
+                Ok(())
             }
 
             async fn insert_donation(

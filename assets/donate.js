@@ -1,0 +1,50 @@
+// The donation page's fee quote: as the amount or frequency changes, ask the server what covering
+// the fee adds (the same rule as the charge) and show it in the cover-the-fee label.
+(function () {
+  "use strict";
+  var form = document.getElementById("donate-form");
+  if (!form) return;
+  var slug = form.getAttribute("data-slug");
+  var exponent = parseInt(form.getAttribute("data-exponent") || "2", 10);
+  var symbol = form.getAttribute("data-symbol") || "";
+  var suffix = form.getAttribute("data-suffix") || "";
+  var out = document.getElementById("fee-amount");
+  var custom = document.getElementById("custom-amount");
+  var seq = 0;
+
+  function amount() {
+    var picked = form.querySelector("input[name=amount]:checked");
+    if (!picked) return "";
+    if (picked.value === "other") return custom ? custom.value.trim() : "";
+    return picked.value;
+  }
+  function frequency() {
+    var f = form.querySelector("input[name=frequency]:checked");
+    return f ? f.value : "one_time";
+  }
+  function format(minor) {
+    var s = (minor / Math.pow(10, exponent)).toFixed(exponent);
+    return symbol + s + suffix;
+  }
+  function update() {
+    var a = amount();
+    if (!a || !out) return;
+    var mine = ++seq;
+    var url = "/api/v1/campaigns/" + encodeURIComponent(slug) + "/fee-quote?cover_fee=true" +
+      "&amount=" + encodeURIComponent(a) + "&frequency=" + encodeURIComponent(frequency());
+    fetch(url, { headers: { accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (q) {
+        if (q && mine === seq) out.textContent = format(q.fee_minor);
+      })
+      .catch(function () {});
+  }
+  form.addEventListener("change", update);
+  if (custom) {
+    custom.addEventListener("input", function () {
+      var other = document.getElementById("amount-other");
+      if (other && custom.value) other.checked = true;
+      update();
+    });
+  }
+})();

@@ -1,0 +1,640 @@
+//! The donor's HTML pages: the donation page (`/donate/{slug}`, with a form that works without
+//! JavaScript) and the thank-you page, plus the stylesheet and script they load, and the headers
+//! every HTML page sends (a strict Content-Security-Policy; framing only by `ALLOWED_ORIGINS`).
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::AppState;
+use super::error::{AppError, AppResult, FieldError};
+use super::limits::ClientIp;
+use crate::campaigns::{MajorAmount, accepts_gifts};
+use crate::checkout::{Checkout, CheckoutInput, DonorInput, TributeInput, quote};
+use crate::config::Config;
+use crate::domain::ledger::percent_of_goal;
+use crate::domain::money::{Currency, format_major};
+use crate::reports::wall_entry;
+use crate::store::{Campaign, Progress, now};
+
+pub const CSS: &str = include_str!("../../assets/app.css");
+pub const DONATE_JS: &str = include_str!("../../assets/donate.js");
+
+/// The preset gift amounts, in major units.
+pub const PRESETS: [&str; 4] = ["25", "50", "100", "250"];
+const DEFAULT_AMOUNT: &str = "50";
+/// Donor wall entries shown on the page.
+const WALL_SIZE: i64 = 20;
+
+// ---- money and labels ----
+
+fn currency_of(code: &str) -> Currency {
+    Currency::parse(code).unwrap_or(Currency::USD)
+}
+
+/// The symbol written before an amount, when the currency has a well-known one.
+fn symbol(c: Currency) -> &'static str {
+    match c.code() {
+        "usd" | "cad" | "aud" | "nzd" | "hkd" => "$",
+        "eur" => "€",
+        "gbp" => "£",
+        "jpy" => "¥",
+        _ => "",
+    }
+}
+
+/// The currency code written after an amount without a symbol (` SEK`).
+fn suffix(c: Currency) -> String {
+    if symbol(c).is_empty() {
+        format!(" {}", c.code().to_uppercase())
+    } else {
+        String::new()
+    }
+}
+
+/// Minor units as the page shows them: `$50.00`, `$100,000.00`, `1,000.00 SEK`.
+pub fn money(minor: i64, currency: &str) -> String {
+    let c = currency_of(currency);
+    let (sign, abs) = if minor < 0 {
+        ("-", -minor)
+    } else {
+        ("", minor)
+    };
+    let plain = format_major(abs, c);
+    let (whole, fraction) = match plain.split_once('.') {
+        Some((w, f)) => (w, format!(".{f}")),
+        None => (plain.as_str(), String::new()),
+    };
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    format!("{sign}{}{grouped}{fraction}{}", symbol(c), suffix(c))
+}
+
+pub fn frequency_label(f: &str) -> &'static str {
+    match f {
+        "monthly" => "monthly",
+        "annual" => "yearly",
+        _ => "one time",
+    }
+}
+
+// ---- response headers ----
+
+/// The CSP of the donor pages: only our own scripts, styles and API, and framing by this site and
+/// `ALLOWED_ORIGINS` only.
+pub fn donor_csp(config: &Config) -> String {
+    let mut ancestors = String::from("'self'");
+    for o in &config.allowed_origins {
+        ancestors.push(' ');
+        ancestors.push_str(o);
+    }
+    format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; form-action 'self' https://checkout.stripe.com; base-uri 'none'; \
+         frame-ancestors {ancestors}"
+    )
+}
+
+/// An HTML response with the given CSP; `no_store` for pages with private or changing data.
+pub fn html(status: StatusCode, body: String, csp: &str, no_store: bool) -> Response {
+    let mut r = (status, body).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(csp) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if no_store {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    r
+}
+
+pub fn render(t: &impl Template) -> AppResult<String> {
+    t.render().map_err(|e| AppError::Internal(e.to_string()))
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub async fn css() -> Response {
+    asset("text/css; charset=utf-8", CSS)
+}
+
+pub async fn donate_js() -> Response {
+    asset("text/javascript; charset=utf-8", DONATE_JS)
+}
+
+// ---- the donation page ----
+
+pub struct ProgressBar {
+    pub raised: String,
+    pub goal: String,
+    /// Percent of the goal, two decimals at most.
+    pub percent: String,
+    /// The bar's value, 0 to 100.
+    pub bar: String,
+    pub donors: i64,
+}
+
+impl ProgressBar {
+    pub fn new(c: &Campaign, raised_minor: i64, donors: i64) -> Self {
+        let percent = percent_of_goal(raised_minor, c.goal_minor);
+        let bar = percent.clamp(0.into(), 100.into());
+        ProgressBar {
+            raised: money(raised_minor, &c.currency),
+            goal: money(c.goal_minor, &c.currency),
+            percent: percent.normalize().to_string(),
+            bar: bar.normalize().to_string(),
+            donors,
+        }
+    }
+}
+
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+pub struct WallRow {
+    pub name: String,
+    pub amount: Option<String>,
+    pub tribute: Option<String>,
+    pub frequency: String,
+    pub frequency_label: &'static str,
+    pub date: String,
+}
+
+/// What the donor typed, to put back in the form after an error.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct DonateForm {
+    #[serde(default)]
+    pub amount: String,
+    #[serde(default)]
+    pub custom_amount: String,
+    #[serde(default)]
+    pub frequency: String,
+    #[serde(default)]
+    pub cover_fee: Option<String>,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub anonymous: Option<String>,
+    #[serde(default)]
+    pub tribute_kind: String,
+    #[serde(default)]
+    pub honoree: String,
+    #[serde(default)]
+    pub notify_email: String,
+    #[serde(default)]
+    pub tribute_message: String,
+    #[serde(default)]
+    pub comment: String,
+    #[serde(default)]
+    pub idempotency_key: String,
+    /// The honeypot: hidden from people, filled in by bots (see `CheckoutInput::website`).
+    #[serde(default)]
+    pub website: String,
+}
+
+/// The form as the template reads it.
+pub struct FormValues {
+    pub amount: String,
+    pub custom_amount: String,
+    pub frequency: String,
+    pub cover_fee: bool,
+    pub name: String,
+    pub email: String,
+    pub anonymous: bool,
+    pub tribute_kind: String,
+    pub honoree: String,
+    pub notify_email: String,
+    pub tribute_message: String,
+    pub comment: String,
+    pub idempotency_key: String,
+    /// Never rendered back into the page.
+    pub website: String,
+}
+
+fn checked(v: &Option<String>) -> bool {
+    matches!(v.as_deref(), Some("true" | "on" | "1"))
+}
+
+impl FormValues {
+    fn fresh() -> Self {
+        FormValues {
+            amount: DEFAULT_AMOUNT.into(),
+            custom_amount: String::new(),
+            frequency: "one_time".into(),
+            cover_fee: true,
+            name: String::new(),
+            email: String::new(),
+            anonymous: false,
+            tribute_kind: String::new(),
+            honoree: String::new(),
+            notify_email: String::new(),
+            tribute_message: String::new(),
+            comment: String::new(),
+            idempotency_key: uuid::Uuid::new_v4().to_string(),
+            website: String::new(),
+        }
+    }
+
+    fn from_form(f: &DonateForm) -> Self {
+        FormValues {
+            amount: f.amount.clone(),
+            custom_amount: f.custom_amount.clone(),
+            frequency: f.frequency.clone(),
+            cover_fee: checked(&f.cover_fee),
+            name: f.name.clone(),
+            email: f.email.clone(),
+            anonymous: checked(&f.anonymous),
+            tribute_kind: f.tribute_kind.clone(),
+            honoree: f.honoree.clone(),
+            notify_email: f.notify_email.clone(),
+            tribute_message: f.tribute_message.clone(),
+            comment: f.comment.clone(),
+            idempotency_key: if f.idempotency_key.trim().is_empty() {
+                uuid::Uuid::new_v4().to_string()
+            } else {
+                f.idempotency_key.clone()
+            },
+            website: f.website.clone(),
+        }
+    }
+
+    /// The gift amount the form names: a preset, or the custom amount with "other".
+    fn gift_amount(&self) -> &str {
+        if self.amount == "other" || self.amount.is_empty() {
+            self.custom_amount.trim()
+        } else {
+            self.amount.trim()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "donate.html")]
+pub struct DonatePage {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub progress: ProgressBar,
+    pub open: bool,
+    pub canceled: bool,
+    pub sandbox: bool,
+    pub presets: Vec<Choice>,
+    pub frequencies: Vec<Choice>,
+    pub form: FormValues,
+    pub errors: BTreeMap<String, String>,
+    pub fee_quote: String,
+    pub exponent: u32,
+    pub symbol: &'static str,
+    pub suffix: String,
+    pub currency_upper: String,
+    pub wall: Vec<WallRow>,
+}
+
+impl DonatePage {
+    pub fn has(&self, field: &str) -> bool {
+        self.errors.contains_key(field)
+    }
+    pub fn err(&self, field: &str) -> &str {
+        self.errors.get(field).map_or("", String::as_str)
+    }
+}
+
+async fn donate_page(
+    state: &AppState,
+    campaign: &Campaign,
+    progress: &Progress,
+    form: FormValues,
+    errors: BTreeMap<String, String>,
+    canceled: bool,
+) -> AppResult<DonatePage> {
+    let currency = currency_of(&campaign.currency);
+    // The fee for the amount in the form (the default one on a first visit).
+    let fee_quote = quote(campaign, &state.config, form.gift_amount(), true)
+        .or_else(|_| quote(campaign, &state.config, DEFAULT_AMOUNT, true))
+        .map(|(_, q)| money(q.fee_minor, &campaign.currency))
+        .unwrap_or_default();
+    let wall = state
+        .store
+        .counted_donations(campaign.id, WALL_SIZE)
+        .await?
+        .iter()
+        .map(|d| {
+            let e = wall_entry(d, campaign.hide_amounts);
+            WallRow {
+                name: e.name,
+                amount: e.amount_minor.map(|m| money(m, &e.currency)),
+                tribute: e.tribute,
+                frequency_label: frequency_label(&e.frequency),
+                frequency: e.frequency,
+                date: e.date,
+            }
+        })
+        .collect();
+    Ok(DonatePage {
+        slug: campaign.slug.clone(),
+        name: campaign.name.clone(),
+        description: campaign.description.clone(),
+        progress: ProgressBar::new(campaign, progress.raised_minor, progress.donors),
+        open: accepts_gifts(campaign, now()),
+        canceled,
+        sandbox: state.config.payments.is_sandbox(),
+        presets: PRESETS
+            .iter()
+            .map(|p| Choice {
+                value: (*p).into(),
+                label: money(
+                    p.parse::<i64>().unwrap_or(0) * 10i64.pow(currency.exponent()),
+                    &campaign.currency,
+                ),
+            })
+            .collect(),
+        frequencies: [
+            ("one_time", "One time"),
+            ("monthly", "Monthly"),
+            ("annual", "Annual"),
+        ]
+        .into_iter()
+        .map(|(v, l)| Choice {
+            value: v.into(),
+            label: l.into(),
+        })
+        .collect(),
+        form,
+        errors,
+        fee_quote,
+        exponent: currency.exponent(),
+        symbol: symbol(currency),
+        suffix: suffix(currency),
+        currency_upper: currency.code().to_uppercase(),
+        wall,
+    })
+}
+
+async fn campaign_and_progress(state: &AppState, slug: &str) -> AppResult<(Campaign, Progress)> {
+    state
+        .store
+        .campaign_progress(slug)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no campaign {slug:?}")))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DonateParams {
+    canceled: Option<String>,
+}
+
+/// `GET /donate/{slug}`
+pub async fn donate(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(q): Query<DonateParams>,
+) -> AppResult<Response> {
+    let (campaign, progress) = campaign_and_progress(&state, &slug).await?;
+    let page = donate_page(
+        &state,
+        &campaign,
+        &progress,
+        FormValues::fresh(),
+        BTreeMap::new(),
+        q.canceled.is_some(),
+    )
+    .await?;
+    Ok(html(
+        StatusCode::OK,
+        render(&page)?,
+        &donor_csp(&state.config),
+        true,
+    ))
+}
+
+/// The checkout input a submitted form describes (validated by `Checkout` like the JSON API).
+fn checkout_input(f: &FormValues) -> CheckoutInput {
+    let tribute = match f.tribute_kind.trim() {
+        "" => None,
+        kind => Some(TributeInput {
+            kind: kind.to_string(),
+            honoree: Some(f.honoree.clone()),
+            notify_email: Some(f.notify_email.clone()),
+            message: Some(f.tribute_message.clone()),
+        }),
+    };
+    CheckoutInput {
+        amount: MajorAmount(f.gift_amount().to_string()),
+        frequency: f.frequency.clone(),
+        cover_fee: f.cover_fee,
+        donor: DonorInput {
+            name: f.name.clone(),
+            email: f.email.clone(),
+        },
+        anonymous: f.anonymous,
+        tribute,
+        comment: Some(f.comment.clone()),
+        website: (!f.website.is_empty()).then(|| serde_json::Value::String(f.website.clone())),
+    }
+}
+
+/// `POST /donate/{slug}` (a form, without JavaScript): 303 to the checkout page, or the page
+/// again (422) with each error next to its field.
+pub async fn submit(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<DonateForm>,
+) -> AppResult<Response> {
+    // The same card-testing guards as the JSON API: a form is no way around them.
+    super::checkout::limit_address(&state, ip)?;
+    let (campaign, progress) = campaign_and_progress(&state, &slug).await?;
+    let mut values = FormValues::from_form(&form);
+    let input = checkout_input(&values);
+    super::checkout::guard_input(&state, &input)?;
+    let checkout = Checkout {
+        store: state.store.as_ref(),
+        gateway: state.gateway.as_ref(),
+        config: &state.config,
+    };
+    // The key is the form's own (one per page view): a double submission replays the first
+    // answer. The "body" hashed with it is the input as the server read it.
+    let key = values.idempotency_key.trim();
+    let key = (!key.is_empty() && key.len() <= 200).then_some(key);
+    let body = format!("{input:?}");
+    let errors = match checkout
+        .create(
+            &slug,
+            &input,
+            key.map(|k| format!("form:{k}")).as_deref(),
+            body.as_bytes(),
+        )
+        .await
+    {
+        Ok(r) => return Ok(Redirect::to(&r.checkout_url).into_response()),
+        Err(AppError::Invalid(errors)) => errors,
+        Err(e @ AppError::NotFound(_)) => vec![FieldError::new(
+            "other",
+            format!("This campaign is not accepting gifts now ({e})."),
+        )],
+        Err(AppError::BadGateway(_)) => vec![FieldError::new(
+            "other",
+            "The payment provider did not answer; nothing was charged. Please try again.",
+        )],
+        Err(e) => return Err(e),
+    };
+    let mut by_field = BTreeMap::new();
+    for e in errors {
+        let (field, detail) = match e.field.as_deref() {
+            // This page's form was sent before with other details (back button, edit, resend):
+            // a new key lets the changed gift go through once the donor confirms it.
+            Some("Idempotency-Key") => {
+                values.idempotency_key = uuid::Uuid::new_v4().to_string();
+                (
+                    "other".to_string(),
+                    "This form was already sent with other details. Please check them and \
+                     continue again."
+                        .to_string(),
+                )
+            }
+            Some("currency") | None => ("other".to_string(), e.detail),
+            Some(f) => (f.to_string(), e.detail),
+        };
+        by_field.entry(field).or_insert(detail);
+    }
+    let page = donate_page(&state, &campaign, &progress, values, by_field, false).await?;
+    Ok(html(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        render(&page)?,
+        &donor_csp(&state.config),
+        true,
+    ))
+}
+
+// ---- the thank-you page ----
+
+pub struct GiftView {
+    pub amount: String,
+    pub fee: String,
+    pub total: String,
+    pub fee_covered: bool,
+    pub frequency_label: &'static str,
+    pub tribute: Option<String>,
+    pub tribute_message: Option<String>,
+    pub status_text: String,
+    pub good: bool,
+}
+
+#[derive(Template)]
+#[template(path = "thanks.html")]
+pub struct ThanksPage {
+    /// While the payment is being confirmed, the page reloads itself every few seconds.
+    pub refresh: bool,
+    pub slug: String,
+    pub name: String,
+    pub gift: Option<GiftView>,
+}
+
+/// What a donation's status means to its donor.
+fn status_text(status: &str) -> (String, bool) {
+    let (text, good) = match status {
+        "succeeded" => ("Received — thank you! A receipt is on its way.", true),
+        "active" | "trialing" => (
+            "Received — your recurring gift is active. A receipt is on its way.",
+            true,
+        ),
+        "pending" | "incomplete" => (
+            "Processing: we are confirming your payment. This page shows the result once it arrives.",
+            false,
+        ),
+        "failed" => ("The payment failed; nothing was charged.", false),
+        "abandoned" | "incomplete_expired" => (
+            "This checkout was not completed; nothing was charged.",
+            false,
+        ),
+        "refunded" | "partially_refunded" => ("This gift was refunded.", false),
+        "canceled" => ("This recurring gift is canceled.", false),
+        _ => ("", false),
+    };
+    if text.is_empty() {
+        (format!("Status: {}", status.replace('_', " ")), false)
+    } else {
+        (text.to_string(), good)
+    }
+}
+
+pub fn thanks_page(c: &Campaign, d: Option<&crate::store::Donation>) -> ThanksPage {
+    let gift = d.map(|d| {
+        let (status_text, good) = status_text(&d.status);
+        let frequency_label = match d.frequency.as_str() {
+            "monthly" => "every month",
+            "annual" => "every year",
+            _ => "(one time)",
+        };
+        let tribute = match (d.tribute_kind.as_deref(), d.tribute_honoree.as_deref()) {
+            (Some("honor"), Some(h)) => Some(format!("In honor of {h}")),
+            (Some("memory"), Some(h)) => Some(format!("In memory of {h}")),
+            _ => None,
+        };
+        GiftView {
+            amount: money(d.gift_minor, &d.currency),
+            fee: money(d.fee_minor, &d.currency),
+            total: money(d.total_minor, &d.currency),
+            fee_covered: d.fee_minor > 0,
+            frequency_label,
+            tribute,
+            tribute_message: d.tribute_message.clone(),
+            status_text,
+            good,
+        }
+    });
+    ThanksPage {
+        refresh: d.is_some_and(|d| d.status == "pending"),
+        slug: c.slug.clone(),
+        name: c.name.clone(),
+        gift,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::money;
+
+    #[test]
+    fn amounts_read_as_money() {
+        assert_eq!(money(5000, "usd"), "$50.00");
+        assert_eq!(money(10_000_000, "usd"), "$100,000.00");
+        assert_eq!(money(-5, "usd"), "-$0.05");
+        assert_eq!(money(123_456, "jpy"), "¥123,456");
+        assert_eq!(money(100_000, "sek"), "1,000.00 SEK");
+    }
+}
