@@ -305,15 +305,14 @@ async fn bodies_are_limited_and_must_be_json(b: Backend) {
         r#"{{"slug":"big","name":"{}","goal":"5"}}"#,
         "x".repeat(70 * 1024)
     );
-    let r = app
-        .client
-        .post(app.at("/api/v1/staff/campaigns"))
-        .bearer_auth(&token)
-        .header("content-type", "application/json")
-        .body(big)
-        .send()
-        .await
-        .unwrap();
+    let r = common::send_oversized(|| {
+        app.client
+            .post(app.at("/api/v1/staff/campaigns"))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(big.clone())
+    })
+    .await;
     assert_eq!(r.status(), 413);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["errors"][0]["field"], "body");

@@ -249,15 +249,14 @@ fn hostile_input_never_gets_a_5xx_postgres() {
 }
 
 async fn post_raw(app: &TestApp, path: &str, body: Vec<u8>) -> (u16, Value) {
-    let r = app
-        .client
-        .post(app.at(path))
-        .header("content-type", "application/json")
-        .header("stripe-signature", "t=1,v1=00")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let r = common::send_oversized(|| {
+        app.client
+            .post(app.at(path))
+            .header("content-type", "application/json")
+            .header("stripe-signature", "t=1,v1=00")
+            .body(body.clone())
+    })
+    .await;
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 

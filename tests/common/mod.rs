@@ -410,3 +410,17 @@ pub async fn ingest(store: &dyn Store, payload: &str) -> donations::webhooks::Ou
         .await
         .expect("ingest")
 }
+
+/// Sends a request that may be refused before its body is read (413): the server then closes
+/// the connection with the upload unread, and the client may see the close before the answer
+/// (an HTTP/1.1 race, not a server failure). Such a send is retried; the answer must come.
+pub async fn send_oversized(make: impl Fn() -> reqwest::RequestBuilder) -> reqwest::Response {
+    let mut last_error = None;
+    for _ in 0..5 {
+        match make().send().await {
+            Ok(r) => return r,
+            Err(e) => last_error = Some(e),
+        }
+    }
+    panic!("no answer in 5 tries: {last_error:?}");
+}
