@@ -8,17 +8,18 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::fake_stripe::{open_session, spawn_with_stripe};
 use common::{Backend, TestApp, spawn_app};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-/// A Checkout Sessions endpoint that behaves like Stripe's: it records each request, replays
-/// the first answer for a repeated idempotency key with the same parameters, and refuses the
-/// same key with other parameters.
 /// A request as the fake saw it: its idempotency key and its form fields.
 type Call = (Option<String>, BTreeMap<String, String>);
 
+/// A Checkout Sessions endpoint that behaves like Stripe's: it records each request, replays
+/// the first answer for a repeated idempotency key with the same parameters, and refuses the
+/// same key with other parameters.
 #[derive(Clone, Default)]
 struct FakeCheckout {
     seen: Arc<Mutex<Vec<Call>>>,
@@ -26,36 +27,6 @@ struct FakeCheckout {
 }
 
 impl FakeCheckout {
-    fn session(n: usize, mode: &str) -> Value {
-        let vars = common::with(&BTreeMap::new(), &[]);
-        let mut v = vars;
-        for (k, val) in [
-            ("LIVEMODE", "false"),
-            ("CREATED", "1700000000"),
-            ("DONATION_ID", "x"),
-            ("CAMPAIGN", "x"),
-            ("SESSION_ID", "x"),
-            ("MODE", mode),
-            ("PAYMENT_STATUS", "unpaid"),
-            ("PAYMENT_INTENT_ID", ""),
-            ("SUBSCRIPTION_ID", ""),
-            ("CUSTOMER_ID", ""),
-            ("CURRENCY", "usd"),
-            ("TOTAL_MINOR", "0"),
-            ("DONOR_EMAIL", "x@example.org"),
-        ] {
-            v.insert(k.into(), val.into());
-        }
-        let event: Value =
-            serde_json::from_str(&common::event("checkout.session.completed", &v)).unwrap();
-        let mut s = event["data"]["object"].clone();
-        let id = format!("cs_test_fake_{n}");
-        s["id"] = json!(id);
-        s["status"] = json!("open");
-        s["url"] = json!(format!("https://checkout.stripe.com/c/pay/{id}"));
-        s
-    }
-
     fn calls(&self) -> Vec<Call> {
         self.seen.lock().unwrap().clone()
     }
@@ -88,7 +59,7 @@ impl Respond for FakeCheckout {
             .get("mode")
             .cloned()
             .unwrap_or_else(|| "payment".into());
-        let mut session = Self::session(keys.len() + 1, &mode);
+        let mut session = open_session(&format!("cs_test_fake_{}", keys.len() + 1), &mode);
         session["client_reference_id"] = json!(form.get("client_reference_id"));
         if let Some(k) = key {
             keys.insert(k, (body, session.clone()));
@@ -101,20 +72,8 @@ async fn with_fake_stripe(
     b: &Backend,
     extra: &[(&str, &str)],
 ) -> (TestApp, MockServer, FakeCheckout) {
-    let stripe = MockServer::start().await;
     let fake = FakeCheckout::default();
-    Mock::given(method("POST"))
-        .and(path("/v1/checkout/sessions"))
-        .respond_with(fake.clone())
-        .mount(&stripe)
-        .await;
-    let mut vars = vec![
-        ("STRIPE_SECRET_KEY", "sk_test_fake"),
-        ("STRIPE_API_BASE", stripe.uri().leak() as &str),
-    ];
-    vars.extend_from_slice(extra);
-    let app = spawn_app(b, &vars).await;
-    common::campaign(&app, "policy", 10_000_000).await;
+    let (app, stripe) = spawn_with_stripe(b, extra, fake.clone()).await;
     (app, stripe, fake)
 }
 

@@ -22,45 +22,52 @@ impl Respond for CountingStripe {
         let n = self.created.fetch_add(1, Ordering::SeqCst) + 1;
         let form: BTreeMap<String, String> =
             form_urlencoded::parse(&req.body).into_owned().collect();
-        let mut v = super::Vars::new();
-        for (k, val) in [
-            ("LIVEMODE", "false"),
-            ("CREATED", "1700000000"),
-            ("DONATION_ID", "x"),
-            ("CAMPAIGN", "x"),
-            ("SESSION_ID", "x"),
-            ("MODE", "payment"),
-            ("PAYMENT_STATUS", "unpaid"),
-            ("PAYMENT_INTENT_ID", ""),
-            ("SUBSCRIPTION_ID", ""),
-            ("CUSTOMER_ID", ""),
-            ("CURRENCY", "usd"),
-            ("TOTAL_MINOR", "0"),
-            ("DONOR_EMAIL", "x@example.org"),
-        ] {
-            v.insert(k.into(), val.into());
-        }
-        let event: Value =
-            serde_json::from_str(&super::event("checkout.session.completed", &v)).unwrap();
-        let mut s = event["data"]["object"].clone();
-        let id = format!("cs_test_abuse_{n}");
-        s["id"] = json!(id);
-        s["status"] = json!("open");
-        s["url"] = json!(format!("https://checkout.stripe.com/c/pay/{id}"));
+        let mut s = open_session(&format!("cs_test_abuse_{n}"), "payment");
         s["client_reference_id"] = json!(form.get("client_reference_id"));
         ResponseTemplate::new(200).set_body_json(s)
     }
 }
 
-pub async fn with_counting_stripe(
+/// Stripe's own checkout.session object (from webhooks/events), open, with `id` and its URL.
+pub fn open_session(id: &str, mode: &str) -> Value {
+    let mut v = super::Vars::new();
+    for (k, val) in [
+        ("LIVEMODE", "false"),
+        ("CREATED", "1700000000"),
+        ("DONATION_ID", "x"),
+        ("CAMPAIGN", "x"),
+        ("SESSION_ID", "x"),
+        ("MODE", mode),
+        ("PAYMENT_STATUS", "unpaid"),
+        ("PAYMENT_INTENT_ID", ""),
+        ("SUBSCRIPTION_ID", ""),
+        ("CUSTOMER_ID", ""),
+        ("CURRENCY", "usd"),
+        ("TOTAL_MINOR", "0"),
+        ("DONOR_EMAIL", "x@example.org"),
+    ] {
+        v.insert(k.into(), val.into());
+    }
+    let event: Value =
+        serde_json::from_str(&super::event("checkout.session.completed", &v)).unwrap();
+    let mut s = event["data"]["object"].clone();
+    s["id"] = json!(id);
+    s["status"] = json!("open");
+    s["url"] = json!(format!("https://checkout.stripe.com/c/pay/{id}"));
+    s
+}
+
+/// Starts the app against a fake Stripe whose Checkout Sessions endpoint answers with
+/// `responder`, with a `policy` campaign to give to.
+pub async fn spawn_with_stripe<R: Respond + Clone + 'static>(
     b: &Backend,
     extra: &[(&str, &str)],
-) -> (TestApp, MockServer, CountingStripe) {
+    responder: R,
+) -> (TestApp, MockServer) {
     let stripe = MockServer::start().await;
-    let fake = CountingStripe::default();
     Mock::given(method("POST"))
         .and(path("/v1/checkout/sessions"))
-        .respond_with(fake.clone())
+        .respond_with(responder)
         .mount(&stripe)
         .await;
     let mut vars = vec![
@@ -70,5 +77,14 @@ pub async fn with_counting_stripe(
     vars.extend_from_slice(extra);
     let app = spawn_app(b, &vars).await;
     super::campaign(&app, "policy", 10_000_000).await;
+    (app, stripe)
+}
+
+pub async fn with_counting_stripe(
+    b: &Backend,
+    extra: &[(&str, &str)],
+) -> (TestApp, MockServer, CountingStripe) {
+    let fake = CountingStripe::default();
+    let (app, stripe) = spawn_with_stripe(b, extra, fake.clone()).await;
     (app, stripe, fake)
 }
