@@ -51,6 +51,25 @@ pub fn gateway(config: &Config) -> Result<Arc<dyn Gateway>, StartError> {
     })
 }
 
+/// The key of donors' self-service links: `MANAGE_LINK_SECRET`, or else a random one made on
+/// first start and kept in the database, so links survive restarts and work on every server.
+pub async fn link_secret(store: &dyn Store, config: &Config) -> Result<Arc<[u8]>, StartError> {
+    let secret = match &config.manage_link_secret {
+        Some(s) => s.clone(),
+        None => {
+            let candidate = hex::encode(rand::random::<[u8; 32]>());
+            store
+                .server_secret("manage_link", &candidate)
+                .await
+                .map_err(|source| StartError::Store {
+                    url: redact_url(&config.database_url),
+                    source,
+                })?
+        }
+    };
+    Ok(Arc::from(secret.into_bytes()))
+}
+
 /// A service bound to its address, ready to serve.
 pub struct Server {
     pub state: AppState,
@@ -84,6 +103,7 @@ impl Server {
         };
         let self_url: Arc<str> = format!("http://{self_ip}:{}", addr.port()).into();
         let limits = Arc::new(crate::http::limits::Limits::new(&config));
+        let link_secret = link_secret(store.as_ref(), &config).await?;
         let state = AppState {
             store,
             gateway,
@@ -91,6 +111,7 @@ impl Server {
             self_url,
             limits,
             metrics: Arc::new(crate::metrics::Metrics::new()),
+            link_secret,
         };
         Ok(Server {
             state,

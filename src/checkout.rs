@@ -32,6 +32,9 @@ pub struct TributeInput {
     pub honoree: Option<String>,
     pub notify_email: Option<String>,
     pub message: Option<String>,
+    /// Whether the person notified may be told the amount (not by default).
+    #[serde(default)]
+    pub show_amount: bool,
 }
 
 /// A gift (`POST /api/v1/campaigns/{slug}/checkout`).
@@ -235,6 +238,7 @@ pub fn blank_donation(id: String, campaign: &Campaign, at: i64) -> Donation {
         tribute_honoree: None,
         tribute_notify_email: None,
         tribute_message: None,
+        tribute_show_amount: false,
         comment: None,
         status: "pending".into(),
         failure_reason: None,
@@ -321,6 +325,7 @@ impl Checkout<'_> {
                 d.tribute_honoree = Some(honoree.clone());
                 d.tribute_notify_email.clone_from(notify);
                 d.tribute_message.clone_from(message);
+                d.tribute_show_amount = input.tribute.as_ref().is_some_and(|t| t.show_amount);
             }
             d.comment.clone_from(&gift.comment);
 

@@ -81,6 +81,45 @@ pub struct Config {
     pub checkout_rate_per_email: Option<Rate>,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Who the receipts say the gift went to.
+    pub org: Organization,
+    pub mail: MailConfig,
+    /// Signs donors' self-service links; `None`: a random secret kept in the database.
+    pub manage_link_secret: Option<String>,
+    /// How long a self-service link in an email stays valid.
+    pub manage_link_ttl: Duration,
+}
+
+/// The organization named on receipts and statements (a US 501(c)(3) gives its EIN).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organization {
+    pub name: String,
+    pub address: String,
+    pub ein: Option<String>,
+}
+
+/// How email leaves: SMTP when `SMTP_URL` is set, else `.eml` files in `MAIL_OUTBOX_DIR`.
+#[derive(Clone)]
+pub struct MailConfig {
+    pub from: String,
+    pub reply_to: Option<String>,
+    pub smtp_url: Option<String>,
+    pub outbox_dir: std::path::PathBuf,
+    /// How often the mail worker looks for messages to send (`None`: never, in this process).
+    pub worker_interval: Option<Duration>,
+    /// Attempts before a message is given up on and left for staff to see.
+    pub max_attempts: i64,
+}
+
+impl std::fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailConfig")
+            .field("from", &self.from)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("outbox_dir", &self.outbox_dir)
+            .field("worker_interval", &self.worker_interval)
+            .finish_non_exhaustive()
+    }
 }
 
 /// "10/min": at most `count` at once, one more every `per / count`.
@@ -137,6 +176,12 @@ impl std::fmt::Debug for Config {
             )
             .field("stripe_api_base", &self.stripe_api_base)
             .field("allowed_origins", &self.allowed_origins)
+            .field("org", &self.org)
+            .field("mail", &self.mail)
+            .field(
+                "manage_link_secret",
+                &self.manage_link_secret.as_ref().map(|_| "<redacted>"),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -329,7 +374,83 @@ impl Config {
             .map_err(|d| err("TRUSTED_PROXIES", d))?
             .unwrap_or_default();
 
+        let org = Organization {
+            name: var("ORG_NAME").unwrap_or_else(|| "Our Organization".into()),
+            address: var("ORG_ADDRESS").unwrap_or_default(),
+            ein: match var("ORG_EIN") {
+                None => None,
+                Some(v) if is_ein(&v) => Some(v),
+                Some(_) => return Err(err("ORG_EIN", "must be an EIN such as 12-3456789")),
+            },
+        };
+        let mail_address = |name: &'static str, v: String| {
+            v.parse::<lettre::message::Mailbox>()
+                .map(|_| v)
+                .map_err(|_| {
+                    err(
+                        name,
+                        "must be an address such as Giving <giving@example.org>",
+                    )
+                })
+        };
+        let from = mail_address(
+            "MAIL_FROM",
+            var("MAIL_FROM").unwrap_or_else(|| "Donations <donations@localhost>".into()),
+        )?;
+        let reply_to = var("MAIL_REPLY_TO")
+            .map(|v| mail_address("MAIL_REPLY_TO", v))
+            .transpose()?;
+        let smtp_url = match var("SMTP_URL") {
+            None => None,
+            Some(u) if u.starts_with("smtp://") || u.starts_with("smtps://") => Some(u),
+            Some(_) => {
+                return Err(err(
+                    "SMTP_URL",
+                    "must be smtp://HOST:PORT (STARTTLS with ?tls=required) or smtps://HOST:PORT",
+                ));
+            }
+        };
+        let mail = MailConfig {
+            from,
+            reply_to,
+            smtp_url,
+            outbox_dir: var("MAIL_OUTBOX_DIR")
+                .unwrap_or_else(|| "mail-outbox".into())
+                .into(),
+            worker_interval: match var("MAIL_WORKER_INTERVAL") {
+                None => Some(Duration::from_secs(5)),
+                Some(v) if v == "off" || v == "0" => None,
+                Some(v) => Some(parse_duration(&v).map_err(|d| err("MAIL_WORKER_INTERVAL", d))?),
+            },
+            max_attempts: match var("MAIL_MAX_ATTEMPTS") {
+                None => 8,
+                Some(v) => v
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| (1..=100).contains(n))
+                    .ok_or_else(|| err("MAIL_MAX_ATTEMPTS", "must be a number from 1 to 100"))?,
+            },
+        };
+        let manage_link_secret = match var("MANAGE_LINK_SECRET") {
+            None => None,
+            Some(s) if s.len() >= 32 => Some(s),
+            Some(_) => {
+                return Err(err(
+                    "MANAGE_LINK_SECRET",
+                    "must be at least 32 characters (e.g. openssl rand -hex 32), or unset",
+                ));
+            }
+        };
+        let manage_link_ttl = match var("MANAGE_LINK_TTL") {
+            None => Duration::from_secs(60 * 86_400),
+            Some(v) => parse_duration(&v).map_err(|d| err("MANAGE_LINK_TTL", d))?,
+        };
+
         Ok(Config {
+            org,
+            mail,
+            manage_link_secret,
+            manage_link_ttl,
             checkout_rate_per_ip,
             checkout_rate_per_email,
             trusted_proxies,
@@ -357,6 +478,16 @@ impl Config {
         // without minor units simply drop them.
         i64::try_from(scaled.trunc()).unwrap_or(i64::MAX)
     }
+}
+
+/// `NN-NNNNNNN`, the form the IRS prints an Employer Identification Number in.
+fn is_ein(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() == 10
+        && b[2] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 2 || c.is_ascii_digit())
 }
 
 /// "90s", "15m", "72h", "7d": a positive duration.
@@ -413,6 +544,40 @@ mod tests {
         assert_eq!(c.checkout_rate_per_ip, Rate::parse("10/min").unwrap());
         assert_eq!(c.checkout_rate_per_email, Rate::parse("5/hour").unwrap());
         assert!(c.trusted_proxies.is_empty());
+        assert!(c.mail.smtp_url.is_none());
+        assert_eq!(c.mail.outbox_dir, std::path::PathBuf::from("mail-outbox"));
+        assert!(c.manage_link_secret.is_none());
+    }
+
+    #[test]
+    fn mail_and_organization_errors_name_the_variable() {
+        assert_eq!(
+            load(&[("ORG_EIN", "123456789")]).unwrap_err().var,
+            "ORG_EIN"
+        );
+        assert_eq!(
+            load(&[("SMTP_URL", "mail.example.org")]).unwrap_err().var,
+            "SMTP_URL"
+        );
+        assert_eq!(
+            load(&[("MAIL_FROM", "not an address")]).unwrap_err().var,
+            "MAIL_FROM"
+        );
+        assert_eq!(
+            load(&[("MANAGE_LINK_SECRET", "short")]).unwrap_err().var,
+            "MANAGE_LINK_SECRET"
+        );
+        let c = load(&[
+            ("ORG_EIN", "12-3456789"),
+            ("SMTP_URL", "smtp://127.0.0.1:2525"),
+        ])
+        .unwrap();
+        assert_eq!(c.org.ein.as_deref(), Some("12-3456789"));
+        let shown = format!(
+            "{:?}",
+            load(&[("SMTP_URL", "smtps://u:hunter2@mail.example.org")]).unwrap()
+        );
+        assert!(!shown.contains("hunter2"), "{shown}");
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::domain::ledger::{
     self as rules, PaymentFacts, contribution, dispute_rank, payment_rank, plan_rank,
     plan_status_wins, progress_of, refund_rank,
 };
+use crate::domain::notices;
 use crate::store::{
     ChargeRecord, Dispute, Donation, LedgerTx, Payment, Progress, Refund, StoreResult,
 };
@@ -625,9 +626,10 @@ pub async fn recompute(tx: &mut dyn LedgerTx, donation_id: &str, at: i64) -> Sto
     let Some(mut d) = tx.donation(donation_id).await? else {
         return Ok(());
     };
+    let payments = tx.payments_of(donation_id).await?;
     let mut facts = Vec::new();
-    for p in tx.payments_of(donation_id).await? {
-        facts.push(payment_facts(tx, &p).await?);
+    for p in &payments {
+        facts.push(payment_facts(tx, p).await?);
     }
     let c = contribution(&d, &facts);
     for (payment_id, detail) in &c.mismatches {
@@ -672,7 +674,26 @@ pub async fn recompute(tx: &mut dyn LedgerTx, donation_id: &str, at: i64) -> Sto
     if !delta.is_zero() {
         tx.add_progress(d.campaign_id, &delta).await?;
     }
-    tx.save_donation(&d).await
+    tx.save_donation(&d).await?;
+    queue_notices(tx, &d, &payments, at).await
+}
+
+/// Queues the emails the donation's records now call for, in this same transaction: the
+/// message commits with its cause or not at all.
+async fn queue_notices(
+    tx: &mut dyn LedgerTx,
+    d: &Donation,
+    payments: &[Payment],
+    at: i64,
+) -> StoreResult<()> {
+    if d.source != "stripe" {
+        return Ok(());
+    }
+    let queued = tx.message_keys_of(&d.id).await?.into_iter().collect();
+    for message in notices::due(d, payments, &queued) {
+        tx.enqueue(&message, at).await?;
+    }
+    Ok(())
 }
 
 async fn failure_reason(

@@ -355,7 +355,7 @@ pub fn percent_of_goal(raised_minor: i64, goal_minor: i64) -> Decimal {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn donation(frequency: &str, gift: i64, total: i64) -> Donation {
@@ -376,6 +376,7 @@ mod tests {
             tribute_honoree: None,
             tribute_notify_email: None,
             tribute_message: None,
+            tribute_show_amount: false,
             comment: None,
             status: "pending".into(),
             failure_reason: None,

@@ -3,5 +3,7 @@
 
 pub mod fees;
 pub mod ledger;
+pub mod manage_link;
 pub mod money;
+pub mod notices;
 pub mod text;

@@ -49,6 +49,8 @@ pub struct AppState {
     /// Checkout rate limits, kept in this process.
     pub limits: Arc<limits::Limits>,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Signs donors' self-service links (`domain::manage_link`).
+    pub link_secret: Arc<[u8]>,
 }
 
 fn cors(config: &Config) -> CorsLayer {

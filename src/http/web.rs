@@ -218,6 +218,8 @@ pub struct DonateForm {
     #[serde(default)]
     pub tribute_message: String,
     #[serde(default)]
+    pub tribute_show_amount: Option<String>,
+    #[serde(default)]
     pub comment: String,
     #[serde(default)]
     pub idempotency_key: String,
@@ -239,6 +241,7 @@ pub struct FormValues {
     pub honoree: String,
     pub notify_email: String,
     pub tribute_message: String,
+    pub tribute_show_amount: bool,
     pub comment: String,
     pub idempotency_key: String,
     /// Never rendered back into the page.
@@ -263,6 +266,7 @@ impl FormValues {
             honoree: String::new(),
             notify_email: String::new(),
             tribute_message: String::new(),
+            tribute_show_amount: false,
             comment: String::new(),
             idempotency_key: uuid::Uuid::new_v4().to_string(),
             website: String::new(),
@@ -282,6 +286,7 @@ impl FormValues {
             honoree: f.honoree.clone(),
             notify_email: f.notify_email.clone(),
             tribute_message: f.tribute_message.clone(),
+            tribute_show_amount: checked(&f.tribute_show_amount),
             comment: f.comment.clone(),
             idempotency_key: if f.idempotency_key.trim().is_empty() {
                 uuid::Uuid::new_v4().to_string()
@@ -450,6 +455,7 @@ fn checkout_input(f: &FormValues) -> CheckoutInput {
             honoree: Some(f.honoree.clone()),
             notify_email: Some(f.notify_email.clone()),
             message: Some(f.tribute_message.clone()),
+            show_amount: f.tribute_show_amount,
         }),
     };
     CheckoutInput {

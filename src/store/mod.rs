@@ -216,6 +216,8 @@ pub struct Donation {
     pub tribute_honoree: Option<String>,
     pub tribute_notify_email: Option<String>,
     pub tribute_message: Option<String>,
+    /// The donor agreed to tell the person notified of a tribute how much was given.
+    pub tribute_show_amount: bool,
     pub comment: Option<String>,
     pub status: String,
     pub failure_reason: Option<String>,
@@ -323,6 +325,38 @@ pub struct Flag {
     pub detail: String,
     pub created_at: i64,
     pub resolved_at: Option<i64>,
+}
+
+/// An email in the outbox: queued with its cause, then sent (or given up on) by the mail worker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub message_key: String,
+    pub kind: String,
+    pub donation_id: Option<String>,
+    pub payment_id: Option<String>,
+    pub recipient: String,
+    pub payload: Option<String>,
+    /// `pending`, `sent`, or `failed` (given up).
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub locked_until: Option<i64>,
+    pub last_error: Option<String>,
+    pub subject: Option<String>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+/// A message to queue. `key` names its cause, so queuing the same cause twice keeps one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    pub key: String,
+    pub kind: String,
+    pub donation_id: Option<String>,
+    pub payment_id: Option<String>,
+    pub recipient: String,
+    pub payload: Option<String>,
 }
 
 /// Which donations the staff list selects; every `None` is "any".
@@ -479,6 +513,35 @@ pub trait Store: Send + Sync + 'static {
     /// Donations still pending after `older_than` (unix seconds), oldest first.
     async fn pending_donations(&self, older_than: i64, limit: i64) -> StoreResult<Vec<Donation>>;
 
+    /// Queues a message outside a ledger transaction (statements); false if its key is queued.
+    async fn enqueue_message(&self, message: &NewMessage, at: i64) -> StoreResult<bool>;
+    /// Claims up to `limit` pending messages due at `now` that no other worker holds, until
+    /// `lease_until`, counting the attempt. On PostgreSQL concurrent workers skip each other's
+    /// rows (`FOR UPDATE SKIP LOCKED`); a claim that outlives its worker lapses at its lease.
+    async fn claim_messages(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxMessage>>;
+    async fn message_sent(&self, id: i64, subject: &str, at: i64) -> StoreResult<()>;
+    /// Records a failed attempt: retried at `retry_at`, or given up on when it is `None`.
+    async fn message_failed(&self, id: i64, error: &str, retry_at: Option<i64>) -> StoreResult<()>;
+    /// The outbox, oldest first; one donation's messages when `donation_id` is given.
+    async fn outbox(&self, donation_id: Option<&str>) -> StoreResult<Vec<OutboxMessage>>;
+    /// The secret called `name`, made from `candidate` on first use and the same ever after
+    /// for every process sharing the database.
+    async fn server_secret(&self, name: &str, candidate: &str) -> StoreResult<String>;
+    /// Counted payments (one-time gifts and installments) that succeeded in `[from, to)`.
+    async fn payments_paid_between(&self, from: i64, to: i64) -> StoreResult<Vec<Payment>>;
+    /// Offline gifts dated in `[from, to)` that were not voided.
+    async fn offline_gifts_between(&self, from: i64, to: i64) -> StoreResult<Vec<Donation>>;
+    /// What was taken back from a PaymentIntent: its refunds, charges and disputes.
+    async fn intent_records(
+        &self,
+        pi: &str,
+    ) -> StoreResult<(Vec<Refund>, Vec<ChargeRecord>, Vec<Dispute>)>;
+
     /// Starts a ledger transaction. Ledger transactions are serialized across every server
     /// process sharing the database, so a recomputation always sees every fact committed before.
     async fn begin_ledger(&self) -> StoreResult<Box<dyn LedgerTx>>;
@@ -542,6 +605,11 @@ pub trait LedgerTx: Send {
         donor_key: &str,
         delta: i64,
     ) -> StoreResult<(i64, i64)>;
+
+    /// Queues a message with the fact that causes it; false if its key is already queued.
+    async fn enqueue(&mut self, message: &NewMessage, at: i64) -> StoreResult<bool>;
+    /// The keys of the messages queued for a donation.
+    async fn message_keys_of(&mut self, donation_id: &str) -> StoreResult<Vec<String>>;
 
     /// Records a flag for staff; a flag with the same key is kept once.
     async fn flag(

@@ -18,6 +18,8 @@ impl PgStore {
     const LEDGER_LOCK: Option<&'static str> = Some("SELECT pg_advisory_xact_lock(4477000001)");
     /// READ COMMITTED takes a new snapshot per statement; reports of several reads need one.
     const READ_SNAPSHOT: &'static str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+    /// Workers in several processes claim disjoint rows without waiting on each other.
+    const CLAIM_LOCK: &'static str = " FOR UPDATE SKIP LOCKED";
 
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, super::StoreError> {
         let options = PgConnectOptions::from_str(url)?;

@@ -12,7 +12,7 @@ pub(super) const DONATION_COLUMNS: &str = "id, campaign_id, source, frequency, c
     failure_reason, checkout_session_id, checkout_url, subscription_id, customer_id, plan_status, \
     plan_status_at, plan_status_rank, cancel_at, canceled_at, counted_raised_minor, counted_gifts, \
     counted_donor, counted_recurring, refunded_minor, disputed_minor, fee_actual_minor, \
-    offline_method, note, gift_date, voided_at, created_at, updated_at";
+    offline_method, note, gift_date, voided_at, created_at, updated_at, tribute_show_amount";
 
 pub(super) const PAYMENT_COLUMNS: &str = "id, donation_id, subscription_id, payment_intent_id, \
     kind, status, status_rank, amount_minor, currency, failure_reason, attempt_count, \
@@ -28,6 +28,14 @@ pub(super) const DISPUTE_COLUMNS: &str = "id, charge_id, payment_intent_id, amou
 
 pub(super) const EVENT_COLUMNS: &str =
     "id, event_type, created, livemode, outcome, detail, payload, received_at, applied_at";
+
+pub(super) const OUTBOX_COLUMNS: &str = "id, message_key, kind, donation_id, payment_id, \
+    recipient, payload, status, attempts, next_attempt_at, locked_until, last_error, subject, \
+    created_at, sent_at";
+
+pub(super) const INSERT_MESSAGE: &str = "INSERT INTO outbox (message_key, kind, donation_id, \
+    payment_id, recipient, payload, status, attempts, next_attempt_at, created_at) \
+    VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7) ON CONFLICT (message_key) DO NOTHING";
 
 pub(super) const FLAG_COLUMNS: &str =
     "id, flag_key, donation_id, event_id, kind, detail, created_at, resolved_at";
@@ -161,6 +169,7 @@ macro_rules! impl_sql_store {
                 voided_at: r.try_get("voided_at")?,
                 created_at: r.try_get("created_at")?,
                 updated_at: r.try_get("updated_at")?,
+                tribute_show_amount: r.try_get("tribute_show_amount")?,
             })
         }
 
@@ -252,6 +261,50 @@ macro_rules! impl_sql_store {
             })
         }
 
+        fn outbox_row(r: &$row) -> Result<OutboxMessage, sqlx::Error> {
+            Ok(OutboxMessage {
+                id: r.try_get("id")?,
+                message_key: r.try_get("message_key")?,
+                kind: r.try_get("kind")?,
+                donation_id: r.try_get("donation_id")?,
+                payment_id: r.try_get("payment_id")?,
+                recipient: r.try_get("recipient")?,
+                payload: r.try_get("payload")?,
+                status: r.try_get("status")?,
+                attempts: r.try_get("attempts")?,
+                next_attempt_at: r.try_get("next_attempt_at")?,
+                locked_until: r.try_get("locked_until")?,
+                last_error: r.try_get("last_error")?,
+                subject: r.try_get("subject")?,
+                created_at: r.try_get("created_at")?,
+                sent_at: r.try_get("sent_at")?,
+            })
+        }
+
+        fn bind_message<'q>(
+            q: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>>,
+            m: &'q NewMessage,
+            at: i64,
+        ) -> sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>> {
+            q.bind(&m.key)
+                .bind(&m.kind)
+                .bind(&m.donation_id)
+                .bind(&m.payment_id)
+                .bind(&m.recipient)
+                .bind(&m.payload)
+                .bind(at)
+        }
+
+        static CLAIM_MESSAGES: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 WHERE id IN ( \
+                 SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
+                 AND (locked_until IS NULL OR locked_until <= $2) \
+                 ORDER BY next_attempt_at, id LIMIT $3{}) RETURNING {OUTBOX_COLUMNS}",
+                $store::CLAIM_LOCK
+            )
+        });
+
         fn unique_violation(e: &sqlx::Error) -> bool {
             matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
         }
@@ -342,6 +395,7 @@ macro_rules! impl_sql_store {
                 .bind(d.voided_at)
                 .bind(d.created_at)
                 .bind(d.updated_at)
+                .bind(d.tribute_show_amount)
         }
 
         #[async_trait]
@@ -945,6 +999,163 @@ macro_rules! impl_sql_store {
                 Ok(rows.iter().map(donation_row).collect::<Result<_, _>>()?)
             }
 
+            async fn enqueue_message(&self, m: &NewMessage, at: i64) -> StoreResult<bool> {
+                let done = bind_message(sqlx::query(INSERT_MESSAGE), m, at)
+                    .execute(&self.write)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn claim_messages(
+                &self,
+                now: i64,
+                lease_until: i64,
+                limit: i64,
+            ) -> StoreResult<Vec<OutboxMessage>> {
+                let mut tx = self.begin_write().await?;
+                let rows = sqlx::query(&CLAIM_MESSAGES)
+                    .bind(lease_until)
+                    .bind(now)
+                    .bind(limit)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                let mut claimed = rows.iter().map(outbox_row).collect::<Result<Vec<_>, _>>()?;
+                claimed.sort_by_key(|m| (m.next_attempt_at, m.id));
+                Ok(claimed)
+            }
+
+            async fn message_sent(&self, id: i64, subject: &str, at: i64) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE outbox SET status = 'sent', sent_at = $2, subject = $3, \
+                     locked_until = NULL, last_error = NULL WHERE id = $1",
+                )
+                .bind(id)
+                .bind(at)
+                .bind(subject)
+                .execute(&self.write)
+                .await?;
+                Ok(())
+            }
+
+            async fn message_failed(
+                &self,
+                id: i64,
+                error: &str,
+                retry_at: Option<i64>,
+            ) -> StoreResult<()> {
+                let (status, next) = match retry_at {
+                    Some(t) => ("pending", Some(t)),
+                    None => ("failed", None),
+                };
+                sqlx::query(
+                    "UPDATE outbox SET status = $2, last_error = $3, \
+                     next_attempt_at = COALESCE($4, next_attempt_at), locked_until = NULL \
+                     WHERE id = $1 AND status = 'pending'",
+                )
+                .bind(id)
+                .bind(status)
+                .bind(error)
+                .bind(next)
+                .execute(&self.write)
+                .await?;
+                Ok(())
+            }
+
+            async fn outbox(&self, donation_id: Option<&str>) -> StoreResult<Vec<OutboxMessage>> {
+                let rows = match donation_id {
+                    Some(d) => {
+                        sqlx::query(&format!(
+                            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE donation_id = $1 ORDER BY id"
+                        ))
+                        .bind(d)
+                        .fetch_all(&self.read)
+                        .await?
+                    }
+                    None => {
+                        sqlx::query(&format!("SELECT {OUTBOX_COLUMNS} FROM outbox ORDER BY id"))
+                            .fetch_all(&self.read)
+                            .await?
+                    }
+                };
+                Ok(rows.iter().map(outbox_row).collect::<Result<_, _>>()?)
+            }
+
+            async fn server_secret(&self, name: &str, candidate: &str) -> StoreResult<String> {
+                sqlx::query(
+                    "INSERT INTO server_secrets (name, value, created_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (name) DO NOTHING",
+                )
+                .bind(name)
+                .bind(candidate)
+                .bind(now())
+                .execute(&self.write)
+                .await?;
+                let row = sqlx::query("SELECT value FROM server_secrets WHERE name = $1")
+                    .bind(name)
+                    .fetch_one(&self.write)
+                    .await?;
+                Ok(row.try_get("value")?)
+            }
+
+            async fn payments_paid_between(&self, from: i64, to: i64) -> StoreResult<Vec<Payment>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {PAYMENT_COLUMNS} FROM payments WHERE status_rank = $1 \
+                     AND kind <> 'checkout' AND donation_id IS NOT NULL \
+                     AND paid_at >= $2 AND paid_at < $3 ORDER BY paid_at, id"
+                ))
+                .bind(crate::domain::ledger::payment_rank::SUCCEEDED)
+                .bind(from)
+                .bind(to)
+                .fetch_all(&self.read)
+                .await?;
+                Ok(rows.iter().map(payment_row).collect::<Result<_, _>>()?)
+            }
+
+            async fn offline_gifts_between(&self, from: i64, to: i64) -> StoreResult<Vec<Donation>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {DONATION_COLUMNS} FROM donations WHERE source = 'offline' \
+                     AND voided_at IS NULL AND COALESCE(gift_date, created_at) >= $1 \
+                     AND COALESCE(gift_date, created_at) < $2 ORDER BY created_at, id"
+                ))
+                .bind(from)
+                .bind(to)
+                .fetch_all(&self.read)
+                .await?;
+                Ok(rows.iter().map(donation_row).collect::<Result<_, _>>()?)
+            }
+
+            async fn intent_records(
+                &self,
+                pi: &str,
+            ) -> StoreResult<(Vec<Refund>, Vec<ChargeRecord>, Vec<Dispute>)> {
+                let mut tx = self.read.begin_with(Self::READ_SNAPSHOT).await?;
+                let refunds = sqlx::query(&format!(
+                    "SELECT {REFUND_COLUMNS} FROM refunds WHERE payment_intent_id = $1 ORDER BY id"
+                ))
+                .bind(pi)
+                .fetch_all(&mut *tx)
+                .await?;
+                let charges = sqlx::query(&format!(
+                    "SELECT {CHARGE_COLUMNS} FROM charges WHERE payment_intent_id = $1 ORDER BY id"
+                ))
+                .bind(pi)
+                .fetch_all(&mut *tx)
+                .await?;
+                let disputes = sqlx::query(&format!(
+                    "SELECT {DISPUTE_COLUMNS} FROM disputes WHERE payment_intent_id = $1 ORDER BY id"
+                ))
+                .bind(pi)
+                .fetch_all(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok((
+                    refunds.iter().map(refund_row).collect::<Result<_, _>>()?,
+                    charges.iter().map(charge_row).collect::<Result<_, _>>()?,
+                    disputes.iter().map(dispute_row).collect::<Result<_, _>>()?,
+                ))
+            }
+
             async fn begin_ledger(&self) -> StoreResult<Box<dyn LedgerTx>> {
                 let mut tx = self.begin_write().await?;
                 if let Some(lock) = Self::LEDGER_LOCK {
@@ -1308,6 +1519,24 @@ macro_rules! impl_sql_store {
                 .await?;
                 let after: i64 = row.try_get("counted_donations")?;
                 Ok((after - delta, after))
+            }
+
+            async fn enqueue(&mut self, m: &NewMessage, at: i64) -> StoreResult<bool> {
+                let done = bind_message(sqlx::query(INSERT_MESSAGE), m, at)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn message_keys_of(&mut self, donation_id: &str) -> StoreResult<Vec<String>> {
+                let rows = sqlx::query("SELECT message_key FROM outbox WHERE donation_id = $1")
+                    .bind(donation_id)
+                    .fetch_all(&mut *self.tx)
+                    .await?;
+                Ok(rows
+                    .iter()
+                    .map(|r| r.try_get("message_key"))
+                    .collect::<Result<_, _>>()?)
             }
 
             async fn flag(

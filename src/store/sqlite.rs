@@ -20,6 +20,8 @@ impl SqliteStore {
     const LEDGER_LOCK: Option<&'static str> = None;
     /// A deferred read transaction in WAL mode sees one snapshot from its first read on.
     const READ_SNAPSHOT: &'static str = "BEGIN";
+    /// The single writer connection already keeps two claims from overlapping.
+    const CLAIM_LOCK: &'static str = "";
 
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, super::StoreError> {
         let options = SqliteConnectOptions::from_str(url)?

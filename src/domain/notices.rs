@@ -1,0 +1,170 @@
+//! Which emails a donation's records call for. Each message is named by its cause (a payment, a
+//! tribute, a plan's end), and the decision depends only on states that never go back (a payment
+//! that succeeded stays succeeded, a canceled plan stays canceled), so duplicates and any order
+//! of events queue the same messages, each once. The ledger queues them in the transaction that
+//! records their cause.
+
+use std::collections::HashSet;
+
+use crate::domain::ledger::payment_rank;
+use crate::store::{Donation, NewMessage, Payment};
+
+pub const RECEIPT: &str = "receipt";
+pub const TRIBUTE: &str = "tribute";
+pub const PAYMENT_FAILED: &str = "payment_failed";
+pub const PLAN_CANCELED: &str = "plan_canceled";
+pub const STATEMENT: &str = "statement";
+
+/// Payments a receipt is owed for: one-time gifts and installments (a recurring gift's checkout
+/// record is not a payment of its own; its first invoice is).
+fn is_gift_payment(p: &Payment) -> bool {
+    matches!(p.kind.as_str(), "one_time" | "installment")
+}
+
+/// The messages `d`'s records call for that are not queued yet (`queued` holds the keys of
+/// those that are).
+pub fn due(d: &Donation, payments: &[Payment], queued: &HashSet<String>) -> Vec<NewMessage> {
+    // Offline gifts are acknowledged by staff and in the annual statement.
+    if d.source != "stripe" {
+        return vec![];
+    }
+    let mut out = Vec::new();
+    let mut push = |key: String, kind: &str, payment_id: Option<&str>, to: Option<&String>| {
+        if let Some(to) = to
+            && !queued.contains(&key)
+        {
+            out.push(NewMessage {
+                key,
+                kind: kind.into(),
+                donation_id: Some(d.id.clone()),
+                payment_id: payment_id.map(str::to_string),
+                recipient: to.clone(),
+                payload: None,
+            });
+        }
+    };
+    let mut paid_any = false;
+    let mut gift_payments: Vec<&Payment> = payments.iter().filter(|p| is_gift_payment(p)).collect();
+    gift_payments.sort_by(|a, b| a.id.cmp(&b.id));
+    for p in gift_payments {
+        if p.status_rank == payment_rank::SUCCEEDED {
+            paid_any = true;
+            push(
+                format!("{RECEIPT}:{}", p.id),
+                RECEIPT,
+                Some(&p.id),
+                d.donor_email.as_ref(),
+            );
+        } else if p.kind == "installment" && p.status_rank == payment_rank::FAILED {
+            // A nudge while the installment is still unpaid; once it is paid, a late failure
+            // event has nothing to ask of the donor.
+            push(
+                format!("{PAYMENT_FAILED}:{}", p.id),
+                PAYMENT_FAILED,
+                Some(&p.id),
+                d.donor_email.as_ref(),
+            );
+        }
+    }
+    if paid_any && d.tribute_kind.is_some() {
+        push(
+            format!("{TRIBUTE}:{}", d.id),
+            TRIBUTE,
+            None,
+            d.tribute_notify_email.as_ref(),
+        );
+    }
+    if paid_any && d.frequency != "one_time" && d.plan_status.as_deref() == Some("canceled") {
+        push(
+            format!("{PLAN_CANCELED}:{}", d.id),
+            PLAN_CANCELED,
+            None,
+            d.donor_email.as_ref(),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ledger::tests::donation;
+
+    fn payment(id: &str, kind: &str, rank: i64) -> Payment {
+        Payment {
+            id: id.into(),
+            donation_id: Some("don_1".into()),
+            subscription_id: None,
+            payment_intent_id: None,
+            kind: kind.into(),
+            status: payment_rank::name(rank).into(),
+            status_rank: rank,
+            amount_minor: Some(1000),
+            currency: Some("usd".into()),
+            failure_reason: None,
+            attempt_count: 0,
+            fee_actual_minor: None,
+            paid_at: Some(1),
+            created_at: 1,
+            updated_at: 1,
+        }
+    }
+
+    fn keys(m: &[NewMessage]) -> Vec<&str> {
+        m.iter().map(|m| m.key.as_str()).collect()
+    }
+
+    #[test]
+    fn a_paid_gift_with_a_tribute_gets_a_receipt_and_a_notification() {
+        let mut d = donation("one_time", 1000, 1000);
+        d.tribute_kind = Some("honor".into());
+        d.tribute_notify_email = Some("mom@example.org".into());
+        let paid = [payment(
+            "donation:don_1",
+            "one_time",
+            payment_rank::SUCCEEDED,
+        )];
+        let due = due(&d, &paid, &HashSet::new());
+        assert_eq!(keys(&due), ["receipt:donation:don_1", "tribute:don_1"]);
+        assert_eq!(due[0].recipient, "a@example.org");
+        assert_eq!(due[1].recipient, "mom@example.org");
+        // Queued already: nothing more.
+        let queued = due.iter().map(|m| m.key.clone()).collect();
+        assert!(super::due(&d, &paid, &queued).is_empty());
+        // Not paid: nothing at all.
+        let pending = [payment("donation:don_1", "one_time", payment_rank::PENDING)];
+        assert!(super::due(&d, &pending, &HashSet::new()).is_empty());
+    }
+
+    #[test]
+    fn installments_get_receipts_and_failure_nudges_and_a_canceled_plan_a_confirmation() {
+        let mut d = donation("monthly", 1000, 1000);
+        d.plan_status = Some("canceled".into());
+        let records = [
+            payment("donation:don_1", "checkout", payment_rank::SUCCEEDED),
+            payment("in_1", "installment", payment_rank::SUCCEEDED),
+            payment("in_2", "installment", payment_rank::FAILED),
+        ];
+        assert_eq!(
+            keys(&due(&d, &records, &HashSet::new())),
+            ["receipt:in_1", "payment_failed:in_2", "plan_canceled:don_1"]
+        );
+        // A plan that never took a payment ends without a message.
+        assert!(due(&d, &records[..1], &HashSet::new()).is_empty());
+    }
+
+    #[test]
+    fn offline_gifts_and_donors_without_email_get_nothing() {
+        let mut d = donation("one_time", 1000, 1000);
+        let paid = [payment(
+            "donation:don_1",
+            "one_time",
+            payment_rank::SUCCEEDED,
+        )];
+        d.source = "offline".into();
+        assert!(due(&d, &paid, &HashSet::new()).is_empty());
+        d.source = "stripe".into();
+        d.donor_email = None;
+        assert!(due(&d, &paid, &HashSet::new()).is_empty());
+    }
+}
