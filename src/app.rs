@@ -21,6 +21,8 @@ pub enum StartError {
     Store { url: String, source: StoreError },
     #[error("STRIPE_SECRET_KEY: {0}")]
     Stripe(String),
+    #[error("{0}")]
+    Mail(String),
     #[error("BIND_ADDR {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -70,11 +72,34 @@ pub async fn link_secret(store: &dyn Store, config: &Config) -> Result<Arc<[u8]>
     Ok(Arc::from(secret.into_bytes()))
 }
 
+/// The mail worker for this configuration (SMTP with `SMTP_URL`, else the outbox folder).
+pub fn mail_worker(
+    store: Arc<dyn Store>,
+    config: &Config,
+    link_secret: Arc<[u8]>,
+) -> Result<crate::mail::worker::Worker, StartError> {
+    Ok(crate::mail::worker::Worker {
+        store,
+        transport: crate::mail::transport::from_config(&config.mail).map_err(StartError::Mail)?,
+        ctx: crate::mail::render::MailContext::new(config, link_secret),
+        max_attempts: config.mail.max_attempts,
+    })
+}
+
+/// A mail worker on its own (for the command line), without binding the server's address.
+pub async fn open_mail_worker(config: &Config) -> Result<crate::mail::worker::Worker, StartError> {
+    let store = open_store(config).await?;
+    let secret = link_secret(store.as_ref(), config).await?;
+    mail_worker(store, config, secret)
+}
+
 /// A service bound to its address, ready to serve.
 pub struct Server {
     pub state: AppState,
     pub listener: TcpListener,
     pub addr: SocketAddr,
+    /// Sends the outbox while the server runs (with `MAIL_WORKER_INTERVAL`).
+    pub mail: Option<crate::mail::worker::Worker>,
 }
 
 impl Server {
@@ -113,10 +138,17 @@ impl Server {
             metrics: Arc::new(crate::metrics::Metrics::new()),
             link_secret,
         };
+        // A bad SMTP_URL stops start-up here rather than failing every email later.
+        let mail = Some(mail_worker(
+            state.store.clone(),
+            &state.config,
+            state.link_secret.clone(),
+        )?);
         Ok(Server {
             state,
             listener,
             addr,
+            mail,
         })
     }
 
@@ -129,6 +161,7 @@ impl Server {
             state,
             listener,
             addr,
+            mail,
         } = self;
         let config = state.config.clone();
         match &config.payments {
@@ -181,6 +214,13 @@ impl Server {
                 }
             })
         });
+        let mailer = match (mail, config.mail.worker_interval) {
+            (Some(worker), Some(every)) => {
+                tracing::info!(transport = worker.transport.name(), "mail worker started");
+                Some(worker.spawn(every))
+            }
+            _ => None,
+        };
         tracing::info!(%addr, database = %redact_url(&config.database_url), "listening");
         let store = state.store.clone();
         let result = axum::serve(
@@ -191,6 +231,9 @@ impl Server {
         .await;
         if let Some(r) = reconciler {
             r.abort();
+        }
+        if let Some(m) = mailer {
+            m.abort();
         }
         store.close().await;
         tracing::info!("stopped");

@@ -34,6 +34,21 @@ pub enum Command {
     /// Send, replay and reprocess Stripe webhook events.
     #[command(subcommand)]
     Webhooks(WebhooksCommand),
+    /// Send the email that is due now (the server does this itself every MAIL_WORKER_INTERVAL).
+    #[command(subcommand)]
+    Mail(MailCommand),
+    /// Write each donor's annual giving statement (net of refunds and disputes), and send them.
+    Statements {
+        /// The calendar year (UTC), e.g. 2026.
+        #[arg(long)]
+        year: i32,
+        /// Where to write the statements (default: statements/<year>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Also email each donor their statement (once per donor and year, however often run).
+        #[arg(long)]
+        send: bool,
+    },
     /// Fetch recent events from Stripe's Events API and apply any that were missed.
     Reconcile {
         /// How far back to look (at most 30 days), e.g. 72h or 7d.
@@ -80,6 +95,14 @@ pub enum CampaignCommand {
         #[arg(long)]
         fee_fixed_minor: Option<i64>,
     },
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Send every message that is due, then exit.
+    Send,
+    /// List the outbox: each message's state, attempts and last error.
     List,
 }
 
@@ -230,6 +253,58 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 println!(
                     "{}\t{}\t{} {}\t{}",
                     c.slug, c.status, c.goal_minor, c.currency, c.name
+                );
+            }
+            store.close().await;
+        }
+        Command::Mail(MailCommand::Send) => {
+            let worker = crate::app::open_mail_worker(&config).await?;
+            let round = worker.drain().await?;
+            worker.store.close().await;
+            println!(
+                "sent {}, to retry {}, failed {}",
+                round.sent, round.retrying, round.failed
+            );
+        }
+        Command::Mail(MailCommand::List) => {
+            let store = open_store(&config).await?;
+            for m in store.outbox(None).await? {
+                println!(
+                    "{}\t{}\t{}\tattempts {}\t{}\t{}",
+                    m.id,
+                    m.status,
+                    m.message_key,
+                    m.attempts,
+                    m.recipient,
+                    m.last_error.unwrap_or_default()
+                );
+            }
+            store.close().await;
+        }
+        Command::Statements { year, out, send } => {
+            if !(2000..=9999).contains(&year) {
+                return Err(CliError::Usage("--year must be a year such as 2026".into()));
+            }
+            let dir = out.unwrap_or_else(|| PathBuf::from(format!("statements/{year}")));
+            let worker = crate::app::open_mail_worker(&config).await?;
+            let store = worker.store.clone();
+            let org = config.org.clone();
+            let statements = crate::mail::statements::build(store.as_ref(), year).await?;
+            let written = crate::mail::statements::write(&dir, &org, &statements)?;
+            println!("wrote {written} statements for {year} to {}", dir.display());
+            if send {
+                let q = crate::mail::statements::queue(
+                    store.as_ref(),
+                    &org,
+                    &statements,
+                    crate::store::now(),
+                )
+                .await
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+                let round = worker.drain().await?;
+                println!(
+                    "queued {} (already queued before: {}, no email address: {}); sent {}, to retry {}, failed {}",
+                    q.queued, q.already, q.no_email, round.sent, round.retrying, round.failed
                 );
             }
             store.close().await;

@@ -10,6 +10,7 @@ pub mod config;
 pub mod domain;
 pub mod http;
 pub mod ledger;
+pub mod mail;
 pub mod metrics;
 pub mod offline;
 pub mod payments;

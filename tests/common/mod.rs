@@ -228,6 +228,8 @@ pub fn config(db_url: &str, vars: &[(&str, &str)]) -> Config {
         // Tests send many checkouts from one address; tests/abuse.rs sets the limits it proves.
         ("CHECKOUT_RATE_PER_IP".to_string(), "off".to_string()),
         ("CHECKOUT_RATE_PER_EMAIL".to_string(), "off".to_string()),
+        // Tests of email drive the worker themselves (tests/mail.rs) or turn it on.
+        ("MAIL_WORKER_INTERVAL".to_string(), "off".to_string()),
     ]);
     for (k, v) in vars {
         map.insert(k.to_string(), v.to_string());

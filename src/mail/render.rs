@@ -1,0 +1,340 @@
+//! Rendering queued messages. A message is rendered when it is sent, from the records as they
+//! are then (the same records it was queued for: a succeeded payment does not change), so the
+//! ledger never needs the presentation settings and a self-service link's validity starts when
+//! the donor receives it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use askama::Template;
+
+use super::Letter;
+use crate::config::{Config, Organization};
+use crate::domain::ledger::Frequency;
+use crate::domain::{manage_link, notices};
+use crate::http::web::money;
+use crate::store::{Campaign, Donation, OutboxMessage, Payment, Store, StoreError};
+
+/// What rendering needs beyond the records.
+#[derive(Clone)]
+pub struct MailContext {
+    pub org: Organization,
+    pub public_base_url: String,
+    pub link_secret: Arc<[u8]>,
+    pub link_ttl: Duration,
+}
+
+impl MailContext {
+    pub fn new(config: &Config, link_secret: Arc<[u8]>) -> Self {
+        Self {
+            org: config.org.clone(),
+            public_base_url: config.public_base_url.clone(),
+            link_secret,
+            link_ttl: config.manage_link_ttl,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The records the message is about are gone or never were: retrying will not help.
+    #[error("{0}")]
+    Missing(String),
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    #[error("template: {0}")]
+    Template(#[from] askama::Error),
+}
+
+/// Everything the templates show. One view for every kind keeps the templates' vocabulary the
+/// same; each template uses what it needs.
+#[derive(Debug, Clone, Default)]
+pub struct View {
+    pub subject: String,
+    pub org_name: String,
+    pub org_address: String,
+    pub org_ein: Option<String>,
+    pub donor_name: String,
+    pub campaign: String,
+    pub date: String,
+    pub gift: String,
+    /// The covered fee, when the donor covered one and the payment is the amount they chose.
+    pub fee: Option<String>,
+    pub total: String,
+    /// "one-time", "monthly", "annual"
+    pub frequency: &'static str,
+    pub frequency_label: &'static str,
+    pub recurring: bool,
+    /// "month" or "year"
+    pub per: &'static str,
+    /// "In honor of Jane Doe"
+    pub tribute: Option<String>,
+    /// "in honor of Jane Doe"
+    pub tribute_phrase: String,
+    /// Who the tribute notification says gave: the donor's name, unless they gave anonymously.
+    pub tribute_giver: String,
+    pub tribute_message: Option<String>,
+    pub show_amount: bool,
+    pub anonymous: bool,
+    pub receipt_no: String,
+    pub manage_url: Option<String>,
+    pub manage_until: String,
+    pub failure: Option<String>,
+}
+
+macro_rules! mail_templates {
+    ($($text:ident, $html:ident, $txt_path:literal, $html_path:literal;)*) => {$(
+        #[derive(Template)]
+        #[template(path = $txt_path)]
+        struct $text<'a> {
+            v: &'a View,
+        }
+        #[derive(Template)]
+        #[template(path = $html_path)]
+        struct $html<'a> {
+            v: &'a View,
+        }
+    )*};
+}
+
+mail_templates! {
+    ReceiptText, ReceiptHtml, "mail/receipt.txt", "mail/receipt.html";
+    TributeText, TributeHtml, "mail/tribute.txt", "mail/tribute.html";
+    FailedText, FailedHtml, "mail/payment_failed.txt", "mail/payment_failed.html";
+    CanceledText, CanceledHtml, "mail/plan_canceled.txt", "mail/plan_canceled.html";
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// "November 22, 2026" (UTC).
+pub fn long_date(unix: i64) -> String {
+    let iso = crate::campaigns::format_time(unix);
+    let year = &iso[..4];
+    let month: usize = iso[5..7].parse().unwrap_or(1);
+    let day: u32 = iso[8..10].parse().unwrap_or(1);
+    format!("{} {day}, {year}", MONTHS[month.clamp(1, 12) - 1])
+}
+
+fn base_view(ctx: &MailContext, d: &Donation, c: &Campaign) -> View {
+    let frequency = Frequency::parse(&d.frequency).unwrap_or(Frequency::OneTime);
+    let (word, label, per) = match frequency {
+        Frequency::OneTime => ("one-time", "One-time gift", ""),
+        Frequency::Monthly => ("monthly", "Monthly gift", "month"),
+        Frequency::Annual => ("annual", "Annual gift", "year"),
+    };
+    let tribute_phrase = match (d.tribute_kind.as_deref(), &d.tribute_honoree) {
+        (Some("memory"), Some(h)) => format!("in memory of {h}"),
+        (Some(_), Some(h)) => format!("in honor of {h}"),
+        _ => String::new(),
+    };
+    let donor_name = d
+        .donor_name
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| "friend".into());
+    View {
+        org_name: ctx.org.name.clone(),
+        org_address: ctx.org.address.clone(),
+        org_ein: ctx.org.ein.clone(),
+        tribute_giver: if d.anonymous {
+            "Someone who asked to remain anonymous".into()
+        } else {
+            donor_name.clone()
+        },
+        donor_name,
+        campaign: c.name.clone(),
+        gift: money(d.gift_minor, &d.currency),
+        fee: (d.fee_minor > 0).then(|| money(d.fee_minor, &d.currency)),
+        total: money(d.total_minor, &d.currency),
+        frequency: word,
+        frequency_label: label,
+        recurring: frequency.is_recurring(),
+        per,
+        tribute: (!tribute_phrase.is_empty()).then(|| {
+            let mut t = tribute_phrase.clone();
+            t[..1].make_ascii_uppercase();
+            t
+        }),
+        tribute_phrase,
+        tribute_message: d.tribute_message.clone(),
+        show_amount: d.tribute_show_amount,
+        anonymous: d.anonymous,
+        ..View::default()
+    }
+}
+
+fn with_manage_link(v: &mut View, ctx: &MailContext, d: &Donation, now: i64) {
+    if v.recurring && d.subscription_id.is_some() {
+        let expires = now + ctx.link_ttl.as_secs() as i64;
+        v.manage_url = Some(manage_link::url(
+            &ctx.public_base_url,
+            &ctx.link_secret,
+            &d.id,
+            expires,
+        ));
+        v.manage_until = long_date(expires);
+    }
+}
+
+fn letter<T: Template, H: Template>(
+    to: &str,
+    v: &View,
+    text: T,
+    html: H,
+) -> Result<Letter, RenderError> {
+    Ok(Letter {
+        to: to.to_string(),
+        subject: v.subject.clone(),
+        text: text.render()?,
+        html: html.render()?,
+    })
+}
+
+/// The receipt for one paid gift or installment.
+pub fn receipt(
+    ctx: &MailContext,
+    d: &Donation,
+    c: &Campaign,
+    p: &Payment,
+    receipt_no: &str,
+    now: i64,
+) -> Result<Letter, RenderError> {
+    let mut v = base_view(ctx, d, c);
+    let paid = p.amount_minor.unwrap_or(d.total_minor);
+    // A plan whose amount was changed (in Stripe's portal) no longer matches the split chosen
+    // at checkout: the receipt then shows what was paid, all of it the gift.
+    if paid != d.total_minor {
+        v.gift = money(paid, p.currency.as_deref().unwrap_or(&d.currency));
+        v.fee = None;
+    }
+    v.total = money(paid, p.currency.as_deref().unwrap_or(&d.currency));
+    v.date = long_date(p.paid_at.unwrap_or(now));
+    v.receipt_no = receipt_no.to_string();
+    v.subject = format!("Your receipt for your gift to {}", ctx.org.name);
+    with_manage_link(&mut v, ctx, d, now);
+    let to = d.donor_email.as_deref().unwrap_or_default();
+    letter(to, &v, ReceiptText { v: &v }, ReceiptHtml { v: &v })
+}
+
+/// The note to the person a tribute gift names (sent to its `notify_email`).
+pub fn tribute(ctx: &MailContext, d: &Donation, c: &Campaign) -> Result<Letter, RenderError> {
+    let mut v = base_view(ctx, d, c);
+    v.subject = format!("A gift to {} {}", ctx.org.name, v.tribute_phrase);
+    let to = d.tribute_notify_email.as_deref().unwrap_or_default();
+    letter(to, &v, TributeText { v: &v }, TributeHtml { v: &v })
+}
+
+/// The nudge after an installment failed, with the link to fix the card.
+pub fn payment_failed(
+    ctx: &MailContext,
+    d: &Donation,
+    c: &Campaign,
+    p: &Payment,
+    now: i64,
+) -> Result<Letter, RenderError> {
+    let mut v = base_view(ctx, d, c);
+    if let Some(amount) = p.amount_minor {
+        v.total = money(amount, p.currency.as_deref().unwrap_or(&d.currency));
+    }
+    v.date = long_date(p.updated_at.min(now));
+    v.failure = p.failure_reason.clone();
+    v.subject = format!(
+        "Your {} gift to {} did not go through",
+        v.frequency, ctx.org.name
+    );
+    with_manage_link(&mut v, ctx, d, now);
+    let to = d.donor_email.as_deref().unwrap_or_default();
+    letter(to, &v, FailedText { v: &v }, FailedHtml { v: &v })
+}
+
+/// The confirmation that a recurring gift has ended.
+pub fn plan_canceled(
+    ctx: &MailContext,
+    d: &Donation,
+    c: &Campaign,
+    now: i64,
+) -> Result<Letter, RenderError> {
+    let mut v = base_view(ctx, d, c);
+    v.date = long_date(d.canceled_at.unwrap_or(d.plan_status_at.max(0)).min(now));
+    v.subject = format!(
+        "Your {} gift to {} has been canceled",
+        v.frequency, ctx.org.name
+    );
+    let to = d.donor_email.as_deref().unwrap_or_default();
+    letter(to, &v, CanceledText { v: &v }, CanceledHtml { v: &v })
+}
+
+/// A statement's rendered parts, kept in its outbox payload when it is queued.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct Prerendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Renders a queued message from the records it names.
+pub async fn render(
+    store: &dyn Store,
+    ctx: &MailContext,
+    m: &OutboxMessage,
+    now: i64,
+) -> Result<Letter, RenderError> {
+    if m.kind == notices::STATEMENT {
+        let p: Prerendered = serde_json::from_str(m.payload.as_deref().unwrap_or_default())
+            .map_err(|e| RenderError::Missing(format!("statement payload: {e}")))?;
+        return Ok(Letter {
+            to: m.recipient.clone(),
+            subject: p.subject,
+            text: p.text,
+            html: p.html,
+        });
+    }
+    let missing =
+        |what: &str| RenderError::Missing(format!("{what} of message {} not found", m.message_key));
+    let donation_id = m
+        .donation_id
+        .as_deref()
+        .ok_or_else(|| missing("donation"))?;
+    let d = store
+        .donation(donation_id)
+        .await?
+        .ok_or_else(|| missing("donation"))?;
+    let c = store
+        .campaign_by_id(d.campaign_id)
+        .await?
+        .ok_or_else(|| missing("campaign"))?;
+    let payment = match &m.payment_id {
+        Some(id) => Some(
+            store
+                .payments_of(&d.id)
+                .await?
+                .into_iter()
+                .find(|p| &p.id == id)
+                .ok_or_else(|| missing("payment"))?,
+        ),
+        None => None,
+    };
+    let mut letter = match (m.kind.as_str(), &payment) {
+        (notices::RECEIPT, Some(p)) => receipt(ctx, &d, &c, p, &format!("R-{:06}", m.id), now)?,
+        (notices::PAYMENT_FAILED, Some(p)) => payment_failed(ctx, &d, &c, p, now)?,
+        (notices::TRIBUTE, _) => tribute(ctx, &d, &c)?,
+        (notices::PLAN_CANCELED, _) => plan_canceled(ctx, &d, &c, now)?,
+        (kind, _) => return Err(RenderError::Missing(format!("no template for {kind:?}"))),
+    };
+    // The address it was queued for, even if the record has changed since.
+    letter.to = m.recipient.clone();
+    Ok(letter)
+}

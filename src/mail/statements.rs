@@ -1,0 +1,320 @@
+//! Annual giving statements: one per donor, listing each gift of the year (one-time gifts,
+//! installments and offline gifts) with what was refunded or disputed, and the year's total net
+//! of both. A gift belongs to the year it was paid in; money returned later is netted against
+//! that gift on the statement made after it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use askama::Template;
+
+use super::Letter;
+use super::render::{Prerendered, long_date};
+use crate::config::Organization;
+use crate::domain::ledger::payment_facts;
+use crate::domain::notices;
+use crate::http::web::money;
+use crate::store::{Campaign, Donation, NewMessage, Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub at: i64,
+    pub campaign: String,
+    pub description: String,
+    pub currency: String,
+    pub charged_minor: i64,
+    /// Refunded, plus disputed and not reinstated.
+    pub returned_minor: i64,
+}
+
+impl Line {
+    pub fn net_minor(&self) -> i64 {
+        (self.charged_minor - self.returned_minor).max(0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    pub year: i32,
+    pub donor_key: String,
+    pub donor_name: String,
+    pub email: Option<String>,
+    pub lines: Vec<Line>,
+}
+
+impl Statement {
+    /// The year's net total per currency.
+    pub fn totals(&self) -> BTreeMap<String, i64> {
+        let mut t = BTreeMap::new();
+        for l in &self.lines {
+            *t.entry(l.currency.clone()).or_insert(0) += l.net_minor();
+        }
+        t
+    }
+}
+
+/// `[start, end)` of a calendar year in unix seconds (UTC).
+pub fn year_bounds(year: i32) -> Option<(i64, i64)> {
+    let at = |y: i32| crate::reports::parse_date(&format!("{y:04}-01-01"));
+    Some((at(year)?, at(year + 1)?))
+}
+
+fn description(d: &Donation) -> String {
+    match (d.source.as_str(), d.frequency.as_str()) {
+        ("offline", _) => match &d.offline_method {
+            Some(m) => format!("Gift by {m}"),
+            None => "Offline gift".into(),
+        },
+        (_, "monthly") => "Monthly gift".into(),
+        (_, "annual") => "Annual gift".into(),
+        _ => "One-time gift".into(),
+    }
+}
+
+/// Every donor's statement for `year`, ordered by donor.
+pub async fn build(store: &dyn Store, year: i32) -> Result<Vec<Statement>, StoreError> {
+    let Some((from, to)) = year_bounds(year) else {
+        return Ok(vec![]);
+    };
+    let mut donations: HashMap<String, Donation> = HashMap::new();
+    let mut campaigns: HashMap<i64, Campaign> = HashMap::new();
+    let mut by_donor: BTreeMap<String, Statement> = BTreeMap::new();
+
+    let mut entries: Vec<(Donation, Line)> = Vec::new();
+    for p in store.payments_paid_between(from, to).await? {
+        let Some(id) = &p.donation_id else { continue };
+        if !donations.contains_key(id) {
+            match store.donation(id).await? {
+                Some(d) => donations.insert(id.clone(), d),
+                None => continue,
+            };
+        }
+        let d = donations[id].clone();
+        if d.source != "stripe" {
+            continue;
+        }
+        let (refunds, charges, disputes) = match &p.payment_intent_id {
+            Some(pi) => store.intent_records(pi).await?,
+            None => (vec![], vec![], vec![]),
+        };
+        let f = payment_facts(&p, &refunds, &charges, &disputes);
+        let charged = p.amount_minor.unwrap_or(d.total_minor);
+        entries.push((
+            d.clone(),
+            Line {
+                at: p.paid_at.unwrap_or(p.created_at),
+                campaign: String::new(),
+                description: description(&d),
+                currency: p.currency.clone().unwrap_or_else(|| d.currency.clone()),
+                charged_minor: charged,
+                returned_minor: (f.refunded_minor + f.withdrawn_minor).min(charged),
+            },
+        ));
+    }
+    for d in store.offline_gifts_between(from, to).await? {
+        let line = Line {
+            at: d.gift_date.unwrap_or(d.created_at),
+            campaign: String::new(),
+            description: description(&d),
+            currency: d.currency.clone(),
+            charged_minor: d.total_minor,
+            returned_minor: 0,
+        };
+        entries.push((d, line));
+    }
+
+    for (d, mut line) in entries {
+        if !campaigns.contains_key(&d.campaign_id)
+            && let Some(c) = store.campaign_by_id(d.campaign_id).await?
+        {
+            campaigns.insert(c.id, c);
+        }
+        line.campaign = campaigns
+            .get(&d.campaign_id)
+            .map(|c| c.name.clone())
+            .unwrap_or_default();
+        let s = by_donor
+            .entry(d.donor_key.clone())
+            .or_insert_with(|| Statement {
+                year,
+                donor_key: d.donor_key.clone(),
+                donor_name: String::new(),
+                email: None,
+                lines: vec![],
+            });
+        // The name and address of the donor's latest gift.
+        if let Some(n) = d.donor_name.as_ref().filter(|n| !n.trim().is_empty())
+            && (s.donor_name.is_empty()
+                || line.at >= s.lines.iter().map(|l| l.at).max().unwrap_or(0))
+        {
+            s.donor_name = n.clone();
+        }
+        if d.donor_email.is_some() {
+            s.email.clone_from(&d.donor_email);
+        }
+        s.lines.push(line);
+    }
+    let mut out: Vec<Statement> = by_donor.into_values().collect();
+    for s in &mut out {
+        s.lines
+            .sort_by(|a, b| (a.at, &a.description).cmp(&(b.at, &b.description)));
+        if s.donor_name.is_empty() {
+            s.donor_name = "friend".into();
+        }
+    }
+    Ok(out)
+}
+
+struct LineView {
+    date: String,
+    description: String,
+    campaign: String,
+    charged: String,
+    returned: Option<String>,
+    net: String,
+}
+
+struct StatementView {
+    subject: String,
+    year: i32,
+    donor_name: String,
+    org_name: String,
+    org_address: String,
+    org_ein: Option<String>,
+    lines: Vec<LineView>,
+    total: String,
+}
+
+#[derive(Template)]
+#[template(path = "mail/statement.txt")]
+struct StatementText<'a> {
+    s: &'a StatementView,
+}
+
+#[derive(Template)]
+#[template(path = "mail/statement.html")]
+struct StatementHtml<'a> {
+    s: &'a StatementView,
+}
+
+/// The statement as an email (the same text is written to files by the CLI).
+pub fn render(org: &Organization, s: &Statement) -> Result<Letter, askama::Error> {
+    let view = StatementView {
+        subject: format!("Your {} giving statement from {}", s.year, org.name),
+        year: s.year,
+        donor_name: s.donor_name.clone(),
+        org_name: org.name.clone(),
+        org_address: org.address.clone(),
+        org_ein: org.ein.clone(),
+        lines: s
+            .lines
+            .iter()
+            .map(|l| LineView {
+                date: long_date(l.at),
+                description: l.description.clone(),
+                campaign: l.campaign.clone(),
+                charged: money(l.charged_minor, &l.currency),
+                returned: (l.returned_minor > 0).then(|| money(l.returned_minor, &l.currency)),
+                net: money(l.net_minor(), &l.currency),
+            })
+            .collect(),
+        total: s
+            .totals()
+            .iter()
+            .map(|(c, t)| money(*t, c))
+            .collect::<Vec<_>>()
+            .join(" + "),
+    };
+    Ok(Letter {
+        to: s.email.clone().unwrap_or_default(),
+        subject: view.subject.clone(),
+        text: StatementText { s: &view }.render()?,
+        html: StatementHtml { s: &view }.render()?,
+    })
+}
+
+/// The file name a donor's statement is written under (no characters a shell or OS minds).
+pub fn file_stem(s: &Statement) -> String {
+    let key: String = s
+        .donor_key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("statement-{}-{key}", s.year)
+}
+
+/// Writes `<stem>.txt` and `<stem>.html` per statement into `dir`.
+pub fn write(dir: &Path, org: &Organization, statements: &[Statement]) -> std::io::Result<usize> {
+    std::fs::create_dir_all(dir)?;
+    for s in statements {
+        let letter = render(org, s).map_err(std::io::Error::other)?;
+        let stem = file_stem(s);
+        std::fs::write(dir.join(format!("{stem}.txt")), &letter.text)?;
+        std::fs::write(dir.join(format!("{stem}.html")), &letter.html)?;
+    }
+    Ok(statements.len())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StatementError {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("rendering: {0}")]
+    Render(String),
+}
+
+impl From<askama::Error> for StatementError {
+    fn from(e: askama::Error) -> Self {
+        StatementError::Render(e.to_string())
+    }
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Queued {
+    pub queued: usize,
+    pub already: usize,
+    pub no_email: usize,
+}
+
+/// Queues each statement as an email (once per donor and year, however often this runs).
+pub async fn queue(
+    store: &dyn Store,
+    org: &Organization,
+    statements: &[Statement],
+    at: i64,
+) -> Result<Queued, StatementError> {
+    let mut q = Queued::default();
+    for s in statements {
+        let Some(email) = &s.email else {
+            q.no_email += 1;
+            continue;
+        };
+        let letter = render(org, s)?;
+        let payload = serde_json::to_string(&Prerendered {
+            subject: letter.subject,
+            text: letter.text,
+            html: letter.html,
+        })
+        .map_err(|e| StatementError::Render(e.to_string()))?;
+        let message = NewMessage {
+            key: format!("{}:{}:{}", notices::STATEMENT, s.year, s.donor_key),
+            kind: notices::STATEMENT.into(),
+            donation_id: None,
+            payment_id: None,
+            recipient: email.clone(),
+            payload: Some(payload),
+        };
+        if store.enqueue_message(&message, at).await? {
+            q.queued += 1;
+        } else {
+            q.already += 1;
+        }
+    }
+    Ok(q)
+}
