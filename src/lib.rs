@@ -16,6 +16,7 @@ pub mod offline;
 pub mod payments;
 pub mod reconcile;
 pub mod reports;
+pub mod selfservice;
 pub mod staff;
 pub mod store;
 pub mod webhooks;

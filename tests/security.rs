@@ -138,6 +138,7 @@ impl Drop for Reaped {
 
 const STRIPE_KEY: &str = "sk_test_51LogLeakCanaryKeyDoNotPrint0000";
 const DB_PASSWORD: &str = "pgCanaryPassw0rdNeverLogged";
+const MANAGE_SECRET: &str = "manageLinkCanarySecretNeverLogged0123456789";
 
 async fn secrets_never_reach_the_log(b: Backend) {
     let db = TestDb::new(&b).await;
@@ -163,6 +164,7 @@ async fn secrets_never_reach_the_log(b: Backend) {
             .env("STRIPE_SECRET_KEY", STRIPE_KEY)
             .env("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)
             .env("STRIPE_API_BASE", stripe.uri())
+            .env("MANAGE_LINK_SECRET", MANAGE_SECRET)
             .env("RUST_LOG", "debug");
     };
     // A staff token, made with the CLI (which prints it once, to its own stdout).
@@ -256,6 +258,22 @@ async fn secrets_never_reach_the_log(b: Backend) {
             .unwrap();
         webhook.push(r.status().as_u16());
     }
+    // The donor opens the self-service link of the gift (the token is a credential).
+    let link = donations::domain::manage_link::sign(
+        MANAGE_SECRET.as_bytes(),
+        &id,
+        donations::store::now() + 3600,
+    );
+    let mut manage = Vec::new();
+    for (verb, suffix) in [("GET", ""), ("POST", "/cancel")] {
+        let to = format!("{url}/manage/{link}{suffix}");
+        let req = if verb == "GET" {
+            client.get(to)
+        } else {
+            client.post(to)
+        };
+        manage.push(req.send().await.unwrap().status().as_u16());
+    }
     let wrong = client
         .get(format!("{url}/api/v1/staff/campaigns"))
         .bearer_auth(format!("{token}x"))
@@ -287,12 +305,20 @@ async fn secrets_never_reach_the_log(b: Backend) {
         .unwrap();
     assert!(up, "server did not start: {log}");
     assert_eq!(
-        (created, checkout, webhook.as_slice(), wrong),
-        (201, 201, &[200u16, 400][..], 401),
+        (
+            created,
+            checkout,
+            webhook.as_slice(),
+            manage.as_slice(),
+            wrong
+        ),
+        (201, 201, &[200u16, 400][..], &[200u16, 409][..], 401),
         "{log}"
     );
     assert!(
-        log.contains("checkout created") && log.contains("webhook"),
+        log.contains("checkout created")
+            && log.contains("webhook")
+            && log.contains("/manage/{token}"),
         "the log is too quiet to prove anything: {log}"
     );
     for (what, secret) in [
@@ -300,6 +326,12 @@ async fn secrets_never_reach_the_log(b: Backend) {
         ("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET),
         ("staff token", token.as_str()),
         ("database password", DB_PASSWORD),
+        ("MANAGE_LINK_SECRET", MANAGE_SECRET),
+        ("self-service link", link.as_str()),
+        (
+            "self-service link signature",
+            link.rsplit('.').next().unwrap_or(""),
+        ),
     ] {
         assert!(!log.contains(secret), "{what} in the log");
     }

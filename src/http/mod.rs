@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod limits;
+pub mod manage;
 pub mod openapi;
 pub mod pages;
 pub mod sandbox;
@@ -155,13 +156,15 @@ async fn count_request(
     response
 }
 
-/// The donor pages and the assets they load.
+/// The donor pages (the donation page and the self-service page of a recurring gift) and the
+/// assets they load.
 fn pages_router() -> Router<AppState> {
     use axum::routing::get;
     Router::new()
         .route("/donate/{slug}", get(web::donate).post(web::submit))
         .route("/assets/app.css", get(web::css))
         .route("/assets/donate.js", get(web::donate_js))
+        .merge(manage::routes())
 }
 
 pub fn router(state: AppState) -> Router {
@@ -214,8 +217,10 @@ pub fn router(state: AppState) -> Router {
                     .get("x-request-id")
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("-");
-                // The path only: query strings may carry donor input.
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                // The path only: query strings may carry donor input. Self-service links are
+                // credentials: their token is left out.
+                let path = manage::loggable_path(req.uri().path());
+                tracing::info_span!("request", method = %req.method(), path = %path, request_id = %id)
             }),
         )
         .layer(axum::middleware::from_fn_with_state(

@@ -3,9 +3,11 @@
 //! webhook endpoint, then returns the donor to the success URL. Cancel expires the session.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use serde::Deserialize;
 
 use super::AppState;
 use super::error::{AppError, AppResult};
@@ -19,6 +21,7 @@ pub fn routes() -> Router<AppState> {
         .route("/sandbox/checkout/{id}", get(page))
         .route("/sandbox/checkout/{id}/pay", post(pay))
         .route("/sandbox/checkout/{id}/cancel", post(cancel))
+        .route("/sandbox/portal/{customer}", get(portal))
 }
 
 async fn donation_and_campaign(state: &AppState, id: &str) -> AppResult<(Donation, Campaign)> {
@@ -182,4 +185,53 @@ async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> AppRes
         )
     });
     Ok(Redirect::to(&to).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PortalParams {
+    return_url: Option<String>,
+}
+
+/// The sandbox's stand-in for Stripe's customer billing portal (where a donor changes the card
+/// or amount of a plan): it says so, and links back to the self-service page it came from. The
+/// way back must be one of this server's self-service pages, so the page cannot send anyone
+/// elsewhere; as that address carries the donor's link, the page sends no Referer.
+async fn portal(
+    State(state): State<AppState>,
+    Path(customer): Path<String>,
+    Query(q): Query<PortalParams>,
+) -> Response {
+    let manage = format!(
+        "{}/manage/",
+        state.config.public_base_url.trim_end_matches('/')
+    );
+    let back = q
+        .return_url
+        .filter(|u| u.starts_with(&manage) && !u[manage.len()..].contains(['/', '?', '#']))
+        .map(|u| {
+            format!(
+                "<p><a href=\"{}\">Back to your recurring gift</a></p>",
+                escape(&u)
+            )
+        })
+        .unwrap_or_default();
+    let mut r = layout(
+        "Sandbox billing portal",
+        &format!(
+            "<p class=\"sandbox\">Sandbox: no money moves.</p>\
+             <h1>Billing portal</h1>\
+             <p>This page stands in for Stripe's customer billing portal, where a donor \
+             (customer <code>{}</code>) would change the card or the amount of a recurring gift. \
+             In the sandbox there is no card to change.</p>{back}",
+            escape(&customer)
+        ),
+    )
+    .into_response();
+    let h = r.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    r
 }

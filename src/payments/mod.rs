@@ -60,4 +60,17 @@ pub trait Gateway: Send + Sync + 'static {
     /// What a Checkout Session's current state says, for donations whose webhook never came:
     /// nothing while it is open, a completion or an expiry once it has ended.
     async fn session_facts(&self, session_id: &str) -> Result<Vec<Fact>, GatewayError>;
+
+    /// Cancels a recurring gift's subscription at once and returns what the provider's answer
+    /// says about it (a [`Fact::Subscription`], normally `canceled`). A subscription that was
+    /// already canceled is not an error: its current state is returned.
+    async fn cancel_subscription(&self, subscription_id: &str) -> Result<Vec<Fact>, GatewayError>;
+
+    /// A short-lived address of the provider's billing portal for a customer, where the donor
+    /// can change the card or amount; the portal links back to `return_url`.
+    async fn billing_portal(
+        &self,
+        customer_id: &str,
+        return_url: &str,
+    ) -> Result<String, GatewayError>;
 }

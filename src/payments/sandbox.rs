@@ -6,6 +6,7 @@ use async_trait::async_trait;
 
 use super::{CheckoutRequest, CreatedSession, Gateway, GatewayError, RawEvent};
 use crate::ledger::Fact;
+use crate::store::now;
 
 pub struct SandboxGateway {
     public_base_url: String,
@@ -48,5 +49,33 @@ impl Gateway for SandboxGateway {
 
     async fn session_facts(&self, _session_id: &str) -> Result<Vec<Fact>, GatewayError> {
         Ok(vec![])
+    }
+
+    /// What Stripe's answer to a cancel says, for a sandbox subscription: canceled now. (The
+    /// sandbox's subscriptions exist only as this server's records, so there is nothing else to
+    /// ask; canceling twice answers the same, as Stripe's subscription would.)
+    async fn cancel_subscription(&self, subscription_id: &str) -> Result<Vec<Fact>, GatewayError> {
+        Ok(vec![Fact::Subscription {
+            subscription: subscription_id.to_string(),
+            donation_id: None,
+            customer: None,
+            status: "canceled".into(),
+            cancel_at: None,
+            canceled_at: Some(now()),
+        }])
+    }
+
+    /// The sandbox's stand-in for Stripe's billing portal (`/sandbox/portal/{customer}`).
+    async fn billing_portal(
+        &self,
+        customer_id: &str,
+        return_url: &str,
+    ) -> Result<String, GatewayError> {
+        let customer: String = form_urlencoded::byte_serialize(customer_id.as_bytes()).collect();
+        let back: String = form_urlencoded::byte_serialize(return_url.as_bytes()).collect();
+        Ok(format!(
+            "{}/sandbox/portal/{customer}?return_url={back}",
+            self.public_base_url
+        ))
     }
 }

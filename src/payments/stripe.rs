@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError, StripeRequest};
+use stripe_billing::billing_portal_session::CreateBillingPortalSession;
+use stripe_billing::subscription::{CancelSubscription, RetrieveSubscription};
 use stripe_checkout::checkout_session::{
     CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
     CreateCheckoutSessionLineItemsPriceDataRecurring,
@@ -15,7 +17,9 @@ use stripe_checkout::checkout_session::{
     RetrieveCheckoutSession,
 };
 use stripe_core::event::ListEvent;
-use stripe_shared::{CheckoutSessionMode, CheckoutSessionStatus, CheckoutSessionSubmitType};
+use stripe_shared::{
+    CheckoutSessionMode, CheckoutSessionStatus, CheckoutSessionSubmitType, SubscriptionStatus,
+};
 
 use super::{CheckoutRequest, CreatedSession, Gateway, GatewayError, RawEvent};
 use crate::domain::ledger::Frequency;
@@ -187,6 +191,38 @@ impl Gateway for StripeGateway {
             Some(CheckoutSessionStatus::Expired) => facts::session_facts(&session, true),
             _ => vec![],
         })
+    }
+
+    async fn cancel_subscription(&self, subscription_id: &str) -> Result<Vec<Fact>, GatewayError> {
+        let cancel = CancelSubscription::new(subscription_id.to_string());
+        match self.bounded(cancel.send(&self.client)).await {
+            Ok(sub) => Ok(vec![facts::subscription_fact(&sub, false)]),
+            // Stripe refuses to cancel a subscription that has already ended ("No such
+            // subscription", a 404). Whether that is what happened is for the subscription
+            // itself to say: if it is canceled, the donor's wish is already true.
+            Err(refused @ GatewayError::Refused(_)) => {
+                let retrieve = RetrieveSubscription::new(subscription_id.to_string());
+                match self.bounded(retrieve.send(&self.client)).await {
+                    Ok(sub) if sub.status == SubscriptionStatus::Canceled => {
+                        Ok(vec![facts::subscription_fact(&sub, false)])
+                    }
+                    _ => Err(refused),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn billing_portal(
+        &self,
+        customer_id: &str,
+        return_url: &str,
+    ) -> Result<String, GatewayError> {
+        let create = CreateBillingPortalSession::new()
+            .customer(customer_id.to_string())
+            .return_url(return_url.to_string());
+        let session = self.bounded(create.send(&self.client)).await?;
+        Ok(session.url)
     }
 }
 

@@ -109,7 +109,7 @@ fn dispute_fact(d: &Dispute, stage: DisputeStage) -> Fact {
     }
 }
 
-fn subscription_fact(s: &Subscription, deleted: bool) -> Fact {
+pub(crate) fn subscription_fact(s: &Subscription, deleted: bool) -> Fact {
     Fact::Subscription {
         subscription: s.id.as_str().to_string(),
         donation_id: donation_id_in(Some(&s.metadata)),
