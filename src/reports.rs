@@ -669,24 +669,6 @@ mod tests {
     }
 
     fn campaign() -> Campaign {
-        Campaign {
-            id: 1,
-            slug: "c".into(),
-            name: "C".into(),
-            description: String::new(),
-            currency: "usd".into(),
-            goal_minor: 100,
-            starts_at: None,
-            ends_at: None,
-            fee_percent: "2.9".into(),
-            fee_fixed_minor: 30,
-            status: "active".into(),
-            success_url: None,
-            cancel_url: None,
-            hide_amounts: false,
-            min_gift_minor: 100,
-            created_at: 0,
-            updated_at: 0,
-        }
+        Campaign::sample("c", "C", 100)
     }
 }

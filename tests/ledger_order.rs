@@ -136,6 +136,19 @@ async fn state(store: &dyn Store, c: &Campaign, ids: &[String]) -> Vec<String> {
             d.fee_actual_minor,
             d.failure_reason
         ));
+        // The emails queued for it: a receipt per paid payment, a tribute note, a canceled
+        // plan's confirmation, each once. (A failed installment's nudge is left out on purpose:
+        // it is queued only if the failure is heard of before the installment is paid.)
+        let mut kinds: Vec<String> = store
+            .outbox(Some(id))
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.kind != "payment_failed")
+            .map(|m| m.kind)
+            .collect();
+        kinds.sort();
+        out.push(format!("emails={kinds:?}"));
     }
     out
 }

@@ -4,52 +4,10 @@
 
 mod common;
 
-use common::{Backend, TestApp, spawn_app};
-use reqwest::redirect::Policy;
-
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
-}
-
-async fn get_page(app: &TestApp, path: &str) -> (u16, reqwest::header::HeaderMap, String) {
-    let r = no_redirects().get(app.at(path)).send().await.unwrap();
-    let status = r.status().as_u16();
-    let headers = r.headers().clone();
-    (status, headers, r.text().await.unwrap())
-}
-
-async fn post_form(
-    app: &TestApp,
-    path: &str,
-    cookie: Option<&str>,
-    form: &[(&str, &str)],
-) -> (u16, reqwest::header::HeaderMap, String) {
-    let mut req = no_redirects().post(app.at(path)).form(form);
-    if let Some(c) = cookie {
-        req = req.header("cookie", c);
-    }
-    let r = req.send().await.unwrap();
-    let status = r.status().as_u16();
-    let headers = r.headers().clone();
-    (status, headers, r.text().await.unwrap())
-}
-
-async fn get_with_cookie(app: &TestApp, path: &str, cookie: &str) -> (u16, String) {
-    let r = no_redirects()
-        .get(app.at(path))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
-}
-
-fn header<'a>(h: &'a reqwest::header::HeaderMap, name: &str) -> &'a str {
-    h.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
-}
+use common::pages::{
+    csrf_of, get_page, get_with_cookie, header, no_redirects, post_form, session_cookie, sign_in,
+};
+use common::{Backend, spawn_app};
 
 fn good_gift<'a>() -> Vec<(&'a str, &'a str)> {
     vec![
@@ -266,34 +224,6 @@ async fn donor_text_is_escaped(backend: Backend) {
     // Still pending: the page reloads itself until the payment is confirmed.
     assert!(body.contains("http-equiv=\"refresh\""));
     assert!(header(&headers, "content-security-policy").contains("frame-ancestors 'self'"));
-}
-
-fn session_cookie(headers: &reqwest::header::HeaderMap) -> String {
-    let set = header(headers, "set-cookie");
-    set.split(';').next().unwrap().trim().to_string()
-}
-
-/// Signs in as a browser does: the sign-in form first (its CSRF cookie and field), then the post.
-async fn sign_in(app: &TestApp, token: &str) -> (u16, reqwest::header::HeaderMap, String) {
-    let (_, headers, body) = get_page(app, "/dashboard").await;
-    let login_cookie = session_cookie(&headers);
-    assert!(
-        login_cookie.starts_with("donations_login="),
-        "{login_cookie}"
-    );
-    let csrf = csrf_of(&body);
-    post_form(
-        app,
-        "/dashboard/login",
-        Some(&login_cookie),
-        &[("csrf", &csrf), ("token", token)],
-    )
-    .await
-}
-
-fn csrf_of(body: &str) -> String {
-    let at = body.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
-    body[at..at + body[at..].find('"').unwrap()].to_string()
 }
 
 async fn dashboard_sessions(backend: Backend) {

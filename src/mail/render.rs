@@ -338,3 +338,254 @@ pub async fn render(
     letter.to = m.recipient.clone();
     Ok(letter)
 }
+
+#[cfg(test)]
+mod tests {
+    //! Snapshot tests: each message's text and HTML parts are compared with the files in
+    //! `src/mail/snapshots/`. After an intended change, `UPDATE_SNAPSHOTS=1 cargo test --lib mail`
+    //! rewrites them; review the diff before committing.
+
+    use super::*;
+    use crate::domain::ledger::payment_rank;
+
+    const NOW: i64 = 1_795_000_000; // 2026-11-18
+    const SECRET: &[u8] = b"snapshot-secret-0123456789abcdef";
+
+    fn ctx(ein: bool) -> MailContext {
+        MailContext {
+            org: Organization {
+                name: "Immigrant Rights Coalition".into(),
+                address: "100 Liberty Ave, Springfield, IL 62701".into(),
+                ein: ein.then(|| "12-3456789".into()),
+            },
+            public_base_url: "https://donate.example.org".into(),
+            link_secret: Arc::from(SECRET),
+            link_ttl: Duration::from_secs(60 * 86_400),
+        }
+    }
+
+    fn campaign() -> Campaign {
+        Campaign::sample("policy", "Policy Fund 2026", 10_000_000)
+    }
+
+    fn donation(frequency: &str, gift: i64, fee: i64) -> Donation {
+        let mut d = crate::checkout::blank_donation("don_0193snapshot".into(), &campaign(), NOW);
+        d.frequency = frequency.into();
+        d.gift_minor = gift;
+        d.fee_minor = fee;
+        d.total_minor = gift + fee;
+        d.donor_name = Some("Ana Pérez".into());
+        d.donor_email = Some("ana@example.org".into());
+        d.donor_key = "ana@example.org".into();
+        if frequency != "one_time" {
+            d.subscription_id = Some("sub_1".into());
+        }
+        d
+    }
+
+    fn paid(id: &str, amount: i64) -> Payment {
+        Payment {
+            id: id.into(),
+            donation_id: Some("don_0193snapshot".into()),
+            subscription_id: None,
+            payment_intent_id: Some("pi_1".into()),
+            kind: "one_time".into(),
+            status: "succeeded".into(),
+            status_rank: payment_rank::SUCCEEDED,
+            amount_minor: Some(amount),
+            currency: Some("usd".into()),
+            failure_reason: None,
+            attempt_count: 0,
+            fee_actual_minor: None,
+            paid_at: Some(NOW - 3600),
+            created_at: NOW - 3600,
+            updated_at: NOW - 3600,
+        }
+    }
+
+    /// Compares `letter` with `snapshots/<name>.{txt,html}` (subject first in the text file).
+    fn snapshot(name: &str, letter: &Letter) {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/mail/snapshots");
+        let text = format!(
+            "To: {}\nSubject: {}\n\n{}",
+            letter.to, letter.subject, letter.text
+        );
+        for (ext, got) in [("txt", &text), ("html", &letter.html)] {
+            let path = dir.join(format!("{name}.{ext}"));
+            if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(&path, got).unwrap();
+                continue;
+            }
+            let want = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+                panic!(
+                    "no snapshot {}; run with UPDATE_SNAPSHOTS=1",
+                    path.display()
+                )
+            });
+            assert_eq!(got, &want, "{} differs from its snapshot", path.display());
+        }
+    }
+
+    #[test]
+    fn one_time_receipt() {
+        let d = donation("one_time", 5000, 0);
+        let l = receipt(
+            &ctx(true),
+            &d,
+            &campaign(),
+            &paid("donation:x", 5000),
+            "R-000001",
+            NOW,
+        )
+        .unwrap();
+        assert!(l.text.contains("No goods or services were provided"));
+        assert!(l.text.contains("EIN 12-3456789"));
+        assert!(!l.text.contains("Processing fees"));
+        assert!(
+            !l.text.contains("/manage/"),
+            "one-time gifts have no plan to manage"
+        );
+        snapshot("receipt_one_time", &l);
+    }
+
+    #[test]
+    fn covered_fee_receipt() {
+        let d = donation("one_time", 10_000, 330);
+        let l = receipt(
+            &ctx(true),
+            &d,
+            &campaign(),
+            &paid("donation:x", 10_330),
+            "R-000002",
+            NOW,
+        )
+        .unwrap();
+        assert!(l.text.contains("Gift: $100.00"));
+        assert!(l.text.contains("Processing fees you covered: $3.30"));
+        assert!(l.text.contains("Total charged: $103.30"));
+        snapshot("receipt_covered_fee", &l);
+    }
+
+    #[test]
+    fn monthly_receipt_carries_a_signed_manage_link() {
+        let d = donation("monthly", 2500, 103);
+        let mut p = paid("in_1", 2603);
+        p.kind = "installment".into();
+        let l = receipt(&ctx(true), &d, &campaign(), &p, "R-000003", NOW).unwrap();
+        let expires = NOW + 60 * 86_400;
+        let url = manage_link::url("https://donate.example.org", SECRET, &d.id, expires);
+        assert!(l.text.contains(&url), "{}", l.text);
+        assert!(l.html.contains(&url));
+        assert!(l.text.contains("Frequency: Monthly gift"));
+        snapshot("receipt_monthly", &l);
+        // A plan whose amount was changed in the portal: the receipt shows what was paid.
+        let l = receipt(
+            &ctx(true),
+            &d,
+            &campaign(),
+            &paid("in_2", 4000),
+            "R-000004",
+            NOW,
+        )
+        .unwrap();
+        assert!(l.text.contains("Gift: $40.00") && !l.text.contains("Processing fees"));
+    }
+
+    #[test]
+    fn tribute_receipt_and_notification() {
+        let mut d = donation("one_time", 7500, 0);
+        d.tribute_kind = Some("memory".into());
+        d.tribute_honoree = Some("Rosa Martínez".into());
+        d.tribute_notify_email = Some("luis@example.org".into());
+        d.tribute_message = Some("She taught us <all> to read.".into());
+        let r = receipt(
+            &ctx(false),
+            &d,
+            &campaign(),
+            &paid("donation:x", 7500),
+            "R-000005",
+            NOW,
+        )
+        .unwrap();
+        assert!(r.text.contains("In memory of Rosa Martínez"));
+        // Without an EIN the receipt makes no tax-exemption claim.
+        assert!(!r.text.contains("501(c)(3)"));
+        snapshot("receipt_tribute", &r);
+
+        let n = tribute(&ctx(false), &d, &campaign()).unwrap();
+        assert_eq!(n.to, "luis@example.org");
+        assert!(n.text.contains("Ana Pérez made a gift"));
+        assert!(
+            !n.text.contains("$75.00"),
+            "no amount unless the donor chose to show it"
+        );
+        assert!(
+            n.html.contains("She taught us &#60;all&#62; to read.")
+                || n.html.contains("&lt;all&gt;"),
+            "{}",
+            n.html
+        );
+        snapshot("tribute_notification", &n);
+
+        d.tribute_show_amount = true;
+        let shown = tribute(&ctx(false), &d, &campaign()).unwrap();
+        assert!(shown.text.contains("The gift was $75.00."));
+    }
+
+    #[test]
+    fn anonymous_gift() {
+        let mut d = donation("annual", 100_000, 0);
+        d.anonymous = true;
+        d.tribute_kind = Some("honor".into());
+        d.tribute_honoree = Some("Dr. King".into());
+        d.tribute_notify_email = Some("family@example.org".into());
+        let mut p = paid("in_9", 100_000);
+        p.kind = "installment".into();
+        let r = receipt(&ctx(true), &d, &campaign(), &p, "R-000006", NOW).unwrap();
+        assert!(
+            r.text.contains("Dear Ana Pérez"),
+            "the donor's own receipt names them"
+        );
+        assert!(r.text.contains("your name is not shown publicly"));
+        snapshot("receipt_anonymous", &r);
+        let n = tribute(&ctx(true), &d, &campaign()).unwrap();
+        assert!(
+            !n.text.contains("Ana") && !n.html.contains("Ana"),
+            "{}",
+            n.text
+        );
+        assert!(n.text.contains("Someone who asked to remain anonymous"));
+        snapshot("tribute_anonymous", &n);
+    }
+
+    #[test]
+    fn failed_installment_and_canceled_plan() {
+        let d = donation("monthly", 2500, 0);
+        let mut p = paid("in_3", 2500);
+        p.kind = "installment".into();
+        p.status_rank = payment_rank::FAILED;
+        p.failure_reason = Some("Your card has expired.".into());
+        let f = payment_failed(&ctx(true), &d, &campaign(), &p, NOW).unwrap();
+        assert!(f.text.contains("Your card has expired."));
+        assert!(f.text.contains("https://donate.example.org/manage/"));
+        snapshot("payment_failed", &f);
+
+        let mut d = d;
+        d.plan_status = Some("canceled".into());
+        d.canceled_at = Some(NOW - 60);
+        let c = plan_canceled(&ctx(true), &d, &campaign(), NOW).unwrap();
+        assert!(
+            c.text.contains("has been canceled as of November 18, 2026"),
+            "{}",
+            c.text
+        );
+        snapshot("plan_canceled", &c);
+    }
+
+    #[test]
+    fn dates_read_as_words() {
+        assert_eq!(long_date(0), "January 1, 1970");
+        assert_eq!(long_date(1_795_000_000), "November 18, 2026");
+    }
+}

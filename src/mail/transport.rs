@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use async_trait::async_trait;
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sha2::{Digest, Sha256};
@@ -65,11 +65,15 @@ pub fn build(
             .singlepart(
                 SinglePart::builder()
                     .header(ContentType::TEXT_PLAIN)
+                    // Quoted-printable keeps the source readable in an .eml file and is safe
+                    // through any relay, whatever the donor's name is written in.
+                    .header(ContentTransferEncoding::QuotedPrintable)
                     .body(letter.text.clone()),
             )
             .singlepart(
                 SinglePart::builder()
                     .header(ContentType::TEXT_HTML)
+                    .header(ContentTransferEncoding::QuotedPrintable)
                     .body(letter.html.clone()),
             ),
     )

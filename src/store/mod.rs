@@ -87,6 +87,32 @@ pub struct Campaign {
     pub updated_at: i64,
 }
 
+#[cfg(test)]
+impl Campaign {
+    /// A USD campaign with the standard 2.9% + 30¢ fee, for unit tests.
+    pub(crate) fn sample(slug: &str, name: &str, goal_minor: i64) -> Campaign {
+        Campaign {
+            id: 1,
+            slug: slug.into(),
+            name: name.into(),
+            description: String::new(),
+            currency: "usd".into(),
+            goal_minor,
+            starts_at: None,
+            ends_at: None,
+            fee_percent: "2.9".into(),
+            fee_fixed_minor: 30,
+            status: "active".into(),
+            success_url: None,
+            cancel_url: None,
+            hide_amounts: false,
+            min_gift_minor: 100,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+}
+
 /// Display settings of a campaign, apart from [`CampaignFields`] so that code building those
 /// fields (the CLI, benches, tests) keeps compiling as settings are added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1048,17 +1048,34 @@ macro_rules! impl_sql_store {
                     Some(t) => ("pending", Some(t)),
                     None => ("failed", None),
                 };
-                sqlx::query(
+                let mut tx = self.begin_write().await?;
+                let row = sqlx::query(
                     "UPDATE outbox SET status = $2, last_error = $3, \
                      next_attempt_at = COALESCE($4, next_attempt_at), locked_until = NULL \
-                     WHERE id = $1 AND status = 'pending'",
+                     WHERE id = $1 AND status = 'pending' RETURNING message_key, donation_id",
                 )
                 .bind(id)
                 .bind(status)
                 .bind(error)
                 .bind(next)
-                .execute(&self.write)
+                .fetch_optional(&mut *tx)
                 .await?;
+                // A message given up on is a flag for staff, beside the donation it concerns.
+                if let (Some(row), None) = (row, retry_at) {
+                    let key: String = row.try_get("message_key")?;
+                    let donation_id: Option<String> = row.try_get("donation_id")?;
+                    sqlx::query(
+                        "INSERT INTO flags (flag_key, donation_id, event_id, kind, detail, created_at) \
+                         VALUES ($1, $2, NULL, 'email_failed', $3, $4) ON CONFLICT (flag_key) DO NOTHING",
+                    )
+                    .bind(format!("email:{key}"))
+                    .bind(donation_id)
+                    .bind(format!("email {key} was not sent: {error}"))
+                    .bind(now())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
                 Ok(())
             }
 

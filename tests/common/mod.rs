@@ -11,6 +11,7 @@ use donations::config::Config;
 use donations::store::Store;
 
 pub mod fake_stripe;
+pub mod pages;
 pub mod scenario;
 
 pub const WEBHOOK_SECRET: &str = "whsec_test_secret_for_tests";
