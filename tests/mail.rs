@@ -93,7 +93,7 @@ impl Drop for SmtpSink {
     }
 }
 
-/// The `.eml` files of a folder, by name, with quoted-printable bodies decoded.
+/// The `.eml` files of a folder, by name, with quoted-printable bodies (SMTP's) decoded.
 fn emls(dir: &Path) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = std::fs::read_dir(dir)
         .map(|entries| {
@@ -103,7 +103,11 @@ fn emls(dir: &Path) -> Vec<(String, String)> {
                 .filter(|n| n.ends_with(".eml") && !n.starts_with('.'))
                 .map(|n| {
                     let raw = std::fs::read_to_string(dir.join(&n)).unwrap();
-                    (n, decode_qp(&raw))
+                    if raw.contains("Content-Transfer-Encoding: quoted-printable") {
+                        (n, decode_qp(&raw))
+                    } else {
+                        (n, raw)
+                    }
                 })
                 .collect()
         })

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use async_trait::async_trait;
 use lettre::message::header::{ContentTransferEncoding, ContentType};
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sha2::{Digest, Sha256};
 
@@ -41,12 +41,28 @@ pub fn message_id(key: &str, from: &str) -> String {
     format!("<{digest}@{domain}>")
 }
 
-/// Builds the MIME message: plain text and HTML alternatives.
+/// A body part in `encoding`. lettre refuses 8-bit for lines over 76 characters (its limit
+/// for 7-bit); RFC 5322 allows up to 998, so such text is passed as already encoded, with CRLF
+/// line ends. Anything longer falls back to quoted-printable.
+fn encode(text: &str, encoding: ContentTransferEncoding) -> Body {
+    if encoding == ContentTransferEncoding::EightBit
+        && !text.contains('\0')
+        && text.lines().all(|l| l.len() <= 998)
+    {
+        let crlf = text.lines().collect::<Vec<_>>().join("\r\n");
+        return Body::dangerous_pre_encoded(crlf.into_bytes(), ContentTransferEncoding::EightBit);
+    }
+    Body::new_with_encoding(text.to_string(), ContentTransferEncoding::QuotedPrintable)
+        .unwrap_or_else(|_| Body::new(text.to_string()))
+}
+
+/// Builds the MIME message: plain text and HTML alternatives in `encoding`.
 pub fn build(
     letter: &Letter,
     key: &str,
     from: &str,
     reply_to: Option<&str>,
+    encoding: ContentTransferEncoding,
 ) -> Result<Message, SendError> {
     let mailbox = |v: &str, what: &str| {
         v.parse::<Mailbox>()
@@ -65,16 +81,12 @@ pub fn build(
             .singlepart(
                 SinglePart::builder()
                     .header(ContentType::TEXT_PLAIN)
-                    // Quoted-printable keeps the source readable in an .eml file and is safe
-                    // through any relay, whatever the donor's name is written in.
-                    .header(ContentTransferEncoding::QuotedPrintable)
-                    .body(letter.text.clone()),
+                    .body(encode(&letter.text, encoding)),
             )
             .singlepart(
                 SinglePart::builder()
                     .header(ContentType::TEXT_HTML)
-                    .header(ContentTransferEncoding::QuotedPrintable)
-                    .body(letter.html.clone()),
+                    .body(encode(&letter.html, encoding)),
             ),
     )
     .map_err(|e| SendError::Permanent(format!("message: {e}")))
@@ -107,7 +119,9 @@ impl Transport for SmtpTransport {
     }
 
     async fn send(&self, letter: &Letter, key: &str) -> Result<(), SendError> {
-        let message = build(letter, key, &self.from, self.reply_to.as_deref())?;
+        // Quoted-printable passes any relay, whatever script the donor's name is written in.
+        let encoding = ContentTransferEncoding::QuotedPrintable;
+        let message = build(letter, key, &self.from, self.reply_to.as_deref(), encoding)?;
         self.inner.send(message).await.map(|_| ()).map_err(|e| {
             if e.is_permanent() {
                 SendError::Permanent(e.to_string())
@@ -158,7 +172,10 @@ impl Transport for FileTransport {
     }
 
     async fn send(&self, letter: &Letter, key: &str) -> Result<(), SendError> {
-        let message = build(letter, key, &self.from, self.reply_to.as_deref())?;
+        // 8-bit: the file is read by people as well as mail clients, and its links stay whole on
+        // one line (quoted-printable would break them every 76 characters).
+        let encoding = ContentTransferEncoding::EightBit;
+        let message = build(letter, key, &self.from, self.reply_to.as_deref(), encoding)?;
         let io = |e: std::io::Error| SendError::Transient(format!("{}: {e}", self.dir.display()));
         tokio::fs::create_dir_all(&self.dir).await.map_err(io)?;
         let name = Self::file_name(key);
@@ -191,6 +208,32 @@ mod tests {
         assert_eq!(a, message_id("receipt:in_1", "Giving <giving@example.org>"));
         assert_ne!(a, message_id("receipt:in_2", "Giving <giving@example.org>"));
         assert!(a.ends_with("@example.org>"), "{a}");
+    }
+
+    #[test]
+    fn the_file_transport_keeps_long_links_whole_and_smtp_encodes_them() {
+        let link = format!("https://donate.example.org/manage/{}", "a".repeat(150));
+        let letter = Letter {
+            to: "ana@example.org".into(),
+            subject: "Receipt".into(),
+            text: format!("Dear Ana Pérez,\n{link}\n"),
+            html: format!("<a href=\"{link}\">manage</a>"),
+        };
+        let from = "Giving <giving@example.org>";
+        let file = build(&letter, "k", from, None, ContentTransferEncoding::EightBit).unwrap();
+        let raw = String::from_utf8(file.formatted()).unwrap();
+        assert!(raw.contains(&link) && raw.contains("Ana Pérez"), "{raw}");
+        assert!(raw.contains("Content-Transfer-Encoding: 8bit"));
+        let smtp = build(
+            &letter,
+            "k",
+            from,
+            None,
+            ContentTransferEncoding::QuotedPrintable,
+        )
+        .unwrap();
+        let raw = String::from_utf8(smtp.formatted()).unwrap();
+        assert!(raw.is_ascii() && !raw.contains(&link), "{raw}");
     }
 
     #[test]
