@@ -291,7 +291,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let org = config.org.clone();
             let statements = crate::mail::statements::build(store.as_ref(), year).await?;
             let written = crate::mail::statements::write(&dir, &org, &statements)?;
-            println!("wrote {written} statements for {year} to {}", dir.display());
+            println!(
+                "wrote {written} statement{} for {year} to {}",
+                if written == 1 { "" } else { "s" },
+                dir.display()
+            );
             if send {
                 let q = crate::mail::statements::queue(
                     store.as_ref(),

@@ -641,12 +641,37 @@ async fn statements_are_net_of_refunds_and_disputes(b: Backend) {
     );
     assert!(letter.text.contains("Gift by check"));
 
-    // Written to files, and queued once per donor and year however often it runs.
+    // `donations statements --year 2023 --send`: written to files, queued once per donor and
+    // year however often it runs, and sent (here, as files in MAIL_OUTBOX_DIR).
     let out = tempfile::tempdir().unwrap();
-    assert_eq!(
-        statements::write(out.path(), &app.config.org, &all).unwrap(),
-        2
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_donations"))
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DATABASE_URL", &app.db.url)
+            .env("MAIL_OUTBOX_DIR", dir.path())
+            .env("ORG_NAME", "Immigrant Rights Coalition")
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("run donations");
+        let text = String::from_utf8_lossy(&o.stdout).into_owned();
+        assert!(
+            o.status.success(),
+            "{text}{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        text
+    };
+    let out_dir = out.path().to_str().unwrap();
+    let said = run(&["statements", "--year", "2023", "--out", out_dir, "--send"]);
+    assert!(said.contains("wrote 2 statements"), "{said}");
+    assert!(
+        said.contains("queued 2 (already queued before: 0"),
+        "{said}"
     );
+    // It sends what is due: the two statements and the four receipts still waiting.
+    assert!(said.contains("sent 6, to retry 0, failed 0"), "{said}");
     assert!(
         out.path()
             .join("statement-2023-ana_example.org.txt")
@@ -657,15 +682,21 @@ async fn statements_are_net_of_refunds_and_disputes(b: Backend) {
             .join("statement-2023-ben_example.org.html")
             .exists()
     );
-    let q = statements::queue(app.store.as_ref(), &app.config.org, &all, now())
-        .await
-        .unwrap();
-    assert_eq!((q.queued, q.already), (2, 0));
+    let said = run(&["statements", "--year", "2023", "--out", out_dir, "--send"]);
+    assert!(
+        said.contains("queued 0 (already queued before: 2"),
+        "{said}"
+    );
     let q = statements::queue(app.store.as_ref(), &app.config.org, &all, now())
         .await
         .unwrap();
     assert_eq!((q.queued, q.already), (0, 2));
-    worker(&app, files(&app), 8).drain().await.unwrap();
+    let listed = run(&["mail", "list"]);
+    assert_eq!(
+        listed.matches("\tsent\tstatement:2023:").count(),
+        2,
+        "{listed}"
+    );
     let sent = emls(dir.path());
     let (_, mail) = sent
         .iter()
