@@ -812,6 +812,73 @@ async fn sandbox_monthly_gift_with_a_tribute_end_to_end(b: Backend) {
     assert!(confirmation.contains("has been canceled"));
 }
 
+async fn staff_see_and_resend_a_donations_emails(b: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_app(&b, &[("MAIL_OUTBOX_DIR", dir.path().to_str().unwrap())]).await;
+    let c = campaign(&app, "mail", 1_000_000).await;
+    let d = paid_gift(&app, &c, 5000, "ana@example.org", "e1").await;
+    let w = worker(&app, files(&app), 8);
+    assert_eq!(w.drain().await.unwrap().sent, 1);
+    let token = app.staff_token("staff").await;
+    let staff = |r: reqwest::RequestBuilder| r.bearer_auth(&token);
+
+    let path = format!("/api/v1/staff/donations/{}/emails", d.id);
+    let r = app.client.get(app.at(&path)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 401, "staff only");
+    let r = staff(app.client.get(app.at(&path))).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let list: serde_json::Value = r.json().await.unwrap();
+    let emails = list["emails"].as_array().unwrap();
+    assert_eq!(emails.len(), 1);
+    assert_eq!(emails[0]["kind"], "receipt");
+    assert_eq!(emails[0]["status"], "sent");
+    assert_eq!(emails[0]["recipient"], "ana@example.org");
+    assert!(
+        emails[0]["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("Your receipt")
+    );
+    let id = emails[0]["id"].as_i64().unwrap();
+
+    // The donor lost it: staff send it again, once.
+    let resend = format!("/api/v1/staff/emails/{id}/resend");
+    let r = staff(app.client.post(app.at(&resend)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 202);
+    let again: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        (again["status"].as_str(), again["attempts"].as_i64()),
+        (Some("pending"), Some(0))
+    );
+    let r = staff(app.client.post(app.at(&resend)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 409, "already waiting to be sent");
+    std::fs::remove_dir_all(dir.path()).unwrap();
+    assert_eq!(w.drain().await.unwrap().sent, 1);
+    assert_eq!(emls(dir.path()).len(), 1, "sent again");
+
+    for (verb, p) in [
+        ("GET", "/api/v1/staff/donations/don_nope/emails".to_string()),
+        ("POST", "/api/v1/staff/emails/999999/resend".to_string()),
+        ("POST", "/api/v1/staff/emails/x/resend".to_string()),
+    ] {
+        let req = if verb == "GET" {
+            app.client.get(app.at(&p))
+        } else {
+            app.client.post(app.at(&p))
+        };
+        let r = staff(req).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 404, "{verb} {p}");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert!(body["errors"][0]["detail"].is_string(), "{body}");
+    }
+}
+
 backend_tests!(
     outbox_is_written_with_its_cause_and_once,
     smtp_failures_are_retried_with_backoff,
@@ -820,4 +887,5 @@ backend_tests!(
     a_failed_installment_gets_a_nudge_with_a_link,
     statements_are_net_of_refunds_and_disputes,
     sandbox_monthly_gift_with_a_tribute_end_to_end,
+    staff_see_and_resend_a_donations_emails,
 );

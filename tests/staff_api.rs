@@ -1041,6 +1041,8 @@ const ROUTES: &[(&str, &str)] = &[
         "/api/v1/staff/campaigns/{slug}/offline-gifts/{id}",
     ),
     ("GET", "/api/v1/staff/flags"),
+    ("GET", "/api/v1/staff/donations/{id}/emails"),
+    ("POST", "/api/v1/staff/emails/{id}/resend"),
     ("POST", "/webhooks/stripe"),
     ("GET", "/health"),
     ("GET", "/ready"),

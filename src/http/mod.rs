@@ -114,7 +114,9 @@ fn api() -> Api {
             .routes(routes!(staff::summary))
             .routes(routes!(staff::add_offline_gift))
             .routes(routes!(staff::void_offline_gift))
-            .routes(routes!(staff::flags)),
+            .routes(routes!(staff::flags))
+            .routes(routes!(staff::donation_emails))
+            .routes(routes!(staff::resend_email)),
     );
     let webhooks = part(OpenApiRouter::new().routes(routes!(webhooks::stripe)));
     let operations = part(

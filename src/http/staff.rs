@@ -22,7 +22,7 @@ use crate::reports::{
     CampaignSummary, DONATION_STATUSES, DonationView, csv_chunk, cursor_of, decode_cursor,
     encode_cursor, parse_bound, summarize,
 };
-use crate::store::{Campaign, DonationCursor, DonationFilter, Store};
+use crate::store::{Campaign, DonationCursor, DonationFilter, OutboxMessage, Store, now};
 
 /// Rows per query while a CSV download streams.
 const CSV_PAGE: i64 = 500;
@@ -428,4 +428,103 @@ pub async fn flags(
         })
         .collect();
     Ok(Json(FlagList { flags }))
+}
+
+/// An email about a donation: queued with its cause, then sent, retried or given up on.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EmailView {
+    pub id: i64,
+    /// `receipt`, `tribute`, `payment_failed`, `plan_canceled` or `statement`.
+    pub kind: String,
+    pub recipient: String,
+    /// `pending`, `sent` or `failed` (given up after its last attempt).
+    pub status: String,
+    pub attempts: i64,
+    pub subject: Option<String>,
+    pub last_error: Option<String>,
+    pub queued_at: String,
+    pub sent_at: Option<String>,
+}
+
+impl From<OutboxMessage> for EmailView {
+    fn from(m: OutboxMessage) -> Self {
+        EmailView {
+            id: m.id,
+            kind: m.kind,
+            recipient: m.recipient,
+            status: m.status,
+            attempts: m.attempts,
+            subject: m.subject,
+            last_error: m.last_error,
+            queued_at: format_time(m.created_at),
+            sent_at: m.sent_at.map(format_time),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EmailList {
+    pub emails: Vec<EmailView>,
+}
+
+/// `GET /api/v1/staff/donations/{id}/emails`: what was sent about a donation, or why not.
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/donations/{id}/emails",
+    tag = "staff",
+    params(("id" = String, Path, description = "The donation id")),
+    security(("staff_token" = [])),
+    responses(
+        (status = 200, description = "The donation's emails, oldest first", body = EmailList),
+        (status = 401, description = "No valid staff token", body = ErrorBody),
+        (status = 404, description = "No such donation", body = ErrorBody),
+    )
+)]
+pub async fn donation_emails(
+    State(state): State<AppState>,
+    _staff: Staff,
+    Path(id): Path<String>,
+) -> AppResult<Json<EmailList>> {
+    if state.store.donation(&id).await?.is_none() {
+        return Err(AppError::NotFound("no such donation".into()));
+    }
+    let emails = state.store.outbox(Some(&id)).await?;
+    Ok(Json(EmailList {
+        emails: emails.into_iter().map(EmailView::from).collect(),
+    }))
+}
+
+/// `POST /api/v1/staff/emails/{id}/resend`: sends an email again (a donor lost a receipt, or
+/// a message was given up on during a mail outage); the worker sends it within its interval.
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/emails/{id}/resend",
+    tag = "staff",
+    params(("id" = i64, Path, description = "The email's id")),
+    security(("staff_token" = [])),
+    responses(
+        (status = 202, description = "Queued to be sent again", body = EmailView),
+        (status = 401, description = "No valid staff token", body = ErrorBody),
+        (status = 404, description = "No such email", body = ErrorBody),
+        (status = 409, description = "It is still waiting to be sent", body = ErrorBody),
+    )
+)]
+pub async fn resend_email(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> AppResult<(StatusCode, Json<EmailView>)> {
+    let not_found = || AppError::NotFound("no such email".into());
+    let id: i64 = id.parse().map_err(|_| not_found())?;
+    if state.store.message(id).await?.is_none() {
+        return Err(not_found());
+    }
+    if !state.store.requeue_message(id, now()).await? {
+        return Err(AppError::Conflict(
+            "this email is still waiting to be sent".into(),
+        ));
+    }
+    let m = state.store.message(id).await?.ok_or_else(not_found)?;
+    tracing::info!(staff = %staff.name, email = id, kind = %m.kind, "email queued again");
+    Ok((StatusCode::ACCEPTED, Json(EmailView::from(m))))
 }

@@ -555,6 +555,10 @@ pub trait Store: Send + Sync + 'static {
     async fn message_failed(&self, id: i64, error: &str, retry_at: Option<i64>) -> StoreResult<()>;
     /// The outbox, oldest first; one donation's messages when `donation_id` is given.
     async fn outbox(&self, donation_id: Option<&str>) -> StoreResult<Vec<OutboxMessage>>;
+    async fn message(&self, id: i64) -> StoreResult<Option<OutboxMessage>>;
+    /// Sends a message that was sent or given up on again, as a fresh message due at `at`;
+    /// false when there is no such message or it is still waiting to be sent.
+    async fn requeue_message(&self, id: i64, at: i64) -> StoreResult<bool>;
     /// The secret called `name`, made from `candidate` on first use and the same ever after
     /// for every process sharing the database.
     async fn server_secret(&self, name: &str, candidate: &str) -> StoreResult<String>;

@@ -1098,6 +1098,26 @@ macro_rules! impl_sql_store {
                 Ok(rows.iter().map(outbox_row).collect::<Result<_, _>>()?)
             }
 
+            async fn message(&self, id: i64) -> StoreResult<Option<OutboxMessage>> {
+                let row = sqlx::query(&format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(&self.read)
+                    .await?;
+                Ok(row.as_ref().map(outbox_row).transpose()?)
+            }
+
+            async fn requeue_message(&self, id: i64, at: i64) -> StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $2, \
+                     locked_until = NULL, last_error = NULL WHERE id = $1 AND status <> 'pending'",
+                )
+                .bind(id)
+                .bind(at)
+                .execute(&self.write)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn server_secret(&self, name: &str, candidate: &str) -> StoreResult<String> {
                 sqlx::query(
                     "INSERT INTO server_secrets (name, value, created_at) VALUES ($1, $2, $3) \
