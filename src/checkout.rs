@@ -239,6 +239,7 @@ pub fn blank_donation(id: String, campaign: &Campaign, at: i64) -> Donation {
         tribute_notify_email: None,
         tribute_message: None,
         tribute_show_amount: false,
+        email_receipt: true,
         comment: None,
         status: "pending".into(),
         failure_reason: None,

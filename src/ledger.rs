@@ -686,9 +686,6 @@ async fn queue_notices(
     payments: &[Payment],
     at: i64,
 ) -> StoreResult<()> {
-    if d.source != "stripe" {
-        return Ok(());
-    }
     let queued = tx.message_keys_of(&d.id).await?.into_iter().collect();
     for message in notices::due(d, payments, &queued) {
         tx.enqueue(&message, at).await?;

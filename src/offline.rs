@@ -33,6 +33,13 @@ pub struct OfflineGiftInput {
     pub note: Option<String>,
     #[serde(default)]
     pub anonymous: bool,
+    /// Email the donor a receipt for it (when an email is given). Default true.
+    #[serde(default = "yes")]
+    pub email_receipt: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -135,6 +142,7 @@ pub fn validate(
     d.gift_date = Some(date);
     d.note = note;
     d.anonymous = input.anonymous;
+    d.email_receipt = input.email_receipt;
     d.donor_name = name;
     // Without an email the gift is its own donor: it cannot be matched to anyone else's.
     d.donor_key = match &email {

@@ -583,6 +583,7 @@ async fn statements_are_net_of_refunds_and_disputes(b: Backend) {
         }),
         note: None,
         anonymous: false,
+        email_receipt: true,
     };
     donations::offline::record(app.store.as_ref(), &c, &app.config, &check)
         .await
@@ -670,8 +671,9 @@ async fn statements_are_net_of_refunds_and_disputes(b: Backend) {
         said.contains("queued 2 (already queued before: 0"),
         "{said}"
     );
-    // It sends what is due: the two statements and the four receipts still waiting.
-    assert!(said.contains("sent 6, to retry 0, failed 0"), "{said}");
+    // It sends what is due: the two statements and the five receipts still waiting (four card
+    // payments and the check).
+    assert!(said.contains("sent 7, to retry 0, failed 0"), "{said}");
     assert!(
         out.path()
             .join("statement-2023-ana_example.org.txt")
@@ -879,6 +881,47 @@ async fn staff_see_and_resend_a_donations_emails(b: Backend) {
     }
 }
 
+async fn offline_gifts_are_receipted_unless_staff_say_not(b: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_app(&b, &[("MAIL_OUTBOX_DIR", dir.path().to_str().unwrap())]).await;
+    let c = campaign(&app, "mail", 1_000_000).await;
+    let token = app.staff_token("staff").await;
+    let record = |body: serde_json::Value| {
+        app.client
+            .post(app.at(&format!("/api/v1/staff/campaigns/{}/offline-gifts", c.slug)))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let r = record(serde_json::json!({
+        "amount": "250", "date": "2026-11-20", "method": "check",
+        "donor": {"name": "Ana Pérez", "email": "ana@example.org"}
+    }))
+    .await
+    .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let receipted: serde_json::Value = r.json().await.unwrap();
+    let r = record(serde_json::json!({
+        "amount": "40", "date": "2026-11-20", "method": "cash", "email_receipt": false,
+        "donor": {"name": "Ben", "email": "ben@example.org"}
+    }))
+    .await
+    .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+
+    let queued = outbox(&app).await;
+    assert_eq!(queued.len(), 1, "{queued:?}");
+    assert_eq!(queued[0].recipient, "ana@example.org");
+    assert_eq!(queued[0].donation_id.as_deref(), receipted["id"].as_str());
+    assert_eq!(worker(&app, files(&app), 8).drain().await.unwrap().sent, 1);
+    let (_, mail) = &emls(dir.path())[0];
+    assert!(
+        mail.contains("Gift: $250.00") && mail.contains("Paid by: check"),
+        "{mail}"
+    );
+    assert!(mail.contains("Date: November 20, 2026"));
+}
+
 backend_tests!(
     outbox_is_written_with_its_cause_and_once,
     smtp_failures_are_retried_with_backoff,
@@ -888,4 +931,5 @@ backend_tests!(
     statements_are_net_of_refunds_and_disputes,
     sandbox_monthly_gift_with_a_tribute_end_to_end,
     staff_see_and_resend_a_donations_emails,
+    offline_gifts_are_receipted_unless_staff_say_not,
 );

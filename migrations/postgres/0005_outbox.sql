@@ -32,5 +32,8 @@ CREATE TABLE server_secrets (
     created_at BIGINT NOT NULL
 );
 
+-- Whether the donor is emailed a receipt: always for card gifts; staff choose for offline gifts.
+ALTER TABLE donations ADD COLUMN email_receipt BOOLEAN NOT NULL DEFAULT TRUE;
+
 -- A tribute notification tells the amount only when the donor chose so.
 ALTER TABLE donations ADD COLUMN tribute_show_amount BOOLEAN NOT NULL DEFAULT FALSE;

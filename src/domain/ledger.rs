@@ -377,6 +377,7 @@ pub(crate) mod tests {
             tribute_notify_email: None,
             tribute_message: None,
             tribute_show_amount: false,
+            email_receipt: true,
             comment: None,
             status: "pending".into(),
             failure_reason: None,

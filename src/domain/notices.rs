@@ -1,4 +1,4 @@
-//! Which emails a donation's records call for. Each message is named by its cause (a payment, a
+//! Which emails a donation's records call for (card gifts and offline gifts alike). Each message is named by its cause (a payment, a
 //! tribute, a plan's end), and the decision depends only on states that never go back (a payment
 //! that succeeded stays succeeded, a canceled plan stays canceled), so duplicates and any order
 //! of events queue the same messages, each once. The ledger queues them in the transaction that
@@ -24,10 +24,6 @@ fn is_gift_payment(p: &Payment) -> bool {
 /// The messages `d`'s records call for that are not queued yet (`queued` holds the keys of
 /// those that are).
 pub fn due(d: &Donation, payments: &[Payment], queued: &HashSet<String>) -> Vec<NewMessage> {
-    // Offline gifts are acknowledged by staff and in the annual statement.
-    if d.source != "stripe" {
-        return vec![];
-    }
     let mut out = Vec::new();
     let mut push = |key: String, kind: &str, payment_id: Option<&str>, to: Option<&String>| {
         if let Some(to) = to
@@ -43,6 +39,18 @@ pub fn due(d: &Donation, payments: &[Payment], queued: &HashSet<String>) -> Vec<
             });
         }
     };
+    // An offline gift is receipted when recorded (unless staff said not to), until voided.
+    if d.source == "offline" {
+        if d.email_receipt && d.voided_at.is_none() && d.counted_gifts > 0 {
+            push(
+                format!("{RECEIPT}:donation:{}", d.id),
+                RECEIPT,
+                None,
+                d.donor_email.as_ref(),
+            );
+        }
+        return out;
+    }
     let mut paid_any = false;
     let mut gift_payments: Vec<&Payment> = payments.iter().filter(|p| is_gift_payment(p)).collect();
     gift_payments.sort_by(|a, b| a.id.cmp(&b.id));
@@ -154,17 +162,33 @@ mod tests {
     }
 
     #[test]
-    fn offline_gifts_and_donors_without_email_get_nothing() {
+    fn offline_gifts_get_a_receipt_unless_staff_say_not() {
+        let mut d = donation("one_time", 1000, 1000);
+        d.source = "offline".into();
+        d.counted_gifts = 1;
+        assert_eq!(
+            keys(&due(&d, &[], &HashSet::new())),
+            ["receipt:donation:don_1"]
+        );
+        d.email_receipt = false;
+        assert!(due(&d, &[], &HashSet::new()).is_empty());
+        d.email_receipt = true;
+        d.voided_at = Some(5);
+        assert!(due(&d, &[], &HashSet::new()).is_empty());
+    }
+
+    #[test]
+    fn donors_without_email_get_nothing() {
         let mut d = donation("one_time", 1000, 1000);
         let paid = [payment(
             "donation:don_1",
             "one_time",
             payment_rank::SUCCEEDED,
         )];
-        d.source = "offline".into();
-        assert!(due(&d, &paid, &HashSet::new()).is_empty());
-        d.source = "stripe".into();
         d.donor_email = None;
         assert!(due(&d, &paid, &HashSet::new()).is_empty());
+        d.source = "offline".into();
+        d.counted_gifts = 1;
+        assert!(due(&d, &[], &HashSet::new()).is_empty());
     }
 }

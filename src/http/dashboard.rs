@@ -494,6 +494,19 @@ fn offline_fields(form: &FormMap, errors: &BTreeMap<String, String>) -> Vec<Fiel
         ),
         field("note", "Note for staff (optional)", "textarea", v("note")),
         field("anonymous", "Anonymous", "checkbox", v("anonymous")),
+        // Checked on a new form; after an error, as the staff member left it.
+        field(
+            "email_receipt",
+            "Email the donor a receipt",
+            "checkbox",
+            form.get("email_receipt").cloned().unwrap_or_else(|| {
+                if form.is_empty() {
+                    "true".into()
+                } else {
+                    String::new()
+                }
+            }),
+        ),
     ];
     let other = attach_errors(&mut fields, errors);
     if !other.is_empty() {
@@ -822,6 +835,7 @@ async fn add_offline_gift(
         donor: (name.is_some() || email.is_some()).then_some(OfflineDonorInput { name, email }),
         note: nonempty(&form, "note"),
         anonymous: form.get("anonymous").is_some_and(|v| v == "true"),
+        email_receipt: form.get("email_receipt").is_some_and(|v| v == "true"),
     };
     match offline::record(state.store.as_ref(), &c, &state.config, &input).await {
         Ok(d) => {

@@ -80,6 +80,8 @@ pub struct View {
     pub manage_url: Option<String>,
     pub manage_until: String,
     pub failure: Option<String>,
+    /// How an offline gift was paid: "check", "cash", "other".
+    pub method: Option<String>,
 }
 
 macro_rules! mail_templates {
@@ -223,6 +225,7 @@ pub fn receipt(
     v.total = money(paid, p.currency.as_deref().unwrap_or(&d.currency));
     v.date = long_date(p.paid_at.unwrap_or(now));
     v.receipt_no = receipt_no.to_string();
+    v.method.clone_from(&d.offline_method);
     v.subject = format!("Your receipt for your gift to {}", ctx.org.name);
     with_manage_link(&mut v, ctx, d, now);
     let to = d.donor_email.as_deref().unwrap_or_default();
@@ -277,6 +280,28 @@ pub fn plan_canceled(
     letter(to, &v, CanceledText { v: &v }, CanceledHtml { v: &v })
 }
 
+/// An offline gift as the one payment its receipt is for.
+pub fn offline_payment(d: &Donation) -> Payment {
+    let at = d.gift_date.unwrap_or(d.created_at);
+    Payment {
+        id: crate::ledger::checkout_payment_id(&d.id),
+        donation_id: Some(d.id.clone()),
+        subscription_id: None,
+        payment_intent_id: None,
+        kind: "offline".into(),
+        status: "succeeded".into(),
+        status_rank: crate::domain::ledger::payment_rank::SUCCEEDED,
+        amount_minor: Some(d.total_minor),
+        currency: Some(d.currency.clone()),
+        failure_reason: None,
+        attempt_count: 0,
+        fee_actual_minor: None,
+        paid_at: Some(at),
+        created_at: at,
+        updated_at: at,
+    }
+}
+
 /// A statement's rendered parts, kept in its outbox payload when it is queued.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Prerendered {
@@ -329,6 +354,14 @@ pub async fn render(
     };
     let mut letter = match (m.kind.as_str(), &payment) {
         (notices::RECEIPT, Some(p)) => receipt(ctx, &d, &c, p, &format!("R-{:06}", m.id), now)?,
+        (notices::RECEIPT, None) if d.source == "offline" => receipt(
+            ctx,
+            &d,
+            &c,
+            &offline_payment(&d),
+            &format!("R-{:06}", m.id),
+            now,
+        )?,
         (notices::PAYMENT_FAILED, Some(p)) => payment_failed(ctx, &d, &c, p, now)?,
         (notices::TRIBUTE, _) => tribute(ctx, &d, &c)?,
         (notices::PLAN_CANCELED, _) => plan_canceled(ctx, &d, &c, now)?,
@@ -581,6 +614,27 @@ mod tests {
             c.text
         );
         snapshot("plan_canceled", &c);
+    }
+
+    #[test]
+    fn offline_gift_receipt() {
+        let mut d = donation("one_time", 25_000, 0);
+        d.source = "offline".into();
+        d.offline_method = Some("check".into());
+        d.gift_date = Some(NOW - 2 * 86_400);
+        let l = receipt(
+            &ctx(true),
+            &d,
+            &campaign(),
+            &offline_payment(&d),
+            "R-000007",
+            NOW,
+        )
+        .unwrap();
+        assert!(l.text.contains("Gift: $250.00"));
+        assert!(l.text.contains("Paid by: check"));
+        assert!(l.text.contains("Date: November 16, 2026"));
+        snapshot("receipt_offline", &l);
     }
 
     #[test]

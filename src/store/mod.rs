@@ -244,6 +244,8 @@ pub struct Donation {
     pub tribute_message: Option<String>,
     /// The donor agreed to tell the person notified of a tribute how much was given.
     pub tribute_show_amount: bool,
+    /// Whether the donor is emailed a receipt (staff may say no for an offline gift).
+    pub email_receipt: bool,
     pub comment: Option<String>,
     pub status: String,
     pub failure_reason: Option<String>,

@@ -12,7 +12,7 @@ pub(super) const DONATION_COLUMNS: &str = "id, campaign_id, source, frequency, c
     failure_reason, checkout_session_id, checkout_url, subscription_id, customer_id, plan_status, \
     plan_status_at, plan_status_rank, cancel_at, canceled_at, counted_raised_minor, counted_gifts, \
     counted_donor, counted_recurring, refunded_minor, disputed_minor, fee_actual_minor, \
-    offline_method, note, gift_date, voided_at, created_at, updated_at, tribute_show_amount";
+    offline_method, note, gift_date, voided_at, created_at, updated_at, tribute_show_amount, email_receipt";
 
 pub(super) const PAYMENT_COLUMNS: &str = "id, donation_id, subscription_id, payment_intent_id, \
     kind, status, status_rank, amount_minor, currency, failure_reason, attempt_count, \
@@ -170,6 +170,7 @@ macro_rules! impl_sql_store {
                 created_at: r.try_get("created_at")?,
                 updated_at: r.try_get("updated_at")?,
                 tribute_show_amount: r.try_get("tribute_show_amount")?,
+                email_receipt: r.try_get("email_receipt")?,
             })
         }
 
@@ -396,6 +397,7 @@ macro_rules! impl_sql_store {
                 .bind(d.created_at)
                 .bind(d.updated_at)
                 .bind(d.tribute_show_amount)
+                .bind(d.email_receipt)
         }
 
         #[async_trait]
