@@ -289,7 +289,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let worker = crate::app::open_mail_worker(&config).await?;
             let store = worker.store.clone();
             let org = config.org.clone();
-            let statements = crate::mail::statements::build(store.as_ref(), year).await?;
+            let statements =
+                crate::mail::statements::build(store.as_ref(), year, org.utc_offset_secs).await?;
             let written = crate::mail::statements::write(&dir, &org, &statements)?;
             println!(
                 "wrote {written} statement{} for {year} to {}",

@@ -96,6 +96,9 @@ pub struct Organization {
     pub name: String,
     pub address: String,
     pub ein: Option<String>,
+    /// The organization's standard-time offset from UTC, in seconds: receipts are dated and
+    /// statement years are cut in its local time (year-end falls in standard time).
+    pub utc_offset_secs: i64,
 }
 
 /// How email leaves: SMTP when `SMTP_URL` is set, else `.eml` files in `MAIL_OUTBOX_DIR`.
@@ -382,6 +385,15 @@ impl Config {
                 Some(v) if is_ein(&v) => Some(v),
                 Some(_) => return Err(err("ORG_EIN", "must be an EIN such as 12-3456789")),
             },
+            utc_offset_secs: match var("ORG_UTC_OFFSET") {
+                None => 0,
+                Some(v) => parse_utc_offset(&v).ok_or_else(|| {
+                    err(
+                        "ORG_UTC_OFFSET",
+                        "must be an offset such as -05:00 (US Eastern standard time) or +00:00",
+                    )
+                })?,
+            },
         };
         let mail_address = |name: &'static str, v: String| {
             v.parse::<lettre::message::Mailbox>()
@@ -480,6 +492,25 @@ impl Config {
     }
 }
 
+/// `+HH:MM` or `-HH:MM` (or `Z`), from -12:00 to +14:00, as seconds.
+fn parse_utc_offset(v: &str) -> Option<i64> {
+    if v == "Z" {
+        return Some(0);
+    }
+    let (sign, rest) = match v.as_bytes().first()? {
+        b'+' => (1, &v[1..]),
+        b'-' => (-1, &v[1..]),
+        _ => return None,
+    };
+    let (h, m) = rest.split_once(':')?;
+    if h.len() != 2 || m.len() != 2 {
+        return None;
+    }
+    let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
+    let secs = sign * (h * 3600 + m * 60);
+    (m < 60 && (-12 * 3600..=14 * 3600).contains(&secs)).then_some(secs)
+}
+
 /// `NN-NNNNNNN`, the form the IRS prints an Employer Identification Number in.
 fn is_ein(v: &str) -> bool {
     let b = v.as_bytes();
@@ -554,6 +585,21 @@ mod tests {
         assert_eq!(
             load(&[("ORG_EIN", "123456789")]).unwrap_err().var,
             "ORG_EIN"
+        );
+        for bad in ["-5", "EST", "-05:00:00", "+15:00", "-05:60"] {
+            assert_eq!(
+                load(&[("ORG_UTC_OFFSET", bad)]).unwrap_err().var,
+                "ORG_UTC_OFFSET"
+            );
+        }
+        let east = load(&[("ORG_UTC_OFFSET", "-05:00")]).unwrap();
+        assert_eq!(east.org.utc_offset_secs, -5 * 3600);
+        assert_eq!(
+            load(&[("ORG_UTC_OFFSET", "+05:30")])
+                .unwrap()
+                .org
+                .utc_offset_secs,
+            19_800
         );
         assert_eq!(
             load(&[("SMTP_URL", "mail.example.org")]).unwrap_err().var,

@@ -599,7 +599,9 @@ async fn statements_are_net_of_refunds_and_disputes(b: Backend) {
     .await;
 
     // The events are dated 2023-11-14.
-    let all = statements::build(app.store.as_ref(), 2023).await.unwrap();
+    let all = statements::build(app.store.as_ref(), 2023, 0)
+        .await
+        .unwrap();
     assert_eq!(all.len(), 2, "{all:#?}");
     let ana = &all[0];
     assert_eq!(ana.donor_key, "ana@example.org");
@@ -621,7 +623,7 @@ async fn statements_are_net_of_refunds_and_disputes(b: Backend) {
         (5000, 0)
     );
     assert!(
-        statements::build(app.store.as_ref(), 2024)
+        statements::build(app.store.as_ref(), 2024, 0)
             .await
             .unwrap()
             .is_empty()

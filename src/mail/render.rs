@@ -178,6 +178,11 @@ fn base_view(ctx: &MailContext, d: &Donation, c: &Campaign) -> View {
     }
 }
 
+/// The organization's local date of a moment (`ORG_UTC_OFFSET`).
+fn local_date(ctx: &MailContext, unix: i64) -> String {
+    long_date(unix + ctx.org.utc_offset_secs)
+}
+
 fn with_manage_link(v: &mut View, ctx: &MailContext, d: &Donation, now: i64) {
     if v.recurring && d.subscription_id.is_some() {
         let expires = now + ctx.link_ttl.as_secs() as i64;
@@ -187,7 +192,7 @@ fn with_manage_link(v: &mut View, ctx: &MailContext, d: &Donation, now: i64) {
             &d.id,
             expires,
         ));
-        v.manage_until = long_date(expires);
+        v.manage_until = local_date(ctx, expires);
     }
 }
 
@@ -223,7 +228,11 @@ pub fn receipt(
         v.fee = None;
     }
     v.total = money(paid, p.currency.as_deref().unwrap_or(&d.currency));
-    v.date = long_date(p.paid_at.unwrap_or(now));
+    // An offline gift's date is a calendar day already; a payment's is a moment.
+    v.date = match (d.source.as_str(), p.paid_at) {
+        ("offline", Some(day)) => long_date(day),
+        (_, at) => local_date(ctx, at.unwrap_or(now)),
+    };
     v.receipt_no = receipt_no.to_string();
     v.method.clone_from(&d.offline_method);
     v.subject = format!("Your receipt for your gift to {}", ctx.org.name);
@@ -252,7 +261,7 @@ pub fn payment_failed(
     if let Some(amount) = p.amount_minor {
         v.total = money(amount, p.currency.as_deref().unwrap_or(&d.currency));
     }
-    v.date = long_date(p.updated_at.min(now));
+    v.date = local_date(ctx, p.updated_at.min(now));
     v.failure = p.failure_reason.clone();
     v.subject = format!(
         "Your {} gift to {} did not go through",
@@ -271,7 +280,10 @@ pub fn plan_canceled(
     now: i64,
 ) -> Result<Letter, RenderError> {
     let mut v = base_view(ctx, d, c);
-    v.date = long_date(d.canceled_at.unwrap_or(d.plan_status_at.max(0)).min(now));
+    v.date = local_date(
+        ctx,
+        d.canceled_at.unwrap_or(d.plan_status_at.max(0)).min(now),
+    );
     v.subject = format!(
         "Your {} gift to {} has been canceled",
         v.frequency, ctx.org.name
@@ -390,6 +402,7 @@ mod tests {
                 name: "Immigrant Rights Coalition".into(),
                 address: "100 Liberty Ave, Springfield, IL 62701".into(),
                 ein: ein.then(|| "12-3456789".into()),
+                utc_offset_secs: 0,
             },
             public_base_url: "https://donate.example.org".into(),
             link_secret: Arc::from(SECRET),
@@ -635,6 +648,20 @@ mod tests {
         assert!(l.text.contains("Paid by: check"));
         assert!(l.text.contains("Date: November 16, 2026"));
         snapshot("receipt_offline", &l);
+    }
+
+    #[test]
+    fn receipts_are_dated_in_the_organizations_time() {
+        let mut eastern = ctx(true);
+        eastern.org.utc_offset_secs = -5 * 3600;
+        let d = donation("one_time", 5000, 0);
+        // 2027-01-01 03:00 UTC is still New Year's Eve in New York: last year's gift.
+        let mut p = paid("donation:x", 5000);
+        p.paid_at = Some(1_798_772_400);
+        let l = receipt(&eastern, &d, &campaign(), &p, "R-1", NOW).unwrap();
+        assert!(l.text.contains("Date: December 31, 2026"), "{}", l.text);
+        let l = receipt(&ctx(true), &d, &campaign(), &p, "R-1", NOW).unwrap();
+        assert!(l.text.contains("Date: January 1, 2027"));
     }
 
     #[test]

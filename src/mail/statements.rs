@@ -18,6 +18,8 @@ use crate::store::{Campaign, Donation, NewMessage, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
+    /// When it was given, in the organization's local time (unix seconds shifted by its offset;
+    /// an offline gift's calendar day as it is).
     pub at: i64,
     pub campaign: String,
     pub description: String,
@@ -53,10 +55,11 @@ impl Statement {
     }
 }
 
-/// `[start, end)` of a calendar year in unix seconds (UTC).
-pub fn year_bounds(year: i32) -> Option<(i64, i64)> {
+/// `[start, end)` of a calendar year in unix seconds, for a place `utc_offset` seconds ahead of
+/// UTC (its January 1 starts that much earlier).
+pub fn year_bounds(year: i32, utc_offset: i64) -> Option<(i64, i64)> {
     let at = |y: i32| crate::reports::parse_date(&format!("{y:04}-01-01"));
-    Some((at(year)?, at(year + 1)?))
+    Some((at(year)? - utc_offset, at(year + 1)? - utc_offset))
 }
 
 fn description(d: &Donation) -> String {
@@ -71,9 +74,16 @@ fn description(d: &Donation) -> String {
     }
 }
 
-/// Every donor's statement for `year`, ordered by donor.
-pub async fn build(store: &dyn Store, year: i32) -> Result<Vec<Statement>, StoreError> {
-    let Some((from, to)) = year_bounds(year) else {
+/// Every donor's statement for `year` in the organization's time (`utc_offset` seconds ahead
+/// of UTC), ordered by donor.
+pub async fn build(
+    store: &dyn Store,
+    year: i32,
+    utc_offset: i64,
+) -> Result<Vec<Statement>, StoreError> {
+    let (Some((from, to)), Some((day_from, day_to))) =
+        (year_bounds(year, utc_offset), year_bounds(year, 0))
+    else {
         return Ok(vec![]);
     };
     let mut donations: HashMap<String, Donation> = HashMap::new();
@@ -102,7 +112,7 @@ pub async fn build(store: &dyn Store, year: i32) -> Result<Vec<Statement>, Store
         entries.push((
             d.clone(),
             Line {
-                at: p.paid_at.unwrap_or(p.created_at),
+                at: p.paid_at.unwrap_or(p.created_at) + utc_offset,
                 campaign: String::new(),
                 description: description(&d),
                 currency: p.currency.clone().unwrap_or_else(|| d.currency.clone()),
@@ -111,7 +121,8 @@ pub async fn build(store: &dyn Store, year: i32) -> Result<Vec<Statement>, Store
             },
         ));
     }
-    for d in store.offline_gifts_between(from, to).await? {
+    // Offline gifts are dated by calendar day: their year needs no shifting.
+    for d in store.offline_gifts_between(day_from, day_to).await? {
         let line = Line {
             at: d.gift_date.unwrap_or(d.created_at),
             campaign: String::new(),
@@ -317,4 +328,21 @@ pub async fn queue(
         }
     }
     Ok(q)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_year_starts_at_local_midnight() {
+        let jan1_2026_utc = 1_767_225_600;
+        let jan1_2027_utc = 1_798_761_600;
+        assert_eq!(year_bounds(2026, 0), Some((jan1_2026_utc, jan1_2027_utc)));
+        // New York (UTC-5 in winter): its 2026 runs from 05:00 UTC on January 1.
+        assert_eq!(
+            year_bounds(2026, -5 * 3600),
+            Some((jan1_2026_utc + 18_000, jan1_2027_utc + 18_000))
+        );
+    }
 }
