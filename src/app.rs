@@ -99,7 +99,7 @@ pub struct Server {
     pub listener: TcpListener,
     pub addr: SocketAddr,
     /// Sends the outbox while the server runs (with `MAIL_WORKER_INTERVAL`).
-    pub mail: Option<crate::mail::worker::Worker>,
+    pub mail: crate::mail::worker::Worker,
 }
 
 impl Server {
@@ -139,11 +139,11 @@ impl Server {
             link_secret,
         };
         // A bad SMTP_URL stops start-up here rather than failing every email later.
-        let mail = Some(mail_worker(
+        let mail = mail_worker(
             state.store.clone(),
             &state.config,
             state.link_secret.clone(),
-        )?);
+        )?;
         Ok(Server {
             state,
             listener,
@@ -214,13 +214,10 @@ impl Server {
                 }
             })
         });
-        let mailer = match (mail, config.mail.worker_interval) {
-            (Some(worker), Some(every)) => {
-                tracing::info!(transport = worker.transport.name(), "mail worker started");
-                Some(worker.spawn(every))
-            }
-            _ => None,
-        };
+        let mailer = config.mail.worker_interval.map(|every| {
+            tracing::info!(transport = mail.transport.name(), "mail worker started");
+            mail.spawn(every)
+        });
         tracing::info!(%addr, database = %redact_url(&config.database_url), "listening");
         let store = state.store.clone();
         let result = axum::serve(
