@@ -8,6 +8,20 @@ pub mod statements;
 pub mod transport;
 pub mod worker;
 
+/// `s` with every character but ASCII letters, digits, `-` and those in `also` made `_`: safe
+/// in a file name on any system and in a shell.
+pub fn file_safe(s: &str, also: &[char]) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || also.contains(&c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// A rendered email, ready for a transport.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Letter {

@@ -99,7 +99,7 @@ pub async fn build(
                 None => continue,
             };
         }
-        let d = donations[id].clone();
+        let d = &donations[id];
         if d.source != "stripe" {
             continue;
         }
@@ -114,7 +114,7 @@ pub async fn build(
             Line {
                 at: p.paid_at.unwrap_or(p.created_at) + utc_offset,
                 campaign: String::new(),
-                description: description(&d),
+                description: description(d),
                 currency: p.currency.clone().unwrap_or_else(|| d.currency.clone()),
                 charged_minor: charged,
                 returned_minor: (f.refunded_minor + f.withdrawn_minor).min(charged),
@@ -134,6 +134,9 @@ pub async fn build(
         entries.push((d, line));
     }
 
+    // In the order given, so that each donor's lines read in order and the name and address
+    // kept are those of the donor's latest gift.
+    entries.sort_by(|(_, a), (_, b)| (a.at, &a.description).cmp(&(b.at, &b.description)));
     for (d, mut line) in entries {
         if !campaigns.contains_key(&d.campaign_id)
             && let Some(c) = store.campaign_by_id(d.campaign_id).await?
@@ -153,11 +156,7 @@ pub async fn build(
                 email: None,
                 lines: vec![],
             });
-        // The name and address of the donor's latest gift.
-        if let Some(n) = d.donor_name.as_ref().filter(|n| !n.trim().is_empty())
-            && (s.donor_name.is_empty()
-                || line.at >= s.lines.iter().map(|l| l.at).max().unwrap_or(0))
-        {
+        if let Some(n) = d.donor_name.as_ref().filter(|n| !n.trim().is_empty()) {
             s.donor_name = n.clone();
         }
         if d.donor_email.is_some() {
@@ -167,8 +166,6 @@ pub async fn build(
     }
     let mut out: Vec<Statement> = by_donor.into_values().collect();
     for s in &mut out {
-        s.lines
-            .sort_by(|a, b| (a.at, &a.description).cmp(&(b.at, &b.description)));
         if s.donor_name.is_empty() {
             s.donor_name = "friend".into();
         }
@@ -246,18 +243,11 @@ pub fn render(org: &Organization, s: &Statement) -> Result<Letter, askama::Error
 
 /// The file name a donor's statement is written under (no characters a shell or OS minds).
 pub fn file_stem(s: &Statement) -> String {
-    let key: String = s
-        .donor_key
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("statement-{}-{key}", s.year)
+    format!(
+        "statement-{}-{}",
+        s.year,
+        super::file_safe(&s.donor_key, &['.'])
+    )
 }
 
 /// Writes `<stem>.txt` and `<stem>.html` per statement into `dir`.

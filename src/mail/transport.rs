@@ -151,17 +151,7 @@ impl FileTransport {
 
     /// The file a message is written to: its key with anything but `[A-Za-z0-9_-]` made `_`.
     pub fn file_name(key: &str) -> String {
-        let safe: String = key
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        format!("{safe}.eml")
+        format!("{}.eml", super::file_safe(key, &['_']))
     }
 }
 
