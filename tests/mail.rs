@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use common::pages::{get_with_cookie, no_redirects, session_cookie, sign_in};
+use common::pages::{get_with_cookie, give_through_sandbox, no_redirects, session_cookie, sign_in};
 use common::{
     Backend, TestApp, campaign, event, gift_vars, ingest, pending_donation, spawn_app, with,
 };
@@ -168,6 +168,17 @@ fn files(app: &TestApp) -> Arc<dyn Transport> {
 
 async fn outbox(app: &TestApp) -> Vec<OutboxMessage> {
     app.store.outbox(None).await.unwrap()
+}
+
+/// The keys of every queued message, sorted.
+async fn queued_keys(app: &TestApp) -> Vec<String> {
+    let mut keys: Vec<String> = outbox(app)
+        .await
+        .into_iter()
+        .map(|m| m.message_key)
+        .collect();
+    keys.sort();
+    keys
 }
 
 async fn send(app: &TestApp, kind: &str, vars: &common::Vars, event_id: &str) {
@@ -489,12 +500,7 @@ async fn a_failed_installment_gets_a_nudge_with_a_link(b: Backend) {
         ],
     );
     send(&app, "invoice.payment_failed", &failed, "evt_f1_fail2").await;
-    let mut keys: Vec<String> = outbox(&app)
-        .await
-        .into_iter()
-        .map(|m| m.message_key)
-        .collect();
-    keys.sort();
+    let keys = queued_keys(&app).await;
     assert_eq!(keys, ["payment_failed:in_f1_2", "receipt:in_f1_1"]);
 
     let r = worker(&app, files(&app), 8).drain().await.unwrap();
@@ -523,12 +529,7 @@ async fn a_failed_installment_gets_a_nudge_with_a_link(b: Backend) {
         "evt_f1_fail2_again",
     )
     .await;
-    let mut keys: Vec<String> = outbox(&app)
-        .await
-        .into_iter()
-        .map(|m| m.message_key)
-        .collect();
-    keys.sort();
+    let keys = queued_keys(&app).await;
     assert_eq!(
         keys,
         [
@@ -714,39 +715,21 @@ async fn statements_are_net_of_refunds_and_disputes(b: Backend) {
 async fn sandbox_monthly_gift_with_a_tribute_end_to_end(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let app = spawn_app(&b, &[("MAIL_OUTBOX_DIR", dir.path().to_str().unwrap())]).await;
-    let key = uuid::Uuid::new_v4().to_string();
-    let form = [
-        ("amount", "25"),
-        ("custom_amount", ""),
-        ("frequency", "monthly"),
-        ("name", "Ana Pérez"),
-        ("email", "ana@example.org"),
-        ("tribute_kind", "honor"),
-        ("honoree", "Lynda Callon"),
-        ("notify_email", "lynda@example.org"),
-        ("tribute_message", "For all you taught me."),
-        ("idempotency_key", key.as_str()),
-    ];
-    let r = no_redirects()
-        .post(app.at("/donate/demo"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 303);
-    let id = r.headers()["location"]
-        .to_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string();
-    let r = no_redirects()
-        .post(app.at(&format!("/sandbox/checkout/{id}/pay")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 303);
+    let id = give_through_sandbox(
+        &app,
+        &[
+            ("amount", "25"),
+            ("custom_amount", ""),
+            ("frequency", "monthly"),
+            ("name", "Ana Pérez"),
+            ("email", "ana@example.org"),
+            ("tribute_kind", "honor"),
+            ("honoree", "Lynda Callon"),
+            ("notify_email", "lynda@example.org"),
+            ("tribute_message", "For all you taught me."),
+        ],
+    )
+    .await;
 
     // The server's own link secret (made on first start, kept in the database).
     let secret = donations::app::link_secret(app.store.as_ref(), &app.config)

@@ -125,26 +125,17 @@ async fn donation(app: &TestApp, id: &str) -> donations::store::Donation {
 /// A gift given through the donation page's form and paid on the sandbox's checkout page (which
 /// sends Stripe-shaped events to this server's webhook): its donation id.
 async fn give_through_sandbox(app: &TestApp, amount: &str, frequency: &str) -> String {
-    let form = [
-        ("amount", amount),
-        ("custom_amount", ""),
-        ("frequency", frequency),
-        ("name", "Ana Pérez"),
-        ("email", "ana.manage@example.org"),
-        ("idempotency_key", &uuid::Uuid::new_v4().to_string()),
-    ];
-    let r = client()
-        .post(app.at("/donate/demo"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 303);
-    let location = r.headers()["location"].to_str().unwrap().to_string();
-    let id = location.rsplit('/').next().unwrap().to_string();
-    assert!(id.starts_with("don_"), "{location}");
-    let paid = post(app, &format!("/sandbox/checkout/{id}/pay")).await;
-    assert_eq!(paid.status, 303, "{}", paid.body);
+    let id = common::pages::give_through_sandbox(
+        app,
+        &[
+            ("amount", amount),
+            ("custom_amount", ""),
+            ("frequency", frequency),
+            ("name", "Ana Pérez"),
+            ("email", "ana.manage@example.org"),
+        ],
+    )
+    .await;
     let d = donation(app, &id).await;
     assert!(d.counted_raised_minor > 0, "{id} not paid: {}", d.status);
     id

@@ -77,3 +77,29 @@ pub fn csrf_of(body: &str) -> String {
     let at = body.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
     body[at..at + body[at..].find('"').unwrap()].to_string()
 }
+
+/// Gives through the demo campaign's donation form (`fields`, with a fresh idempotency key) and
+/// pays on the sandbox's checkout page, as a donor's browser would: the donation id.
+pub async fn give_through_sandbox(app: &TestApp, fields: &[(&str, &str)]) -> String {
+    let key = uuid::Uuid::new_v4().to_string();
+    let mut form = fields.to_vec();
+    form.push(("idempotency_key", &key));
+    let r = no_redirects()
+        .post(app.at("/donate/demo"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let id = location.rsplit('/').next().unwrap().to_string();
+    assert!(id.starts_with("don_"), "{location}");
+    let paid = no_redirects()
+        .post(app.at(&format!("/sandbox/checkout/{id}/pay")))
+        .send()
+        .await
+        .unwrap();
+    let status = paid.status().as_u16();
+    assert_eq!(status, 303, "{}", paid.text().await.unwrap_or_default());
+    id
+}
