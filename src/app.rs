@@ -137,6 +137,8 @@ impl Server {
             limits,
             metrics: Arc::new(crate::metrics::Metrics::new()),
             link_secret,
+            readiness: Arc::default(),
+            tasks: tokio_util::task::TaskTracker::new(),
         };
         // A bad SMTP_URL stops start-up here rather than failing every email later.
         let mail = mail_worker(
@@ -189,26 +191,32 @@ impl Server {
             let gateway = state.gateway.clone();
             let config = config.clone();
             let metrics = state.metrics.clone();
+            let rounds = state.tasks.clone();
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(every);
                 tick.tick().await;
                 loop {
                     tick.tick().await;
-                    match crate::reconcile::run(
-                        store.as_ref(),
-                        gateway.as_ref(),
-                        &config,
-                        every * 2,
-                    )
-                    .await
-                    {
-                        Ok(report) => {
+                    // A run in a task of its own: aborting this loop on shutdown lets the run
+                    // in progress finish its events (`http::completion` does the same for
+                    // requests), and the server waits for it.
+                    let (store, gateway, config) = (store.clone(), gateway.clone(), config.clone());
+                    let run = rounds.spawn(async move {
+                        crate::reconcile::run(store.as_ref(), gateway.as_ref(), &config, every * 2)
+                            .await
+                    });
+                    match run.await {
+                        Ok(Ok(report)) => {
                             metrics.reconcile(true);
                             tracing::info!(?report, "reconcile")
                         }
-                        Err(e) => {
+                        Ok(Err(e)) => {
                             metrics.reconcile(false);
                             tracing::warn!(error = %e, "reconcile failed; will try again")
+                        }
+                        Err(e) => {
+                            metrics.reconcile(false);
+                            tracing::error!(error = %e, "reconcile run failed; will try again")
                         }
                     }
                 }
@@ -216,10 +224,11 @@ impl Server {
         });
         let mailer = config.mail.worker_interval.map(|every| {
             tracing::info!(transport = mail.transport.name(), "mail worker started");
-            mail.spawn(every)
+            mail.spawn(every, state.tasks.clone())
         });
         tracing::info!(%addr, database = %redact_url(&config.database_url), "listening");
         let store = state.store.clone();
+        let tasks = state.tasks.clone();
         let result = axum::serve(
             listener,
             router(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -232,6 +241,11 @@ impl Server {
         if let Some(m) = mailer {
             m.abort();
         }
+        // Handlers whose clients hung up run on detached (`http::completion`), as does the
+        // background round in progress: let them finish their writes before the database
+        // closes under them.
+        tasks.close();
+        tasks.wait().await;
         store.close().await;
         tracing::info!("stopped");
         result

@@ -71,6 +71,8 @@ pub struct Config {
     pub webhook_secrets: Vec<String>,
     pub stripe_api_base: Option<String>,
     pub stripe_timeout: Duration,
+    /// How long `/ready`'s test write may take before the server says it is not ready.
+    pub ready_timeout: Duration,
     pub allowed_origins: Vec<String>,
     pub reconcile_interval: Option<Duration>,
     pub pending_recheck_after: Duration,
@@ -343,6 +345,13 @@ impl Config {
             None => Duration::from_secs(15),
             Some(v) => parse_duration(&v).map_err(|d| err("STRIPE_TIMEOUT", d))?,
         };
+        let ready_timeout = match var("READY_TIMEOUT") {
+            None => Duration::from_secs(5),
+            Some(v) => match parse_duration(&v).map_err(|d| err("READY_TIMEOUT", d))? {
+                d if d.is_zero() => return Err(err("READY_TIMEOUT", "must be more than 0")),
+                d => d,
+            },
+        };
         let allowed_origins = var("ALLOWED_ORIGINS")
             .map(|v| parse_origins(&v))
             .transpose()
@@ -476,6 +485,7 @@ impl Config {
             webhook_secrets,
             stripe_api_base,
             stripe_timeout,
+            ready_timeout,
             allowed_origins,
             reconcile_interval,
             pending_recheck_after,

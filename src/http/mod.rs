@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod campaigns;
 pub mod checkout;
+pub mod completion;
 pub mod dashboard;
 pub mod error;
 pub mod extract;
@@ -52,6 +53,10 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Signs donors' self-service links (`domain::manage_link`).
     pub link_secret: Arc<[u8]>,
+    /// The last successful `/ready` check.
+    pub readiness: Arc<health::Readiness>,
+    /// The request handlers under way (`completion`), which a shutdown waits for.
+    pub tasks: tokio_util::task::TaskTracker,
 }
 
 fn cors(config: &Config) -> CorsLayer {
@@ -195,6 +200,11 @@ pub fn router(state: AppState) -> Router {
     app.method_not_allowed_fallback(method_not_allowed)
         .merge(public_api)
         .fallback(not_found)
+        // Innermost, so that the handler's task carries the request's span (`completion`).
+        .layer(axum::middleware::from_fn_with_state(
+            state.tasks.clone(),
+            completion::run_to_completion,
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         // Pages are self-contained (inline styles, no scripts, no images): allow nothing else,
         // so that any markup that slipped through escaping can neither run nor load.

@@ -104,19 +104,32 @@ impl Worker {
         }
     }
 
-    /// Runs rounds every `every` until the task is aborted; a store outage is logged and retried.
-    pub fn spawn(self, every: Duration) -> tokio::task::JoinHandle<()> {
+    /// Runs rounds every `every` until the returned task is aborted; a store outage is logged
+    /// and retried. Each round runs in a task of its own in `rounds`, so that aborting the loop
+    /// (a shutdown) never cuts a round between its claim and its marks, or inside a
+    /// transaction: the round in progress finishes, and the server waits for `rounds`.
+    pub fn spawn(
+        self,
+        every: Duration,
+        rounds: tokio_util::task::TaskTracker,
+    ) -> tokio::task::JoinHandle<()> {
+        let worker = Arc::new(self);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
                 loop {
-                    match self.round_at(now()).await {
-                        Ok(r) if r.claimed as i64 == BATCH => continue,
-                        Ok(_) => break,
-                        Err(e) => {
+                    let w = worker.clone();
+                    match rounds.spawn(async move { w.round_at(now()).await }).await {
+                        Ok(Ok(r)) if r.claimed as i64 == BATCH => continue,
+                        Ok(Ok(_)) => break,
+                        Ok(Err(e)) => {
                             tracing::warn!(error = %e, "mail worker: database unavailable");
+                            break;
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "mail worker: a round failed");
                             break;
                         }
                     }

@@ -6,6 +6,7 @@
 //! goal) live above it, in `crate::ledger`, and run inside a [`LedgerTx`]: one transaction per
 //! event, with ledger writes serialized so that the order of concurrent events cannot matter.
 
+mod cancel_safe;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -451,6 +452,9 @@ pub enum IdempotencyClaim {
 pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> &'static str;
     async fn ping(&self) -> StoreResult<()>;
+    /// Makes a write the way every other write is made (a write transaction on the writer's
+    /// connection) on a heartbeat row: readiness means a gift can be recorded now.
+    async fn heartbeat(&self, at: i64) -> StoreResult<()>;
     async fn close(&self);
 
     /// Creates a campaign with default options.

@@ -5,7 +5,10 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::Connection;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+
+use super::cancel_safe;
 
 pub struct PgStore {
     read: PgPool,
@@ -26,6 +29,9 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(2))
             .acquire_timeout(Duration::from_secs(5))
+            .after_release(clean_on_release(
+                options.get_database().unwrap_or("postgres"),
+            ))
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
@@ -36,8 +42,49 @@ impl PgStore {
     }
 
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
-        self.write.begin().await
+        cancel_safe::begin(&self.write, None).await
     }
+}
+
+/// The pool's check of each connection it gets back: [`clean`], or close it.
+#[allow(clippy::type_complexity)]
+fn clean_on_release(
+    database: &str,
+) -> impl for<'c> Fn(
+    &'c mut PgConnection,
+    sqlx::pool::PoolConnectionMetadata,
+) -> futures_util::future::BoxFuture<'c, Result<bool, sqlx::Error>>
++ Send
++ Sync
++ 'static {
+    let database: std::sync::Arc<str> = database.into();
+    move |conn, _| {
+        let database = database.clone();
+        Box::pin(async move { clean(conn, &database).await })
+    }
+}
+
+/// Whether a connection coming back to its pool is out of any transaction, by sqlx's count and
+/// by the server's: `now()` is the transaction's start, equal to `statement_timestamp()` only
+/// in the first statement of a transaction, so in autocommit but not after a leftover `BEGIN`.
+/// (sqlx's count is exact here: a dropped `Transaction` lowers it as it queues its `ROLLBACK`,
+/// which this query's round trip then carries out first.)
+/// (The server's own status byte, which sqlx reads, is not public in sqlx 0.8.) Checked as the
+/// connection is released, in the background, so that a leftover transaction's locks are let
+/// go at once rather than when the connection is next borrowed.
+async fn clean(conn: &mut PgConnection, database: &str) -> Result<bool, sqlx::Error> {
+    if conn.is_in_transaction() {
+        return cancel_safe::dirty("postgres", database, "sqlx counts an open transaction");
+    }
+    // The simple query protocol, whose one message starts both the statement and (in
+    // autocommit) its transaction; a prepared statement's Bind would come later than its Parse.
+    // (A query string without arguments is sent as a simple query.)
+    let row = sqlx::Executor::fetch_one(&mut *conn, "SELECT now() = statement_timestamp()").await?;
+    let autocommit: bool = sqlx::Row::try_get(&row, 0)?;
+    if !autocommit {
+        return cancel_safe::dirty("postgres", database, "the server is inside a transaction");
+    }
+    Ok(true)
 }
 
 super::sql::impl_sql_store!(PgStore, PgLedgerTx, sqlx::Postgres, sqlx::postgres::PgRow);

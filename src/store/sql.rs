@@ -411,6 +411,19 @@ macro_rules! impl_sql_store {
                 Ok(())
             }
 
+            async fn heartbeat(&self, at: i64) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO heartbeat (id, checked_at) VALUES (1, $1) \
+                     ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+                )
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+                cancel_safe::commit(tx).await?;
+                Ok(())
+            }
+
             async fn close(&self) {
                 self.write.close().await;
                 self.read.close().await;
@@ -460,7 +473,7 @@ macro_rules! impl_sql_store {
                     .bind(now)
                     .execute(&mut *tx)
                     .await?;
-                tx.commit().await?;
+                cancel_safe::commit(tx).await?;
                 Ok(campaign)
             }
 
@@ -676,7 +689,7 @@ macro_rules! impl_sql_store {
                 bind_donation(sqlx::query(&INSERT_DONATION), donation)
                     .execute(&mut *tx)
                     .await?;
-                tx.commit().await?;
+                cancel_safe::commit(tx).await?;
                 Ok(IdempotencyClaim::Claimed)
             }
 
@@ -714,7 +727,7 @@ macro_rules! impl_sql_store {
                         .execute(&mut *tx)
                         .await?;
                 }
-                tx.commit().await?;
+                cancel_safe::commit(tx).await?;
                 Ok(())
             }
 
@@ -741,7 +754,7 @@ macro_rules! impl_sql_store {
                         .execute(&mut *tx)
                         .await?;
                 }
-                tx.commit().await?;
+                cancel_safe::commit(tx).await?;
                 Ok(())
             }
 
@@ -901,7 +914,7 @@ macro_rules! impl_sql_store {
             async fn campaign_records(&self, campaign_id: i64) -> StoreResult<CampaignRecords> {
                 // One read transaction: the figures must not mix states before and after a
                 // webhook that commits while they are read.
-                let mut tx = self.read.begin_with(Self::READ_SNAPSHOT).await?;
+                let mut tx = cancel_safe::begin(&self.read, Some(Self::READ_SNAPSHOT)).await?;
                 let progress = sqlx::query(
                     "SELECT raised_minor, gifts, donors, recurring_active, \
                      recurring_monthly_gift_minor, recurring_annual_gift_minor \
@@ -967,7 +980,7 @@ macro_rules! impl_sql_store {
                 .iter()
                 .map(dispute_row)
                 .collect::<Result<_, _>>()?;
-                tx.commit().await?;
+                cancel_safe::commit(tx).await?;
                 Ok(CampaignRecords {
                     progress,
                     donations,
@@ -1021,7 +1034,7 @@ macro_rules! impl_sql_store {
                     .bind(limit)
                     .fetch_all(&mut *tx)
                     .await?;
-                tx.commit().await?;
+                cancel_safe::commit(tx).await?;
                 let mut claimed = rows.iter().map(outbox_row).collect::<Result<Vec<_>, _>>()?;
                 claimed.sort_by_key(|m| (m.next_attempt_at, m.id));
                 Ok(claimed)
@@ -1077,7 +1090,7 @@ macro_rules! impl_sql_store {
                     .execute(&mut *tx)
                     .await?;
                 }
-                tx.commit().await?;
+                cancel_safe::commit(tx).await?;
                 Ok(())
             }
 
@@ -1168,7 +1181,7 @@ macro_rules! impl_sql_store {
                 &self,
                 pi: &str,
             ) -> StoreResult<(Vec<Refund>, Vec<ChargeRecord>, Vec<Dispute>)> {
-                let mut tx = self.read.begin_with(Self::READ_SNAPSHOT).await?;
+                let mut tx = cancel_safe::begin(&self.read, Some(Self::READ_SNAPSHOT)).await?;
                 let refunds = sqlx::query(&format!(
                     "SELECT {REFUND_COLUMNS} FROM refunds WHERE payment_intent_id = $1 ORDER BY id"
                 ))
@@ -1187,7 +1200,7 @@ macro_rules! impl_sql_store {
                 .bind(pi)
                 .fetch_all(&mut *tx)
                 .await?;
-                tx.commit().await?;
+                cancel_safe::commit(tx).await?;
                 Ok((
                     refunds.iter().map(refund_row).collect::<Result<_, _>>()?,
                     charges.iter().map(charge_row).collect::<Result<_, _>>()?,
@@ -1211,7 +1224,7 @@ macro_rules! impl_sql_store {
         #[async_trait]
         impl LedgerTx for $tx {
             async fn commit(self: Box<Self>) -> StoreResult<()> {
-                self.tx.commit().await?;
+                cancel_safe::commit(self.tx).await?;
                 Ok(())
             }
 

@@ -5,9 +5,13 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::Connection;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
 };
+
+use super::cancel_safe;
 
 pub struct SqliteStore {
     read: SqlitePool,
@@ -35,20 +39,61 @@ impl SqliteStore {
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
+            .after_release(clean_on_release(url))
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&write).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(max_connections.max(1))
             .acquire_timeout(Duration::from_secs(10))
+            .after_release(clean_on_release(url))
             .connect_with(options.read_only(true))
             .await?;
         Ok(Self { read, write })
     }
 
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-        self.write.begin_with("BEGIN IMMEDIATE").await
+        cancel_safe::begin(&self.write, Some("BEGIN IMMEDIATE")).await
     }
+}
+
+/// The pool's check of each connection it gets back: [`clean`], or close it.
+#[allow(clippy::type_complexity)]
+fn clean_on_release(
+    url: &str,
+) -> impl for<'c> Fn(
+    &'c mut SqliteConnection,
+    sqlx::pool::PoolConnectionMetadata,
+) -> futures_util::future::BoxFuture<'c, Result<bool, sqlx::Error>>
++ Send
++ Sync
++ 'static {
+    let database: std::sync::Arc<str> = url.trim_start_matches("sqlite://").into();
+    move |conn, _| {
+        let database = database.clone();
+        Box::pin(async move { clean(conn, &database).await })
+    }
+}
+
+/// Whether a connection coming back to its pool is out of any transaction, by sqlx's count and
+/// by SQLite's own: a writer left inside one would make every later write fail or vanish, a
+/// reader inside one would serve one old snapshot forever.
+async fn clean(conn: &mut SqliteConnection, database: &str) -> Result<bool, sqlx::Error> {
+    // Taking the handle queues behind what the connection's worker thread has yet to do, such
+    // as the rollback of a `Transaction` just dropped; after it, both counts are final.
+    let autocommit = {
+        let mut handle = conn.lock_handle().await?;
+        // SAFETY: the handle is locked for us, so no other thread uses the connection
+        // meanwhile, and `sqlite3_get_autocommit` only reads the connection's state.
+        unsafe { libsqlite3_sys::sqlite3_get_autocommit(handle.as_raw_handle().as_ptr()) }
+    };
+    if conn.is_in_transaction() {
+        return cancel_safe::dirty("sqlite", database, "sqlx counts an open transaction");
+    }
+    if autocommit == 0 {
+        return cancel_safe::dirty("sqlite", database, "SQLite is inside a transaction");
+    }
+    Ok(true)
 }
 
 super::sql::impl_sql_store!(
