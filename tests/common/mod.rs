@@ -275,7 +275,16 @@ pub async fn spawn_on(db: TestDb, vars: &[(&str, &str)]) -> TestApp {
 
 /// Creates a campaign through the store with the standard 2.9% + 30¢ fee.
 pub async fn campaign(app: &TestApp, slug: &str, goal_minor: i64) -> donations::store::Campaign {
-    app.store
+    campaign_in(app.store.as_ref(), slug, goal_minor).await
+}
+
+/// Creates a campaign in a store of the test's own (no server).
+pub async fn campaign_in(
+    store: &dyn Store,
+    slug: &str,
+    goal_minor: i64,
+) -> donations::store::Campaign {
+    store
         .create_campaign(&donations::store::CampaignFields {
             slug: slug.into(),
             name: format!("Campaign {slug}"),

@@ -17,6 +17,8 @@ use sqlx::Connection;
 
 use donations::webhooks::template::{Vars, fill};
 
+mod hangups;
+
 const SECRET: &str = "whsec_bench_secret";
 const READ_CONCURRENCY: usize = 32;
 const WRITE_CONCURRENCY: usize = 16;
@@ -88,7 +90,9 @@ fn client() -> HttpClient {
         .build(connector)
 }
 
-/// `concurrency` loops sending `make(i)` for `secs`, recording each latency.
+/// `concurrency` loops sending `make(i)` for `secs`, recording each latency. At the deadline
+/// the requests still in flight are dropped with their connections, as wrk drops them when it
+/// stops: [`write_after_drops`] then checks the server still takes a write.
 async fn load(client: &HttpClient, concurrency: usize, secs: f64, make: MakeRequest) -> Stats {
     let next = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
@@ -103,17 +107,27 @@ async fn load(client: &HttpClient, concurrency: usize, secs: f64, make: MakeRequ
             while Instant::now() < deadline {
                 let req = make(next.fetch_add(1, Ordering::Relaxed));
                 let t0 = Instant::now();
-                let outcome = match client.request(req).await {
-                    Ok(r) => {
-                        let status = r.status();
-                        let body = r.into_body().collect().await.map(|b| b.to_bytes());
-                        match body {
-                            Ok(_) if status.is_success() || status.as_u16() == 304 => Ok(()),
-                            Ok(b) => Err(format!("{status}: {}", String::from_utf8_lossy(&b))),
-                            Err(e) => Err(e.to_string()),
+                let exchange = async {
+                    match client.request(req).await {
+                        Ok(r) => {
+                            let status = r.status();
+                            let body = r.into_body().collect().await.map(|b| b.to_bytes());
+                            match body {
+                                Ok(_) if status.is_success() || status.as_u16() == 304 => Ok(()),
+                                Ok(b) => Err(format!("{status}: {}", String::from_utf8_lossy(&b))),
+                                Err(e) => Err(e.to_string()),
+                            }
                         }
+                        Err(e) => Err(e.to_string()),
                     }
-                    Err(e) => Err(e.to_string()),
+                };
+                let outcome = tokio::select! {
+                    outcome = exchange => outcome,
+                    // Hung up on, unanswered: neither a success nor an error of the server's.
+                    _ = tokio::time::sleep_until(deadline.into()) => {
+                        DROPPED.fetch_add(1, Ordering::Relaxed);
+                        break;
+                    }
                 };
                 match outcome {
                     Ok(()) => {
@@ -142,6 +156,46 @@ async fn load(client: &HttpClient, concurrency: usize, secs: f64, make: MakeRequ
     }
     total.secs = start.elapsed().as_secs_f64();
     total
+}
+
+/// Requests dropped in flight at the end of a load phase, over the whole run.
+static DROPPED: AtomicUsize = AtomicUsize::new(0);
+/// Load phases after which a write was tried, and those where it failed (with why).
+static WRITES_AFTER_DROPS: AtomicUsize = AtomicUsize::new(0);
+static WRITE_FAILURES: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// After a load phase that dropped its requests in flight: one checkout (the sandbox's, or the
+/// fake Stripe's) and `/ready` must both succeed, as they must for a server that keeps taking
+/// gifts. Failures are collected for the table's last row (and fail the run).
+async fn write_after_drops(url: &str, what: &str) {
+    WRITES_AFTER_DROPS.fetch_add(1, Ordering::Relaxed);
+    let c = client();
+    let n = WRITES_AFTER_DROPS.load(Ordering::Relaxed);
+    let checkout = post_checkouts(url.to_string())(1_000_000 + n);
+    let ready = hyper::Request::get(format!("{url}/ready"))
+        .body(Full::new(Bytes::new()))
+        .expect("request");
+    for (name, req) in [("checkout", checkout), ("/ready", ready)] {
+        let failure = match c.request(req).await {
+            Ok(r) if r.status().is_success() => None,
+            Ok(r) => {
+                let status = r.status();
+                let body = r.into_body().collect().await.map(|b| b.to_bytes());
+                Some(format!(
+                    "{status} {}",
+                    body.map(|b| String::from_utf8_lossy(&b).to_string())
+                        .unwrap_or_default()
+                ))
+            }
+            Err(e) => Some(e.to_string()),
+        };
+        if let Some(f) = failure {
+            WRITE_FAILURES
+                .lock()
+                .unwrap()
+                .push(format!("{what}: {name}: {f}"));
+        }
+    }
 }
 
 fn get(url: String) -> MakeRequest {
@@ -409,6 +463,10 @@ fn server_binary() -> PathBuf {
 
 impl Server {
     async fn start(db: &Db, extra: &[(&str, String)]) -> Server {
+        Server::spawn(db, extra, Stdio::inherit(), Stdio::inherit()).await
+    }
+
+    async fn spawn(db: &Db, extra: &[(&str, String)], stdout: Stdio, stderr: Stdio) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("port")
@@ -425,8 +483,8 @@ impl Server {
             .env("CHECKOUT_RATE_PER_IP", "off")
             .env("CHECKOUT_RATE_PER_EMAIL", "off")
             // Only errors are logged (RUST_LOG=error), and they should be seen.
-            .stdout(Stdio::inherit())
-            .stderr(Stdio::inherit());
+            .stdout(stdout)
+            .stderr(stderr);
         for (k, v) in extra {
             cmd.env(k, v);
         }
@@ -454,6 +512,18 @@ impl Server {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("server did not become ready");
+    }
+
+    /// A server whose log (warnings and errors) goes to `log`, in sandbox mode.
+    async fn start_logging(db: &Db, log: &std::path::Path) -> Server {
+        let file = std::fs::File::create(log).expect("log file");
+        Server::spawn(
+            db,
+            &[("RUST_LOG", "warn".into())],
+            Stdio::from(file.try_clone().expect("log file")),
+            Stdio::from(file),
+        )
+        .await
     }
 
     /// Peak resident memory of the server process so far (VmHWM), in KiB.
@@ -722,6 +792,7 @@ async fn progress_vs_baseline(o: &Opts, peak: &mut u64, rows: &mut Vec<Row>) {
         p50.push(p.percentile_ms(0.5));
         p99.push(p.percentile_ms(0.99));
         ratio.push(p.rps() / b.rps());
+        write_after_drops(&server.url, "1. progress reads (sqlite)").await;
         *peak = (*peak).max(server.stop());
         db.drop_now().await;
     }
@@ -772,6 +843,7 @@ async fn ingest_once(
         post_events(server.url.clone(), events),
     )
     .await;
+    write_after_drops(&server.url, &format!("2. ingest ({})", kind.name())).await;
     *peak = (*peak).max(server.stop());
     let base = db.raw_insert_rate(o.secs, payload_len).await;
     db.drop_now().await;
@@ -852,6 +924,7 @@ async fn checkout(o: &Opts, peak: &mut u64, rows: &mut Vec<Row>) {
             );
             rps.push(s.rps());
             p99.push(s.percentile_ms(0.99));
+            write_after_drops(&server.url, &format!("3. checkout ({})", kind.name())).await;
             *peak = (*peak).max(server.stop());
             db.drop_now().await;
         }
@@ -914,6 +987,7 @@ async fn growth(o: &Opts, peak: &mut u64, rows: &mut Vec<Row>) {
                 .await;
                 rate.push(s.rps());
             }
+            write_after_drops(&server.url, &format!("4. growth at {n} ({})", kind.name())).await;
             *peak = (*peak).max(server.stop());
             db.drop_now().await;
             read_p50.push((n, Figure::of(lat).median()));
@@ -984,6 +1058,15 @@ fn machine() -> String {
 #[tokio::main]
 async fn main() {
     let o = Opts::parse();
+    if std::env::args().any(|a| a == "--hangups") {
+        let minutes = std::env::args()
+            .skip_while(|a| a != "--minutes")
+            .nth(1)
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(if o.quick { 0.1 } else { 3.0 });
+        hangups::run(minutes, o.pg_url.as_deref()).await;
+        return;
+    }
     let profile = if cfg!(debug_assertions) {
         "debug build"
     } else {
@@ -1011,5 +1094,24 @@ async fn main() {
         "≤ 64 MiB",
         Some(mib <= 64.0),
     ));
+    let failures = WRITE_FAILURES.lock().unwrap().clone();
+    let phases = WRITES_AFTER_DROPS.load(Ordering::Relaxed);
+    rows.push(row(
+        "6. a checkout and /ready after each load phase, whose requests in flight were dropped",
+        format!(
+            "{} of {phases} phases ({} requests dropped in all)",
+            phases - failures.len(),
+            DROPPED.load(Ordering::Relaxed)
+        ),
+        "–".into(),
+        "–".into(),
+        "all",
+        Some(failures.is_empty()),
+    ));
     print_table(&rows);
+    // Not a figure but a defect: a server that stops taking gifts after clients hang up.
+    assert!(
+        failures.is_empty(),
+        "writes failed after dropped requests: {failures:#?}"
+    );
 }
