@@ -347,8 +347,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Webhooks(WebhooksCommand::Reprocess) => {
             let store = open_store(&config).await?;
-            let (done, left) =
-                crate::webhooks::reprocess(store.as_ref(), config.payments.is_live()).await?;
+            let (done, left) = crate::webhooks::reprocess(
+                store.as_ref(),
+                &crate::webhooks::IngestRules::of(&config),
+            )
+            .await?;
             store.close().await;
             println!("reprocessed {done} event(s); {left} still do not parse");
         }

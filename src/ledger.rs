@@ -7,13 +7,12 @@
 use std::collections::BTreeSet;
 
 use crate::domain::ledger::{
-    self as rules, PaymentFacts, contribution, dispute_rank, payment_rank, plan_rank,
-    plan_status_wins, progress_of, refund_rank,
+    self as rules, PaymentFacts, contribution, dispute_is_inquiry, dispute_rank, payment_rank,
+    plan_gift, plan_rank, plan_status_wins, progress_of, refund_rank,
 };
+use crate::domain::money::AmountBounds;
 use crate::domain::notices;
-use crate::store::{
-    ChargeRecord, Dispute, Donation, LedgerTx, Payment, Progress, Refund, StoreResult,
-};
+use crate::store::{ChargeRecord, Dispute, Donation, LedgerTx, Payment, Refund, StoreResult};
 
 /// The id of the record that carries a donation's checkout state (and, for one-time gifts, its
 /// one counted payment). Installments are keyed by their invoice id.
@@ -29,6 +28,8 @@ pub struct RefundFact {
     pub amount_minor: i64,
     pub currency: String,
     pub status: String,
+    /// When Stripe created the refund.
+    pub created: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +102,9 @@ pub enum Fact {
         status: String,
         cancel_at: Option<i64>,
         canceled_at: Option<i64>,
+        /// The plan's amount per installment (its items' prices × quantities), when known.
+        amount_minor: Option<i64>,
+        currency: Option<String>,
     },
     Charge {
         charge_id: String,
@@ -120,6 +124,10 @@ pub enum Fact {
         currency: String,
         status: String,
         stage: DisputeStage,
+        /// The dispute's balance transactions show funds withdrawn (a negative one) and
+        /// reinstated (a positive one).
+        withdraws: bool,
+        reinstates: bool,
     },
 }
 
@@ -130,12 +138,152 @@ pub struct Applied {
     pub donations: BTreeSet<String>,
     /// Facts that pointed at nothing of ours (another integration on the same Stripe account).
     pub unmatched: usize,
+    /// Facts left out because an amount in them was out of bounds (flagged).
+    pub out_of_range: usize,
 }
 
-/// Merges the facts of one event into the records and recomputes the donations they touch.
-pub async fn apply(tx: &mut dyn LedgerTx, facts: &[Fact], at: i64) -> StoreResult<Applied> {
+/// Why a fact's amounts cannot be counted, if they cannot: money that moved must be more than
+/// zero and within bounds, running totals and fees zero or more and within bounds.
+fn out_of_range(fact: &Fact, b: &AmountBounds) -> Option<String> {
+    let moved = |what: &str, amount: i64, currency: &str| {
+        (!b.moved(amount, currency)).then(|| {
+            format!(
+                "{what} {amount} (minor units of {currency}) is not between 1 and {}",
+                b.ceiling(currency)
+            )
+        })
+    };
+    let total = |what: &str, amount: i64, currency: &str| {
+        (!b.total(amount, currency)).then(|| {
+            format!(
+                "{what} {amount} (minor units of {currency}) is not between 0 and {}",
+                b.ceiling(currency)
+            )
+        })
+    };
+    match fact {
+        Fact::CheckoutCompleted {
+            amount_minor: Some(a),
+            currency,
+            ..
+        } => moved("amount_total", *a, currency.as_deref().unwrap_or("usd")),
+        Fact::PaymentSucceeded {
+            amount_minor,
+            currency,
+            ..
+        } => moved("amount", *amount_minor, currency),
+        Fact::InvoicePaid {
+            amount_minor,
+            currency,
+            ..
+        } => moved("amount_paid", *amount_minor, currency),
+        Fact::InvoiceFailed {
+            amount_minor,
+            currency,
+            ..
+        } => moved("amount_due", *amount_minor, currency),
+        Fact::Subscription {
+            amount_minor: Some(a),
+            currency,
+            ..
+        } => moved("plan amount", *a, currency.as_deref().unwrap_or("usd")),
+        Fact::Charge {
+            amount_minor,
+            amount_refunded_minor,
+            currency,
+            fee_actual_minor,
+            refunds,
+            ..
+        } => moved("amount", *amount_minor, currency)
+            .or_else(|| total("amount_refunded", *amount_refunded_minor, currency))
+            .or_else(|| fee_actual_minor.and_then(|f| total("fee", f, currency)))
+            .or_else(|| {
+                refunds
+                    .iter()
+                    .find_map(|r| moved("refund amount", r.amount_minor, &r.currency))
+            }),
+        Fact::Refund(r) => moved("refund amount", r.amount_minor, &r.currency),
+        Fact::Dispute {
+            amount_minor,
+            currency,
+            ..
+        } => moved("disputed amount", *amount_minor, currency),
+        _ => None,
+    }
+}
+
+/// The Stripe object a fact is about, and its donation when the fact names it (for flags).
+fn fact_object(fact: &Fact) -> (String, Option<&str>) {
+    match fact {
+        Fact::CheckoutCompleted {
+            session_id,
+            donation_id,
+            ..
+        }
+        | Fact::CheckoutAsyncFailed {
+            session_id,
+            donation_id,
+        }
+        | Fact::CheckoutExpired {
+            session_id,
+            donation_id,
+        } => (session_id.clone(), donation_id.as_deref()),
+        Fact::PaymentSucceeded {
+            payment_intent,
+            donation_id,
+            ..
+        }
+        | Fact::PaymentFailed {
+            payment_intent,
+            donation_id,
+            ..
+        } => (payment_intent.clone(), donation_id.as_deref()),
+        Fact::InvoicePaid {
+            invoice_id,
+            donation_id,
+            ..
+        }
+        | Fact::InvoiceFailed {
+            invoice_id,
+            donation_id,
+            ..
+        } => (invoice_id.clone(), donation_id.as_deref()),
+        Fact::InvoicePaymentLinked { invoice_id, .. } => (invoice_id.clone(), None),
+        Fact::Subscription {
+            subscription,
+            donation_id,
+            ..
+        } => (subscription.clone(), donation_id.as_deref()),
+        Fact::Charge { charge_id, .. } => (charge_id.clone(), None),
+        Fact::Refund(r) => (r.refund_id.clone(), None),
+        Fact::Dispute { dispute_id, .. } => (dispute_id.clone(), None),
+    }
+}
+
+/// Merges the facts of one event into the records and recomputes the donations they touch. A
+/// fact whose amount is out of `bounds` is not merged: it is flagged for staff (the event that
+/// carried it is kept as it came) and counted in `Applied::out_of_range`.
+pub async fn apply(
+    tx: &mut dyn LedgerTx,
+    facts: &[Fact],
+    at: i64,
+    bounds: &AmountBounds,
+) -> StoreResult<Applied> {
     let mut applied = Applied::default();
     for fact in facts {
+        if let Some(why) = out_of_range(fact, bounds) {
+            let (object, donation) = fact_object(fact);
+            tx.flag(
+                &format!("amount:{object}"),
+                donation,
+                None,
+                "amount_out_of_range",
+                &format!("{object}: {why}; not counted"),
+            )
+            .await?;
+            applied.out_of_range += 1;
+            continue;
+        }
         let touched = merge(tx, fact, at).await?;
         if touched.is_empty() && !stores_without_donation(fact) {
             applied.unmatched += 1;
@@ -428,6 +576,8 @@ async fn merge(tx: &mut dyn LedgerTx, fact: &Fact, at: i64) -> StoreResult<Vec<S
             status,
             cancel_at,
             canceled_at,
+            amount_minor,
+            currency,
         } => {
             let Some(mut d) =
                 find_donation(tx, donation_id.as_deref(), None, Some(subscription)).await?
@@ -436,6 +586,14 @@ async fn merge(tx: &mut dyn LedgerTx, fact: &Fact, at: i64) -> StoreResult<Vec<S
             };
             link_subscription(tx, &mut d, Some(subscription), customer.as_ref()).await?;
             feed_plan(&mut d, status, at, Some((*cancel_at, *canceled_at)));
+            // The plan's amount as of its latest event (ties: the larger), in its own currency.
+            if let Some(a) = *amount_minor
+                && currency.as_deref().is_none_or(|c| c == d.currency)
+                && (at, a) > (d.plan_amount_at, d.plan_amount_minor.unwrap_or(i64::MIN))
+            {
+                d.plan_amount_minor = Some(a);
+                d.plan_amount_at = at;
+            }
             tx.save_donation(&d).await?;
             Ok(vec![d.id])
         }
@@ -453,13 +611,18 @@ async fn merge(tx: &mut dyn LedgerTx, fact: &Fact, at: i64) -> StoreResult<Vec<S
                 payment_intent_id: None,
                 amount_minor: *amount_minor,
                 amount_refunded_minor: 0,
+                refunded_at: i64::MIN,
                 currency: currency.clone(),
                 fee_actual_minor: None,
                 updated_at: at,
             });
             learn(&mut c.payment_intent_id, payment_intent.as_ref());
-            // The running refunded total only grows in any order of delivery.
-            c.amount_refunded_minor = c.amount_refunded_minor.max(*amount_refunded_minor);
+            // The running refunded total of the latest event (ties: the larger), in any order of
+            // delivery: it goes down again when a refund fails (`refunded_of_charge`).
+            if (at, *amount_refunded_minor) > (c.refunded_at, c.amount_refunded_minor) {
+                c.amount_refunded_minor = *amount_refunded_minor;
+                c.refunded_at = at;
+            }
             if fee_actual_minor.is_some() {
                 c.fee_actual_minor = *fee_actual_minor;
             }
@@ -484,6 +647,8 @@ async fn merge(tx: &mut dyn LedgerTx, fact: &Fact, at: i64) -> StoreResult<Vec<S
             currency,
             status,
             stage,
+            withdraws,
+            reinstates,
         } => {
             let mut d = tx.dispute(dispute_id).await?.unwrap_or(Dispute {
                 id: dispute_id.clone(),
@@ -505,10 +670,14 @@ async fn merge(tx: &mut dyn LedgerTx, fact: &Fact, at: i64) -> StoreResult<Vec<S
             if dispute_rank(status) > dispute_rank(&d.status) {
                 d.status = status.clone();
             }
-            // Monotone flags: once withdrawn or reinstated, always so.
-            d.withdrawn |= matches!(stage, DisputeStage::Opened | DisputeStage::FundsWithdrawn)
-                || status == "lost";
-            d.reinstated |= *stage == DisputeStage::FundsReinstated || status == "won";
+            // Monotone flags: once withdrawn or reinstated, always so. An inquiry withdraws
+            // nothing (`dispute_is_inquiry`); a chargeback does, as its funds_withdrawn event or
+            // its balance transactions say; a lost one keeps them, a won one gets them back.
+            d.withdrawn |= *stage == DisputeStage::FundsWithdrawn
+                || status == "lost"
+                || (*withdraws && !dispute_is_inquiry(status));
+            d.reinstated |=
+                *stage == DisputeStage::FundsReinstated || status == "won" || *reinstates;
             d.amount_minor = d.amount_minor.max(*amount_minor);
             d.updated_at = d.updated_at.max(at);
             tx.save_dispute(&d).await?;
@@ -529,16 +698,30 @@ async fn merge_refund(tx: &mut dyn LedgerTx, r: &RefundFact, at: i64) -> StoreRe
         currency: r.currency.clone(),
         status: r.status.clone(),
         status_rank: refund_rank(&r.status),
+        status_at: at,
+        refund_created: r.created,
         created_at: at,
         updated_at: at,
     });
+    // Stripe's creation time of the refund; of several values heard (a template or an older
+    // API version may date the object by its event), the earliest.
+    rec.refund_created = match (rec.refund_created, r.created) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
     learn(&mut rec.charge_id, r.charge_id.as_ref());
     learn(&mut rec.payment_intent_id, r.payment_intent.as_ref());
     rec.payment_intent_id =
         intent_of_charge(tx, rec.payment_intent_id.clone(), rec.charge_id.as_deref()).await?;
-    if refund_rank(&r.status) > rec.status_rank {
-        rec.status = r.status.clone();
-        rec.status_rank = refund_rank(&r.status);
+    // The status joins by rank; the time it was first heard of is the earliest event saying so.
+    match refund_rank(&r.status).cmp(&rec.status_rank) {
+        std::cmp::Ordering::Greater => {
+            rec.status = r.status.clone();
+            rec.status_rank = refund_rank(&r.status);
+            rec.status_at = at;
+        }
+        std::cmp::Ordering::Equal => rec.status_at = rec.status_at.min(at),
+        std::cmp::Ordering::Less => {}
     }
     rec.updated_at = rec.updated_at.max(at);
     tx.save_refund(&rec).await?;
@@ -647,16 +830,9 @@ pub async fn recompute(tx: &mut dyn LedgerTx, donation_id: &str, at: i64) -> Sto
     d.counted_raised_minor = c.raised_minor;
     d.counted_gifts = c.gifts;
     d.counted_recurring = i64::from(c.recurring_active);
+    d.counted_recurring_gift_minor = if c.recurring_active { plan_gift(&d) } else { 0 };
     let after = progress_of(&d);
-    let mut delta = after;
-    delta.add(&Progress {
-        raised_minor: -before.raised_minor,
-        gifts: -before.gifts,
-        donors: 0,
-        recurring_active: -before.recurring_active,
-        recurring_monthly_gift_minor: -before.recurring_monthly_gift_minor,
-        recurring_annual_gift_minor: -before.recurring_annual_gift_minor,
-    });
+    let mut delta = after.minus(&before);
     let donor_delta = i64::from(c.donor) - d.counted_donor;
     if donor_delta != 0 {
         let (was, now) = tx

@@ -50,7 +50,7 @@ pub async fn run(
             },
             Err(_) => continue,
         };
-        match webhooks::ingest(store, &raw, verified, config.payments.is_live()).await? {
+        match webhooks::ingest(store, &raw, verified, &webhooks::IngestRules::of(config)).await? {
             Outcome::Applied => report.applied += 1,
             Outcome::Duplicate => report.duplicates += 1,
             Outcome::Ignored => report.ignored += 1,
@@ -97,7 +97,13 @@ pub async fn recheck_pending(
             applied_at: Some(now()),
         };
         if tx.insert_event(&record).await? {
-            ledger::apply(&mut *tx, &facts, now()).await?;
+            ledger::apply(
+                &mut *tx,
+                &facts,
+                now(),
+                &webhooks::IngestRules::of(config).bounds,
+            )
+            .await?;
             tx.commit().await?;
             changed += 1;
         }

@@ -9,8 +9,10 @@ use serde::Serialize;
 use crate::campaigns::format_time;
 use crate::domain::fees::{FeeRate, fee_on};
 use crate::domain::ledger::{
-    Frequency, payment_facts, payment_rank, payment_share, recurring_monthly_minor, share,
+    Frequency, installment_gift, payment_facts, payment_rank, payment_share,
+    recurring_monthly_minor,
 };
+use crate::domain::text::looks_like_contact;
 use crate::http::error::FieldError;
 use crate::store::{
     Campaign, CampaignRecords, ChargeRecord, Dispute, Donation, DonationCursor, ListedDonation,
@@ -476,27 +478,35 @@ pub fn summarize(c: &Campaign, rate: &FeeRate, r: &CampaignRecords) -> CampaignS
             .and_then(|pi| intents.get(pi))
             .unwrap_or(&none);
         let facts = payment_facts(p, &ir.refunds, &ir.charges, &ir.disputes);
-        let amount = p.amount_minor.unwrap_or(d.total_minor);
+        // Figures add up saturating: amounts in are bounded (`AmountBounds`), and a corrupt
+        // stored row must not make the summary fail.
+        let amount = p.amount_minor.unwrap_or(d.total_minor).max(0);
         let estimated = fee_on(rate, amount);
+        let add = |sum: &mut i64, x: i64| *sum = sum.saturating_add(x);
         s.payments += 1;
-        s.gross_minor += amount;
-        s.covered_fees_minor += amount - share(amount, d.gift_minor, d.total_minor);
-        s.estimated_fees_minor += estimated;
+        add(&mut s.gross_minor, amount);
+        add(
+            &mut s.covered_fees_minor,
+            amount.saturating_sub(installment_gift(d, amount)),
+        );
+        add(&mut s.estimated_fees_minor, estimated);
         match facts.fee_actual_minor {
             Some(fee) => {
-                s.actual_fees_minor += fee;
-                s.fees_minor += fee;
+                add(&mut s.actual_fees_minor, fee);
+                add(&mut s.fees_minor, fee);
             }
             None => {
                 s.actual_fees_unknown += 1;
-                s.fees_minor += estimated;
+                add(&mut s.fees_minor, estimated);
             }
         }
-        s.refunded_minor += facts.refunded_minor;
-        s.disputed_minor += facts.withdrawn_minor;
-        *days
-            .entry(day_of(p.paid_at.unwrap_or(p.created_at)))
-            .or_default() += payment_share(d, &facts);
+        add(&mut s.refunded_minor, facts.refunded_minor);
+        add(&mut s.disputed_minor, facts.withdrawn_minor);
+        add(
+            days.entry(day_of(p.paid_at.unwrap_or(p.created_at)))
+                .or_default(),
+            payment_share(d, &facts),
+        );
     }
 
     for d in &r.donations {
@@ -505,19 +515,24 @@ pub fn summarize(c: &Campaign, rate: &FeeRate, r: &CampaignRecords) -> CampaignS
             Some(Frequency::Annual) => &mut s.by_frequency.annual,
             _ => &mut s.by_frequency.one_time,
         };
-        f.gifts += d.counted_gifts;
+        f.gifts = f.gifts.saturating_add(d.counted_gifts);
         f.donations += i64::from(d.counted_gifts > 0);
-        f.raised_minor += d.counted_raised_minor;
+        f.raised_minor = f.raised_minor.saturating_add(d.counted_raised_minor);
         if d.source == "offline" && d.voided_at.is_none() {
-            s.offline_minor += d.counted_raised_minor;
+            s.offline_minor = s.offline_minor.saturating_add(d.counted_raised_minor);
             s.offline_gifts += 1;
-            *days
+            let day = days
                 .entry(day_of(d.gift_date.unwrap_or(d.created_at)))
-                .or_default() += d.counted_raised_minor;
+                .or_default();
+            *day = day.saturating_add(d.counted_raised_minor);
         }
     }
 
-    s.net_minor = s.gross_minor - s.fees_minor - s.refunded_minor - s.disputed_minor;
+    s.net_minor = s
+        .gross_minor
+        .saturating_sub(s.fees_minor)
+        .saturating_sub(s.refunded_minor)
+        .saturating_sub(s.disputed_minor);
     s.daily = days
         .into_iter()
         .filter(|(_, v)| *v != 0)
@@ -562,8 +577,8 @@ fn first_name(full: &str) -> Option<String> {
         .split_whitespace()
         .next()?
         .trim_matches(|c: char| !c.is_alphanumeric());
-    // An email typed as a name must not be published.
-    (!word.is_empty() && !word.contains('@')).then(|| word.to_string())
+    // An email or a phone number typed as a name must not be published.
+    (!word.is_empty() && !looks_like_contact(word)).then(|| word.to_string())
 }
 
 pub fn wall_entry(d: &Donation, hide_amounts: bool) -> DonorWallEntry {
@@ -572,7 +587,12 @@ pub fn wall_entry(d: &Donation, hide_amounts: bool) -> DonorWallEntry {
     } else {
         d.donor_name.as_deref().and_then(first_name)
     };
-    let tribute = match (d.tribute_kind.as_deref(), d.tribute_honoree.as_deref()) {
+    // Honorees are guarded like donors' names: contact details typed as one are not published.
+    let honoree = d
+        .tribute_honoree
+        .as_deref()
+        .filter(|h| !looks_like_contact(h));
+    let tribute = match (d.tribute_kind.as_deref(), honoree) {
         (Some("honor"), Some(h)) => Some(format!("In honor of {h}")),
         (Some("memory"), Some(h)) => Some(format!("In memory of {h}")),
         _ => None,

@@ -86,9 +86,10 @@ pub enum Canceled {
 pub async fn cancel(
     store: &dyn Store,
     gateway: &dyn Gateway,
-    livemode: bool,
+    rules: &crate::webhooks::IngestRules,
     d: &Donation,
 ) -> Result<Canceled, SelfServiceError> {
+    let livemode = rules.live;
     let subscription = match (plan_state(d), &d.subscription_id) {
         (PlanState::Ended, _) => return Ok(Canceled::Already),
         (PlanState::Running, Some(s)) => s.clone(),
@@ -117,7 +118,7 @@ pub async fn cancel(
         applied_at: Some(at),
     };
     if tx.insert_event(&record).await? {
-        ledger::apply(&mut *tx, &facts, at).await?;
+        ledger::apply(&mut *tx, &facts, at, &rules.bounds).await?;
         tx.commit().await?;
     }
     let after = store.donation(&d.id).await?.ok_or(SelfServiceError::Gone)?;

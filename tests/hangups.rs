@@ -151,7 +151,7 @@ async fn a_dropped_transaction_future_leaves_the_store_usable(backend: Backend) 
             stripe_webhook::Webhook::insecure(&payload).expect("event"),
         ));
         let _ = poll_then_drop(
-            donations::webhooks::ingest(store.as_ref(), &payload, verified, false),
+            donations::webhooks::ingest(store.as_ref(), &payload, verified, &Default::default()),
             polls,
             pause,
         )

@@ -1,5 +1,7 @@
 //! Order does not matter: for generated scenarios (one-time gifts, recurring plans with several
-//! installments, partial and full refunds, disputes won and lost, failures, cancellations), any
+//! installments, partial and full refunds, refunds that fail, are canceled or come off the
+//! charge's total again, disputes won, lost, still open and inquiries, plans whose amount the
+//! donor changes, failures, cancellations), any
 //! permutation of the events with duplicates ends in the same donation states and campaign
 //! progress as in-order delivery. Runs at the ledger level on SQLite and PostgreSQL.
 
@@ -7,7 +9,9 @@ mod common;
 
 use std::sync::Arc;
 
-use common::scenario::{DisputeEnd, GiftSpec, events_of, expected, total_for};
+use common::scenario::{
+    DisputeEnd, GiftSpec, Undo, events_of, expected, expected_recurring, total_for,
+};
 use common::{Backend, TestDb, gift_vars, ingest, pending_donation};
 use donations::store::{Campaign, CampaignFields, Store};
 use proptest::prelude::*;
@@ -20,38 +24,53 @@ fn gift_spec() -> impl Strategy<Value = GiftSpec> {
         any::<bool>(),
         prop::collection::vec(1u16..300, 0..3),
         any::<bool>(),
+        prop::option::of((
+            1u16..300,
+            prop_oneof![
+                Just(Undo::Failed),
+                Just(Undo::Canceled),
+                Just(Undo::ChargeWentDown)
+            ],
+        )),
         prop_oneof![
             Just(DisputeEnd::None),
             Just(DisputeEnd::Won),
-            Just(DisputeEnd::Lost)
+            Just(DisputeEnd::Lost),
+            Just(DisputeEnd::Inquiry),
+            Just(DisputeEnd::Open)
         ],
     )
-        .prop_map(
-            |(gift, fail_first, fee, refunds, full, dispute)| GiftSpec::OneTime {
+        .prop_map(|(gift, fail_first, fee, refunds, full, undone, dispute)| {
+            GiftSpec::OneTime {
                 gift,
                 fail_first,
                 fee,
                 refunds,
                 full,
+                undone,
                 dispute,
-            },
-        );
+            }
+        });
     let recurring = (
         100i64..100_000,
         any::<bool>(),
         1u8..4,
         any::<bool>(),
         prop::option::of((1u8..4, 1u16..1001)),
+        prop::option::of(100i64..200_000),
         any::<bool>(),
     )
         .prop_map(
-            |(gift, annual, installments, fail_first, refund_of, cancel)| GiftSpec::Recurring {
-                gift,
-                annual,
-                installments,
-                fail_first,
-                refund_of: refund_of.map(|(k, a)| (k.min(installments), a)),
-                cancel,
+            |(gift, annual, installments, fail_first, refund_of, new_total, cancel)| {
+                GiftSpec::Recurring {
+                    gift,
+                    annual,
+                    installments,
+                    fail_first,
+                    refund_of: refund_of.map(|(k, a)| (k.min(installments), a)),
+                    new_total,
+                    cancel,
+                }
             },
         );
     prop_oneof![one_time, recurring]
@@ -60,7 +79,7 @@ fn gift_spec() -> impl Strategy<Value = GiftSpec> {
 /// A scenario: some gifts, and a delivery order given as sort keys plus which events repeat.
 fn scenario() -> impl Strategy<Value = (Vec<GiftSpec>, Vec<u32>, Vec<bool>)> {
     prop::collection::vec(gift_spec(), 1..4).prop_flat_map(|gifts| {
-        let n = 64; // more than any scenario's event count
+        let n = 128; // more than any scenario's event count
         (
             Just(gifts),
             prop::collection::vec(any::<u32>(), n),
@@ -194,6 +213,16 @@ fn check_order_independence(backend: Backend, cases: u32) {
                 let want = expected(&gifts);
                 if (p.raised_minor, p.gifts, p.donors, p.recurring_active) != want {
                     return Err(TestCaseError::fail(format!("expected {want:?}, got {p:?}")));
+                }
+                let want = expected_recurring(&gifts);
+                if (
+                    p.recurring_monthly_gift_minor,
+                    p.recurring_annual_gift_minor,
+                ) != want
+                {
+                    return Err(TestCaseError::fail(format!(
+                        "expected recurring {want:?}, got {p:?}"
+                    )));
                 }
                 if p.raised_minor > 0 {
                     moved.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

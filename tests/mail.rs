@@ -244,7 +244,7 @@ async fn outbox_is_written_with_its_cause_and_once(b: Backend) {
     let parsed = stripe_webhook::Webhook::insecure(&payload).unwrap();
     let facts = donations::webhooks::facts::from_event(&parsed).unwrap();
     let mut tx = app.store.begin_ledger().await.unwrap();
-    donations::ledger::apply(&mut *tx, &facts, now())
+    donations::ledger::apply(&mut *tx, &facts, now(), &Default::default())
         .await
         .unwrap();
     let key = format!("receipt:donation:{}", d.id);
@@ -589,13 +589,21 @@ async fn statements_are_net_of_refunds_and_disputes(b: Backend) {
     donations::offline::record(app.store.as_ref(), &c, &app.config, &check)
         .await
         .unwrap();
-    // Ben: $50, disputed and the funds withdrawn.
+    // Ben: $50, disputed and the funds withdrawn (a chargeback: Stripe withdraws the funds and
+    // says so with charge.dispute.funds_withdrawn).
     let b1 = paid_gift(&app, &c, 5000, "ben@example.org", "b1").await;
     send(
         &app,
         "charge.dispute.created",
         &gift_vars(&b1, &c.slug, "b1"),
         "evt_b1_dispute",
+    )
+    .await;
+    send(
+        &app,
+        "charge.dispute.funds_withdrawn",
+        &gift_vars(&b1, &c.slug, "b1"),
+        "evt_b1_withdrawn",
     )
     .await;
 

@@ -122,6 +122,7 @@ fn gifts() -> Vec<GiftSpec> {
                     installments: 2,
                     fail_first: false,
                     refund_of: None,
+                    new_total: None,
                     cancel: i % 2 == 0,
                 }
             } else {
@@ -131,6 +132,7 @@ fn gifts() -> Vec<GiftSpec> {
                     fee: true,
                     refunds: if i % 5 == 0 { vec![250] } else { vec![] },
                     full: false,
+                    undone: None,
                     dispute: DisputeEnd::None,
                 }
             }

@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::scenario::{DisputeEnd, GiftSpec, events_of, expected, expected_gift, total_for};
+use common::scenario::{DisputeEnd, GiftSpec, Undo, events_of, expected, expected_gift, total_for};
 use common::{Backend, TestDb, WEBHOOK_SECRET, gift_vars, pending_donation};
 use donations::store::{Campaign, CampaignFields, Store};
 use futures::StreamExt;
@@ -52,9 +52,21 @@ fn random_gift(rng: &mut StdRng) -> GiftSpec {
             fee: rng.random_bool(0.5),
             refunds,
             full: rng.random_bool(0.2),
-            dispute: match rng.random_range(0..6) {
+            undone: rng.random_bool(0.15).then(|| {
+                (
+                    rng.random_range(1u16..300),
+                    match rng.random_range(0..3) {
+                        0 => Undo::Failed,
+                        1 => Undo::Canceled,
+                        _ => Undo::ChargeWentDown,
+                    },
+                )
+            }),
+            dispute: match rng.random_range(0..8) {
                 0 => DisputeEnd::Won,
                 1 => DisputeEnd::Lost,
+                2 => DisputeEnd::Inquiry,
+                3 => DisputeEnd::Open,
                 _ => DisputeEnd::None,
             },
         }
@@ -71,6 +83,9 @@ fn random_gift(rng: &mut StdRng) -> GiftSpec {
                     rng.random_range(1u16..1001),
                 )
             }),
+            new_total: rng
+                .random_bool(0.2)
+                .then(|| rng.random_range(100i64..200_000)),
             cancel: rng.random_bool(0.3),
         }
     }

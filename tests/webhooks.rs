@@ -551,7 +551,7 @@ async fn unknown_foreign_and_unparsable_events_are_kept(b: Backend) {
 
     // Reprocess: what still does not parse stays; what parses now (here: a stored event whose
     // payload an upgraded parser reads) is applied.
-    let (done, left) = donations::webhooks::reprocess(app.store.as_ref(), false)
+    let (done, left) = donations::webhooks::reprocess(app.store.as_ref(), &Default::default())
         .await
         .unwrap();
     assert_eq!((done, left), (0, 1));
@@ -575,7 +575,7 @@ async fn unknown_foreign_and_unparsable_events_are_kept(b: Backend) {
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    let (done, left) = donations::webhooks::reprocess(app.store.as_ref(), false)
+    let (done, left) = donations::webhooks::reprocess(app.store.as_ref(), &Default::default())
         .await
         .unwrap();
     assert_eq!((done, left), (1, 1));

@@ -14,7 +14,7 @@ const MAX_PERCENT_EXCLUSIVE: Decimal = Decimal::from_parts(50, 0, 0, false, 0);
 /// and keeps `total × percent` well inside Decimal's exact range.
 const MAX_PERCENT_SCALE: u32 = 4;
 /// $10,000.00 in cents; a larger fixed fee is certainly a typo.
-const MAX_FIXED_MINOR: i64 = 1_000_000;
+pub const MAX_FIXED_MINOR: i64 = 1_000_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FeeError {

@@ -70,6 +70,19 @@ pub fn refund_counts(status: &str) -> bool {
     matches!(refund_rank(status), 1 | 2)
 }
 
+/// A refund that failed or was canceled: its money went back to the nonprofit.
+fn refund_undone(status: &str) -> bool {
+    refund_rank(status) == 3
+}
+
+/// Whether a dispute status is an inquiry (a "retrieval request" or pre-dispute): the bank asks
+/// questions but withdraws no funds, and the payment keeps counting, also once it is closed
+/// (`warning_closed`). An inquiry the bank escalates becomes a chargeback with a status of its
+/// own (`needs_response`, ...), and Stripe withdraws the funds then.
+pub fn dispute_is_inquiry(status: &str) -> bool {
+    status.starts_with("warning_")
+}
+
 /// Dispute statuses in join order, so the furthest-along status is the one kept.
 pub fn dispute_rank(status: &str) -> i64 {
     match status {
@@ -122,9 +135,65 @@ pub fn share(amount: i64, numerator: i64, denominator: i64) -> i64 {
     if amount == denominator {
         return numerator;
     }
-    let exact = Decimal::from(amount) * Decimal::from(numerator) / Decimal::from(denominator);
-    i64::try_from(exact.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero))
-        .unwrap_or(numerator)
+    // Exact in 128 bits for any i64 inputs (the product is below 2^126): the quotient, plus one
+    // when the remainder is at least half the denominator (half up).
+    let product = i128::from(amount) * i128::from(numerator);
+    let (den, quotient, remainder) = (
+        i128::from(denominator),
+        product / i128::from(denominator),
+        product % i128::from(denominator),
+    );
+    let rounded = quotient + i128::from(2 * remainder >= den);
+    i64::try_from(rounded).unwrap_or(i64::MAX)
+}
+
+/// The gift share of an installment of `amount_minor`, by the one rule for a plan whose amount
+/// changed (the donor used the billing portal): the covered fee keeps the share of the total
+/// the donor chose at checkout (`fee / total`), the rest is gift, `amount × gift / total`
+/// rounded half up. A plan at its checkout amount gives exactly the checkout's gift; a donor
+/// who covered no fee gives the whole amount. The count toward the goal, the receipt's gift
+/// line, the statement and the recurring figures all use this (webhooks/README.md).
+pub fn installment_gift(d: &Donation, amount_minor: i64) -> i64 {
+    share(amount_minor, d.gift_minor, d.total_minor)
+}
+
+/// The gift a recurring donation's plan brings per installment now: its current amount (as
+/// Stripe last said) split by [`installment_gift`].
+pub fn plan_gift(d: &Donation) -> i64 {
+    installment_gift(d, d.plan_amount_minor.unwrap_or(d.total_minor))
+}
+
+/// What the refunds recorded against one charge took back, from two views of them joined in
+/// any order of delivery:
+/// - the charge's running `amount_refunded` as of its latest event (`refunded_at`), which
+///   Stripe lowers again when a refund fails or is canceled;
+/// - each refund by its own status (pending and succeeded ones count, failed and canceled ones
+///   do not), its creation time, and the time its status was first heard of.
+///
+/// The charge's total is what was refunded at `refunded_at`. Refunds created after it are
+/// added; those created at or before it that failed or were canceled after it (so that the
+/// total still holds them) are taken off. Refunds created in the very second of the total may
+/// or may not be in it (Stripe dates in seconds): the total is then at least their sum. The
+/// figure depends only on the set of events, never on their order, as each input is a join.
+fn refunded_of_charge(c: &ChargeRecord, refunds: &[&Refund]) -> i64 {
+    let at = c.refunded_at;
+    let created = |r: &Refund| r.refund_created.unwrap_or(r.status_at);
+    let sum = |keep: &dyn Fn(&Refund) -> bool| {
+        refunds
+            .iter()
+            .filter(|r| keep(r))
+            .map(|r| r.amount_minor.max(0))
+            .fold(0, i64::saturating_add)
+    };
+    let same_second = sum(&|r| refund_counts(&r.status) && created(r) == at);
+    let later = sum(&|r| refund_counts(&r.status) && created(r) > at);
+    let undone = sum(&|r| refund_undone(&r.status) && created(r) <= at && r.status_at > at);
+    c.amount_refunded_minor
+        .max(0)
+        .max(same_second)
+        .saturating_add(later)
+        .saturating_sub(undone)
+        .clamp(0, c.amount_minor.max(0))
 }
 
 /// One payment of a donation with the money Stripe took back from it.
@@ -138,9 +207,10 @@ pub struct PaymentFacts {
     /// What Stripe charged; `None` when only the status is known yet.
     pub amount_minor: Option<i64>,
     pub currency: Option<String>,
-    /// Refunded so far (pending and succeeded refunds, or the charge's running total).
+    /// Refunded so far (see `refunded_of_charge`), at most what was charged.
     pub refunded_minor: i64,
-    /// Disputed amounts whose funds are withdrawn and not reinstated.
+    /// Disputed amounts whose funds are withdrawn and not reinstated, at most what was charged
+    /// and not refunded.
     pub withdrawn_minor: i64,
     pub fee_actual_minor: Option<i64>,
 }
@@ -153,32 +223,55 @@ pub fn payment_facts(
     charges: &[ChargeRecord],
     disputes: &[Dispute],
 ) -> PaymentFacts {
-    let from_refunds: i64 = refunds
+    let charge_ids: Vec<&str> = charges.iter().map(|c| c.id.as_str()).collect();
+    // Refunds of a known charge are read with it; any other (its charge not heard of yet) by
+    // its own status alone.
+    let mut refunded: i64 = charges
         .iter()
+        .map(|c| {
+            let of_charge: Vec<&Refund> = refunds
+                .iter()
+                .filter(|r| r.charge_id.as_deref() == Some(c.id.as_str()))
+                .collect();
+            refunded_of_charge(c, &of_charge)
+        })
+        .fold(0, i64::saturating_add);
+    refunded = refunds
+        .iter()
+        .filter(|r| {
+            r.charge_id
+                .as_deref()
+                .is_none_or(|c| !charge_ids.contains(&c))
+        })
         .filter(|r| refund_counts(&r.status))
-        .map(|r| r.amount_minor)
-        .sum();
-    let from_charges: i64 = charges.iter().map(|c| c.amount_refunded_minor).sum();
+        .map(|r| r.amount_minor.max(0))
+        .fold(refunded, i64::saturating_add);
     let withdrawn = disputes
         .iter()
         .filter(|d| d.withdrawn && !d.reinstated)
-        .map(|d| d.amount_minor)
-        .sum();
+        .map(|d| d.amount_minor.max(0))
+        .fold(0, i64::saturating_add);
     let fee_actual = if charges.iter().any(|c| c.fee_actual_minor.is_some()) {
-        Some(charges.iter().filter_map(|c| c.fee_actual_minor).sum())
+        Some(
+            charges
+                .iter()
+                .filter_map(|c| c.fee_actual_minor)
+                .fold(0, i64::saturating_add),
+        )
     } else {
         p.fee_actual_minor
     };
+    // Never more taken back than was charged, in any figure that reads these.
+    let charged = p.amount_minor.unwrap_or(i64::MAX).max(0);
+    let refunded = refunded.clamp(0, charged);
     PaymentFacts {
         id: p.id.clone(),
         counts: p.kind != "checkout",
         status_rank: p.status_rank,
         amount_minor: p.amount_minor,
         currency: p.currency.clone(),
-        // Individual refunds and the charge's running total are two views of one amount;
-        // whichever has been heard of further is the truth so far.
-        refunded_minor: from_refunds.max(from_charges),
-        withdrawn_minor: withdrawn,
+        refunded_minor: refunded,
+        withdrawn_minor: withdrawn.clamp(0, charged - refunded),
         fee_actual_minor: fee_actual,
     }
 }
@@ -228,10 +321,13 @@ fn counted_share(d: &Donation, p: &PaymentFacts) -> (i64, Option<String>) {
             p.id, d.total_minor
         )
     });
-    let gift_share = share(amount, d.gift_minor, d.total_minor);
+    let gift_share = installment_gift(d, amount);
     // A full refund removes the whole gift; a partial one its proportional share, rounded once
     // over the running total so that several partial refunds add up exactly.
-    let off = (p.refunded_minor + p.withdrawn_minor).min(amount);
+    let off = p
+        .refunded_minor
+        .saturating_add(p.withdrawn_minor)
+        .clamp(0, amount);
     let off_share = if off >= amount {
         gift_share
     } else {
@@ -269,12 +365,12 @@ pub fn contribution(d: &Donation, payments: &[PaymentFacts]) -> Contribution {
         if let Some(m) = mismatch {
             c.mismatches.push((p.id.clone(), m));
         }
-        c.raised_minor += counted;
+        c.raised_minor = c.raised_minor.saturating_add(counted);
         c.gifts += i64::from(counted > 0);
-        c.refunded_minor += p.refunded_minor;
-        c.disputed_minor += p.withdrawn_minor;
+        c.refunded_minor = c.refunded_minor.saturating_add(p.refunded_minor);
+        c.disputed_minor = c.disputed_minor.saturating_add(p.withdrawn_minor);
         if let Some(f) = p.fee_actual_minor {
-            fee_actual = Some(fee_actual.unwrap_or(0) + f);
+            fee_actual = Some(fee_actual.unwrap_or(0).saturating_add(f));
         }
     }
     c.fee_actual_minor = fee_actual;
@@ -287,7 +383,7 @@ pub fn contribution(d: &Donation, payments: &[PaymentFacts]) -> Contribution {
                     .iter()
                     .filter(|p| p.counts)
                     .map(|p| p.amount_minor.unwrap_or(d.total_minor))
-                    .sum::<i64>();
+                    .fold(0, i64::saturating_add);
                 if c.disputed_minor > 0 {
                     "disputed"
                 } else if c.refunded_minor >= charged && charged > 0 {
@@ -318,31 +414,30 @@ fn is_one_time(d: &Donation) -> bool {
     d.frequency == Frequency::OneTime.as_str()
 }
 
-/// What this donation adds to each aggregate figure (donors are counted separately, per donor).
+/// What this donation adds to each aggregate figure (donors are counted separately, per donor),
+/// from what it was last counted with.
 pub fn progress_of(d: &Donation) -> Progress {
     let recurring = d.counted_recurring > 0;
+    let value = if recurring {
+        d.counted_recurring_gift_minor
+    } else {
+        0
+    };
     Progress {
         raised_minor: d.counted_raised_minor,
         gifts: d.counted_gifts,
         donors: 0,
         recurring_active: d.counted_recurring,
-        recurring_monthly_gift_minor: if recurring && d.frequency == "monthly" {
-            d.gift_minor
-        } else {
-            0
-        },
-        recurring_annual_gift_minor: if recurring && d.frequency == "annual" {
-            d.gift_minor
-        } else {
-            0
-        },
+        recurring_monthly_gift_minor: if d.frequency == "monthly" { value } else { 0 },
+        recurring_annual_gift_minor: if d.frequency == "annual" { value } else { 0 },
     }
 }
 
 /// The monthly value of active recurring gifts: monthly ones plus annual ones / 12, rounded
-/// half up once over the sum.
+/// half up once over the sum. (Saturating: no stored figure can make a read fail.)
 pub fn recurring_monthly_minor(p: &Progress) -> i64 {
-    p.recurring_monthly_gift_minor + share(p.recurring_annual_gift_minor, 1, 12)
+    p.recurring_monthly_gift_minor
+        .saturating_add(share(p.recurring_annual_gift_minor, 1, 12))
 }
 
 /// Percent of the goal raised, to two decimals (rounded half up); can exceed 100.
@@ -394,6 +489,9 @@ pub(crate) mod tests {
             counted_gifts: 0,
             counted_donor: 0,
             counted_recurring: 0,
+            counted_recurring_gift_minor: 0,
+            plan_amount_minor: None,
+            plan_amount_at: 0,
             refunded_minor: 0,
             disputed_minor: 0,
             fee_actual_minor: None,

@@ -12,6 +12,67 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 /// Largest single gift accepted by default: $1,000,000.00.
 pub const DEFAULT_MAX_GIFT_MINOR: i64 = 100_000_000;
 
+/// Stripe's largest amount for one payment: eight digits of minor units ($999,999.99).
+pub const STRIPE_MAX_AMOUNT_MINOR: i64 = 99_999_999;
+
+/// The amounts a Stripe event may carry and still be counted. Anything else (zero or negative
+/// where money moved, more than Stripe can charge, or more than any checkout of ours could have
+/// asked for) is kept with its event and flagged for staff, never counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AmountBounds {
+    /// The largest gift a checkout accepts (`MAX_GIFT_AMOUNT`), in major units' hundredths.
+    max_gift_cents: i64,
+}
+
+impl AmountBounds {
+    pub fn new(max_gift_major: rust_decimal::Decimal) -> AmountBounds {
+        let cents = (max_gift_major * rust_decimal::Decimal::from(100))
+            .trunc()
+            .try_into()
+            .unwrap_or(i64::MAX);
+        AmountBounds {
+            max_gift_cents: cents,
+        }
+    }
+
+    /// The largest amount in `currency`'s minor units: Stripe's own maximum, or the largest total
+    /// a checkout can create, whichever is lower. A donor covering the fee pays less than twice
+    /// the gift plus twice the fixed fee (a campaign's fee is below 50 %), so that is the room
+    /// left above the largest gift.
+    pub fn ceiling(&self, currency: &str) -> i64 {
+        let exponent = Currency::parse(currency).map(|c| c.exponent()).unwrap_or(2);
+        let max_gift = match exponent {
+            0 => self.max_gift_cents / 100,
+            e => self
+                .max_gift_cents
+                .saturating_mul(10i64.pow(e.saturating_sub(2))),
+        };
+        max_gift
+            .saturating_mul(2)
+            .saturating_add(2 * crate::domain::fees::MAX_FIXED_MINOR)
+            .min(STRIPE_MAX_AMOUNT_MINOR)
+    }
+
+    /// An amount of money that moved (a payment, a refund, a dispute): more than zero and at
+    /// most the ceiling.
+    pub fn moved(&self, amount: i64, currency: &str) -> bool {
+        amount > 0 && amount <= self.ceiling(currency)
+    }
+
+    /// A running total or a fee: zero or more and at most the ceiling.
+    pub fn total(&self, amount: i64, currency: &str) -> bool {
+        (0..=self.ceiling(currency)).contains(&amount)
+    }
+}
+
+impl Default for AmountBounds {
+    fn default() -> Self {
+        AmountBounds {
+            max_gift_cents: DEFAULT_MAX_GIFT_MINOR,
+        }
+    }
+}
+
 /// Donor-facing errors: each message completes a sentence that starts with
 /// the field name, e.g. "amount must be a positive amount".
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -207,9 +207,37 @@ impl ShortText {
 
 string_type!(ShortText);
 
+/// Whether a name or honoree as typed looks like contact details rather than a name: an email
+/// address (an `@`) or a phone number (seven or more digits). Public pages never show such a
+/// text: a donor or an honoree is named there only by what reads as a name.
+pub fn looks_like_contact(text: &str) -> bool {
+    text.contains('@') || text.chars().filter(char::is_ascii_digit).count() >= 7
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contact_details_are_told_from_names() {
+        for contact in [
+            "lynda@example.org",
+            "Lynda (lynda@example.org)",
+            "+1 (555) 123-4567",
+            "555.123.4567",
+            "call 5551234",
+        ] {
+            assert!(looks_like_contact(contact), "{contact}");
+        }
+        for name in [
+            "Lynda Callon",
+            "María José O'Neil",
+            "Room 101 staff",
+            "Class of 2025",
+        ] {
+            assert!(!looks_like_contact(name), "{name}");
+        }
+    }
     use proptest::prelude::*;
 
     #[test]

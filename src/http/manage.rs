@@ -296,7 +296,7 @@ pub async fn cancel(State(state): State<AppState>, Path(token): Path<String>) ->
     let outcome = selfservice::cancel(
         state.store.as_ref(),
         state.gateway.as_ref(),
-        state.config.payments.is_live(),
+        &crate::webhooks::IngestRules::of(&state.config),
         &d,
     )
     .await;

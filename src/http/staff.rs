@@ -369,7 +369,7 @@ pub struct FlagsQuery {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FlagView {
     pub id: i64,
-    /// `amount_mismatch`, `unparsed_event`, `subscription_mismatch`.
+    /// `amount_mismatch`, `amount_out_of_range`, `unparsed_event`, `subscription_mismatch`.
     pub kind: String,
     pub reason: String,
     pub donation_id: Option<String>,

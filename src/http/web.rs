@@ -61,7 +61,8 @@ fn suffix(c: Currency) -> String {
 pub fn money(minor: i64, currency: &str) -> String {
     let c = currency_of(currency);
     let (sign, abs) = if minor < 0 {
-        ("-", -minor)
+        // (i64::MIN has no positive twin: shown one unit short rather than panicking.)
+        ("-", minor.checked_neg().unwrap_or(i64::MAX))
     } else {
         ("", minor)
     };

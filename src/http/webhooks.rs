@@ -57,7 +57,7 @@ pub async fn stripe(
         state.store.as_ref(),
         payload,
         verified,
-        state.config.payments.is_live(),
+        &crate::webhooks::IngestRules::of(&state.config),
     )
     .await
     .map_err(|e| {

@@ -10,7 +10,7 @@ use askama::Template;
 
 use super::Letter;
 use crate::config::{Config, Organization};
-use crate::domain::ledger::Frequency;
+use crate::domain::ledger::{Frequency, installment_gift};
 use crate::domain::{manage_link, notices};
 use crate::http::web::money;
 use crate::store::{Campaign, Donation, OutboxMessage, Payment, Store, StoreError};
@@ -221,13 +221,15 @@ pub fn receipt(
 ) -> Result<Letter, RenderError> {
     let mut v = base_view(ctx, d, c);
     let paid = p.amount_minor.unwrap_or(d.total_minor);
-    // A plan whose amount was changed (in Stripe's portal) no longer matches the split chosen
-    // at checkout: the receipt then shows what was paid, all of it the gift.
+    let currency = p.currency.as_deref().unwrap_or(&d.currency);
+    // A plan whose amount was changed (in Stripe's portal) is split by the one rule the count
+    // toward the goal uses too (`installment_gift`): the fee keeps the donor's chosen share.
     if paid != d.total_minor {
-        v.gift = money(paid, p.currency.as_deref().unwrap_or(&d.currency));
-        v.fee = None;
+        let gift = installment_gift(d, paid);
+        v.gift = money(gift, currency);
+        v.fee = (paid > gift).then(|| money(paid - gift, currency));
     }
-    v.total = money(paid, p.currency.as_deref().unwrap_or(&d.currency));
+    v.total = money(paid, currency);
     // An offline gift's date is a calendar day already; a payment's is a moment.
     v.date = match (d.source.as_str(), p.paid_at) {
         ("offline", Some(day)) => long_date(day),
@@ -525,7 +527,8 @@ mod tests {
         assert!(l.html.contains(&url));
         assert!(l.text.contains("Frequency: Monthly gift"));
         snapshot("receipt_monthly", &l);
-        // A plan whose amount was changed in the portal: the receipt shows what was paid.
+        // A plan whose amount was changed in the portal: what was paid, split by the rule the
+        // count uses (4000 × 2500 / 2603 = 3841.7 → 38.42 gift, 1.58 covered fee).
         let l = receipt(
             &ctx(true),
             &d,
@@ -535,7 +538,14 @@ mod tests {
             NOW,
         )
         .unwrap();
-        assert!(l.text.contains("Gift: $40.00") && !l.text.contains("Processing fees"));
+        assert!(l.text.contains("Gift: $38.42"), "{}", l.text);
+        assert!(l.text.contains("Processing fees you covered: $1.58"));
+        assert!(l.text.contains("Total charged: $40.00"));
+        assert_eq!(
+            crate::domain::ledger::installment_gift(&d, 4000),
+            3842,
+            "the count toward the goal agrees"
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use askama::Template;
 use super::Letter;
 use super::render::{Prerendered, long_date};
 use crate::config::Organization;
-use crate::domain::ledger::payment_facts;
+use crate::domain::ledger::{installment_gift, payment_facts};
 use crate::domain::notices;
 use crate::http::web::money;
 use crate::store::{Campaign, Donation, NewMessage, Store, StoreError};
@@ -25,6 +25,9 @@ pub struct Line {
     pub description: String,
     pub currency: String,
     pub charged_minor: i64,
+    /// The gift share of what was charged (`domain::ledger::installment_gift`); the rest is the
+    /// fee the donor chose to cover (also part of the contribution).
+    pub gift_minor: i64,
     /// Refunded, plus disputed and not reinstated.
     pub returned_minor: i64,
 }
@@ -117,7 +120,11 @@ pub async fn build(
                 description: description(d),
                 currency: p.currency.clone().unwrap_or_else(|| d.currency.clone()),
                 charged_minor: charged,
-                returned_minor: (f.refunded_minor + f.withdrawn_minor).min(charged),
+                gift_minor: installment_gift(d, charged),
+                returned_minor: f
+                    .refunded_minor
+                    .saturating_add(f.withdrawn_minor)
+                    .clamp(0, charged.max(0)),
             },
         ));
     }
@@ -129,6 +136,7 @@ pub async fn build(
             description: description(&d),
             currency: d.currency.clone(),
             charged_minor: d.total_minor,
+            gift_minor: d.gift_minor,
             returned_minor: 0,
         };
         entries.push((d, line));
@@ -178,6 +186,8 @@ struct LineView {
     description: String,
     campaign: String,
     charged: String,
+    /// "gift X + covered fee Y", when part of the charge was a covered fee.
+    split: Option<String>,
     returned: Option<String>,
     net: String,
 }
@@ -222,6 +232,13 @@ pub fn render(org: &Organization, s: &Statement) -> Result<Letter, askama::Error
                 description: l.description.clone(),
                 campaign: l.campaign.clone(),
                 charged: money(l.charged_minor, &l.currency),
+                split: (l.charged_minor > l.gift_minor).then(|| {
+                    format!(
+                        "gift {} + covered fee {}",
+                        money(l.gift_minor, &l.currency),
+                        money(l.charged_minor - l.gift_minor, &l.currency)
+                    )
+                }),
                 returned: (l.returned_minor > 0).then(|| money(l.returned_minor, &l.currency)),
                 net: money(l.net_minor(), &l.currency),
             })

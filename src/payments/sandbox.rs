@@ -62,6 +62,8 @@ impl Gateway for SandboxGateway {
             status: "canceled".into(),
             cancel_at: None,
             canceled_at: Some(now()),
+            amount_minor: None,
+            currency: None,
         }])
     }
 

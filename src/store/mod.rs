@@ -191,13 +191,34 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// Adds `d`, saturating: no stored figure can make this overflow (amounts in are bounded,
+    /// `domain::money::AmountBounds`; this only keeps a corrupt row from panicking a read).
     pub fn add(&mut self, d: &Progress) {
-        self.raised_minor += d.raised_minor;
-        self.gifts += d.gifts;
-        self.donors += d.donors;
-        self.recurring_active += d.recurring_active;
-        self.recurring_monthly_gift_minor += d.recurring_monthly_gift_minor;
-        self.recurring_annual_gift_minor += d.recurring_annual_gift_minor;
+        self.raised_minor = self.raised_minor.saturating_add(d.raised_minor);
+        self.gifts = self.gifts.saturating_add(d.gifts);
+        self.donors = self.donors.saturating_add(d.donors);
+        self.recurring_active = self.recurring_active.saturating_add(d.recurring_active);
+        self.recurring_monthly_gift_minor = self
+            .recurring_monthly_gift_minor
+            .saturating_add(d.recurring_monthly_gift_minor);
+        self.recurring_annual_gift_minor = self
+            .recurring_annual_gift_minor
+            .saturating_add(d.recurring_annual_gift_minor);
+    }
+    /// `self − other`, figure by figure (saturating).
+    pub fn minus(&self, other: &Progress) -> Progress {
+        Progress {
+            raised_minor: self.raised_minor.saturating_sub(other.raised_minor),
+            gifts: self.gifts.saturating_sub(other.gifts),
+            donors: self.donors.saturating_sub(other.donors),
+            recurring_active: self.recurring_active.saturating_sub(other.recurring_active),
+            recurring_monthly_gift_minor: self
+                .recurring_monthly_gift_minor
+                .saturating_sub(other.recurring_monthly_gift_minor),
+            recurring_annual_gift_minor: self
+                .recurring_annual_gift_minor
+                .saturating_sub(other.recurring_annual_gift_minor),
+        }
     }
     pub fn is_zero(&self) -> bool {
         *self == Progress::default()
@@ -263,6 +284,14 @@ pub struct Donation {
     pub counted_gifts: i64,
     pub counted_donor: i64,
     pub counted_recurring: i64,
+    /// The gift value this donation adds to the recurring figures now (its plan's current
+    /// installment gift, `domain::ledger::installment_gift`), 0 while it is not active.
+    pub counted_recurring_gift_minor: i64,
+    /// The plan's amount per installment as Stripe last said (a donor may change it in the
+    /// billing portal); `None` while only the checkout's total is known.
+    pub plan_amount_minor: Option<i64>,
+    /// The event time of `plan_amount_minor`: the latest wins.
+    pub plan_amount_at: i64,
     pub refunded_minor: i64,
     pub disputed_minor: i64,
     pub fee_actual_minor: Option<i64>,
@@ -298,7 +327,11 @@ pub struct ChargeRecord {
     pub id: String,
     pub payment_intent_id: Option<String>,
     pub amount_minor: i64,
+    /// The running refunded total of the latest event about the charge (it goes down again when
+    /// a refund fails or is canceled).
     pub amount_refunded_minor: i64,
+    /// The event time of `amount_refunded_minor`.
+    pub refunded_at: i64,
     pub currency: String,
     pub fee_actual_minor: Option<i64>,
     pub updated_at: i64,
@@ -313,6 +346,10 @@ pub struct Refund {
     pub currency: String,
     pub status: String,
     pub status_rank: i64,
+    /// The earliest event time at which `status` was heard of.
+    pub status_at: i64,
+    /// When Stripe created the refund, when known.
+    pub refund_created: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }

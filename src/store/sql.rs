@@ -12,16 +12,17 @@ pub(super) const DONATION_COLUMNS: &str = "id, campaign_id, source, frequency, c
     failure_reason, checkout_session_id, checkout_url, subscription_id, customer_id, plan_status, \
     plan_status_at, plan_status_rank, cancel_at, canceled_at, counted_raised_minor, counted_gifts, \
     counted_donor, counted_recurring, refunded_minor, disputed_minor, fee_actual_minor, \
-    offline_method, note, gift_date, voided_at, created_at, updated_at, tribute_show_amount, email_receipt";
+    offline_method, note, gift_date, voided_at, created_at, updated_at, tribute_show_amount, email_receipt, \
+    counted_recurring_gift_minor, plan_amount_minor, plan_amount_at";
 
 pub(super) const PAYMENT_COLUMNS: &str = "id, donation_id, subscription_id, payment_intent_id, \
     kind, status, status_rank, amount_minor, currency, failure_reason, attempt_count, \
     fee_actual_minor, paid_at, created_at, updated_at";
 
-pub(super) const CHARGE_COLUMNS: &str = "id, payment_intent_id, amount_minor, amount_refunded_minor, currency, fee_actual_minor, updated_at";
+pub(super) const CHARGE_COLUMNS: &str = "id, payment_intent_id, amount_minor, amount_refunded_minor, currency, fee_actual_minor, updated_at, refunded_at";
 
 pub(super) const REFUND_COLUMNS: &str = "id, charge_id, payment_intent_id, amount_minor, \
-    currency, status, status_rank, created_at, updated_at";
+    currency, status, status_rank, created_at, updated_at, status_at, refund_created";
 
 pub(super) const DISPUTE_COLUMNS: &str = "id, charge_id, payment_intent_id, amount_minor, \
     currency, status, withdrawn, reinstated, created_at, updated_at";
@@ -171,6 +172,9 @@ macro_rules! impl_sql_store {
                 updated_at: r.try_get("updated_at")?,
                 tribute_show_amount: r.try_get("tribute_show_amount")?,
                 email_receipt: r.try_get("email_receipt")?,
+                counted_recurring_gift_minor: r.try_get("counted_recurring_gift_minor")?,
+                plan_amount_minor: r.try_get("plan_amount_minor")?,
+                plan_amount_at: r.try_get("plan_amount_at")?,
             })
         }
 
@@ -203,6 +207,7 @@ macro_rules! impl_sql_store {
                 currency: r.try_get("currency")?,
                 fee_actual_minor: r.try_get("fee_actual_minor")?,
                 updated_at: r.try_get("updated_at")?,
+                refunded_at: r.try_get("refunded_at")?,
             })
         }
 
@@ -217,6 +222,8 @@ macro_rules! impl_sql_store {
                 status_rank: r.try_get("status_rank")?,
                 created_at: r.try_get("created_at")?,
                 updated_at: r.try_get("updated_at")?,
+                status_at: r.try_get("status_at")?,
+                refund_created: r.try_get("refund_created")?,
             })
         }
 
@@ -398,6 +405,9 @@ macro_rules! impl_sql_store {
                 .bind(d.updated_at)
                 .bind(d.tribute_show_amount)
                 .bind(d.email_receipt)
+                .bind(d.counted_recurring_gift_minor)
+                .bind(d.plan_amount_minor)
+                .bind(d.plan_amount_at)
         }
 
         #[async_trait]
@@ -1321,7 +1331,8 @@ macro_rules! impl_sql_store {
                      plan_status = $7, plan_status_at = $8, plan_status_rank = $9, cancel_at = $10, \
                      canceled_at = $11, counted_raised_minor = $12, counted_gifts = $13, \
                      counted_donor = $14, counted_recurring = $15, refunded_minor = $16, \
-                     disputed_minor = $17, fee_actual_minor = $18, voided_at = $19, updated_at = $20 \
+                     disputed_minor = $17, fee_actual_minor = $18, voided_at = $19, updated_at = $20, \
+                     counted_recurring_gift_minor = $21, plan_amount_minor = $22, plan_amount_at = $23 \
                      WHERE id = $1",
                 )
                 .bind(&d.id)
@@ -1344,6 +1355,9 @@ macro_rules! impl_sql_store {
                 .bind(d.fee_actual_minor)
                 .bind(d.voided_at)
                 .bind(d.updated_at)
+                .bind(d.counted_recurring_gift_minor)
+                .bind(d.plan_amount_minor)
+                .bind(d.plan_amount_at)
                 .execute(&mut *self.tx)
                 .await?;
                 Ok(())
@@ -1432,6 +1446,7 @@ macro_rules! impl_sql_store {
                     .bind(&c.currency)
                     .bind(c.fee_actual_minor)
                     .bind(c.updated_at)
+                    .bind(c.refunded_at)
                     .execute(&mut *self.tx)
                     .await?;
                 Ok(())
@@ -1480,6 +1495,8 @@ macro_rules! impl_sql_store {
                     .bind(r.status_rank)
                     .bind(r.created_at)
                     .bind(r.updated_at)
+                    .bind(r.status_at)
+                    .bind(r.refund_created)
                     .execute(&mut *self.tx)
                     .await?;
                 Ok(())

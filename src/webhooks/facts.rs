@@ -91,6 +91,7 @@ fn refund_fact(r: &Refund) -> RefundFact {
         amount_minor: r.amount,
         currency: r.currency.to_string(),
         status: r.status.clone().unwrap_or_else(|| "succeeded".into()),
+        created: Some(r.created),
     }
 }
 
@@ -106,7 +107,24 @@ fn dispute_fact(d: &Dispute, stage: DisputeStage) -> Fact {
         currency: d.currency.to_string(),
         status: d.status.as_str().to_string(),
         stage,
+        withdraws: d.balance_transactions.iter().any(|b| b.amount < 0),
+        reinstates: d.balance_transactions.iter().any(|b| b.amount > 0),
     }
+}
+
+/// A plan's amount per installment: each item's price times its quantity, when every price has
+/// an amount (a metered or tiered price has none, and then neither has the plan).
+fn plan_amount(s: &Subscription) -> Option<i64> {
+    s.items
+        .data
+        .iter()
+        .map(|item| {
+            let unit = item.price.unit_amount?;
+            let quantity = i64::try_from(item.quantity.unwrap_or(1)).ok()?;
+            unit.checked_mul(quantity)
+        })
+        .try_fold(0i64, |sum, a| sum.checked_add(a?))
+        .filter(|_| !s.items.data.is_empty())
 }
 
 pub(crate) fn subscription_fact(s: &Subscription, deleted: bool) -> Fact {
@@ -121,6 +139,8 @@ pub(crate) fn subscription_fact(s: &Subscription, deleted: bool) -> Fact {
         },
         cancel_at: s.cancel_at,
         canceled_at: s.canceled_at,
+        amount_minor: plan_amount(s),
+        currency: Some(s.currency.to_string()),
     }
 }
 

@@ -10,8 +10,26 @@ pub mod template;
 use serde::Deserialize;
 use stripe_webhook::{Event, Webhook, WebhookError};
 
+use crate::domain::money::AmountBounds;
 use crate::ledger;
 use crate::store::{LedgerTx, Store, StoreError, WebhookEvent, now};
+
+/// What this server accepts of a verified event: its mode (a test-mode event on a live server is
+/// kept, not applied) and the amounts it may count.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IngestRules {
+    pub live: bool,
+    pub bounds: AmountBounds,
+}
+
+impl IngestRules {
+    pub fn of(config: &crate::config::Config) -> IngestRules {
+        IngestRules {
+            live: config.payments.is_live(),
+            bounds: AmountBounds::new(config.max_gift_major),
+        }
+    }
+}
 
 /// Why a delivery was refused (answered 400, nothing stored).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -111,8 +129,9 @@ pub async fn ingest(
     store: &dyn Store,
     payload: &str,
     verified: Verified,
-    server_live: bool,
+    rules: &IngestRules,
 ) -> Result<Outcome, StoreError> {
+    let server_live = rules.live;
     let mut tx = store.begin_ledger().await?;
     let outcome = match verified {
         Verified::Unparsed(env, detail) => {
@@ -146,7 +165,7 @@ pub async fn ingest(
                 if !tx.insert_event(&record).await? {
                     return Ok(Outcome::Duplicate);
                 }
-                apply_event(&mut *tx, &env, &event).await?
+                apply_event(&mut *tx, &env, &event, &rules.bounds).await?
             }
         }
     };
@@ -158,13 +177,24 @@ async fn apply_event(
     tx: &mut dyn LedgerTx,
     env: &Envelope,
     event: &Event,
+    bounds: &AmountBounds,
 ) -> Result<Outcome, StoreError> {
     let Some(facts) = facts::from_event(event) else {
         tx.set_event_outcome(&env.id, "ignored", Some("event type not handled"), None)
             .await?;
         return Ok(Outcome::Ignored);
     };
-    let applied = ledger::apply(tx, &facts, env.created).await?;
+    let applied = ledger::apply(tx, &facts, env.created, bounds).await?;
+    if applied.donations.is_empty() && applied.out_of_range > 0 {
+        tx.set_event_outcome(
+            &env.id,
+            "ignored",
+            Some("an amount is out of range (flagged for staff); not counted"),
+            None,
+        )
+        .await?;
+        return Ok(Outcome::Ignored);
+    }
     if applied.donations.is_empty() && applied.unmatched > 0 {
         tx.set_event_outcome(
             &env.id,
@@ -215,7 +245,11 @@ fn record(env: &Envelope, payload: &str, outcome: Outcome, detail: Option<&str>)
 
 /// Applies again every stored event that did not parse, for after an upgrade or an endpoint's
 /// API version fix. Returns (applied, still unparsed).
-pub async fn reprocess(store: &dyn Store, server_live: bool) -> Result<(usize, usize), StoreError> {
+pub async fn reprocess(
+    store: &dyn Store,
+    rules: &IngestRules,
+) -> Result<(usize, usize), StoreError> {
+    let server_live = rules.live;
     let mut done = 0;
     let mut left = 0;
     for stored in store.webhook_events_by_outcome("unparsed").await? {
@@ -235,7 +269,7 @@ pub async fn reprocess(store: &dyn Store, server_live: bool) -> Result<(usize, u
             tx.set_event_outcome(&env.id, "ignored", Some("other mode"), None)
                 .await?;
         } else {
-            apply_event(&mut *tx, &env, &event).await?;
+            apply_event(&mut *tx, &env, &event, &rules.bounds).await?;
         }
         tx.commit().await?;
         done += 1;

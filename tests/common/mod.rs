@@ -418,7 +418,7 @@ pub async fn ingest(store: &dyn Store, payload: &str) -> donations::webhooks::Ou
         Ok(e) => donations::webhooks::Verified::Event(Box::new(e)),
         Err(e) => panic!("event does not parse: {e}"),
     };
-    donations::webhooks::ingest(store, payload, verified, false)
+    donations::webhooks::ingest(store, payload, verified, &Default::default())
         .await
         .expect("ingest")
 }
