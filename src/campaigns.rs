@@ -35,14 +35,23 @@ impl<'de> Deserialize<'de> for MajorAmount {
     }
 }
 
-/// A time given as RFC 3339 (`2026-12-31T23:59:59Z`).
+/// A time given as RFC 3339 (`2026-12-31T23:59:59Z`), within the range the service takes
+/// (`domain::time::accepted`).
 fn parse_time(field: &str, v: &str, errors: &mut Vec<FieldError>) -> Option<i64> {
-    match humantime::parse_rfc3339_weak(v.trim()) {
-        Ok(t) => t
-            .duration_since(UNIX_EPOCH)
+    let parsed =
+        humantime::parse_rfc3339_weak(v.trim())
             .ok()
-            .map(|d| d.as_secs() as i64),
-        Err(_) => {
+            .map(|t| match t.duration_since(UNIX_EPOCH) {
+                Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+                Err(_) => -1,
+            });
+    match parsed {
+        Some(t) if crate::domain::time::accepted(t) => Some(t),
+        Some(_) => {
+            errors.push(FieldError::new(field, crate::domain::time::RANGE_DETAIL));
+            None
+        }
+        None => {
             errors.push(FieldError::new(
                 field,
                 "must be a time such as 2026-12-31T23:59:59Z",
@@ -52,9 +61,11 @@ fn parse_time(field: &str, v: &str, errors: &mut Vec<FieldError>) -> Option<i64>
     }
 }
 
+/// A stored time as RFC 3339 (UTC, seconds). Never fails: a time before 1970 or after what
+/// RFC 3339 can write (only a hand-edited database holds one) is shown at that edge.
 pub fn format_time(unix: i64) -> String {
-    let t = UNIX_EPOCH + Duration::from_secs(unix.max(0) as u64);
-    humantime::format_rfc3339_seconds(t).to_string()
+    let secs = unix.clamp(0, crate::domain::time::LAST_WRITABLE) as u64;
+    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(secs)).to_string()
 }
 
 fn parse_name(v: &str, errors: &mut Vec<FieldError>) -> Option<String> {

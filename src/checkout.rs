@@ -274,10 +274,28 @@ pub fn blank_donation(id: String, campaign: &Campaign, at: i64) -> Donation {
 /// How long a request with a key that another request is still using waits for its answer.
 const IN_FLIGHT_WAIT: Duration = Duration::from_secs(10);
 
+/// The per-donor allowance of checkouts (card testers try many cards on one email). It is
+/// asked only once a request is valid and about to create a checkout, so that invalid requests
+/// naming someone's email can never use up that donor's allowance and lock them out.
+pub trait EmailAllowance: Send + Sync {
+    /// Takes one checkout from the allowance of a normalized email, or refuses.
+    fn spend(&self, normalized_email: &str) -> Result<(), AppError>;
+}
+
+/// No per-email limit (the CLI, tests).
+pub struct Unlimited;
+
+impl EmailAllowance for Unlimited {
+    fn spend(&self, _: &str) -> Result<(), AppError> {
+        Ok(())
+    }
+}
+
 pub struct Checkout<'a> {
     pub store: &'a dyn Store,
     pub gateway: &'a dyn Gateway,
     pub config: &'a Config,
+    pub allowance: &'a dyn EmailAllowance,
 }
 
 impl Checkout<'_> {
@@ -301,6 +319,9 @@ impl Checkout<'_> {
             )));
         }
         let gift = validate(input, &campaign, self.config).map_err(AppError::Invalid)?;
+        // Valid, so this request creates a checkout (or replays one): only now does it count
+        // against the donor's allowance.
+        self.allowance.spend(&gift.email.normalized())?;
 
         let request_hash = idempotency_key.map(|_| {
             let mut h = Sha256::new();

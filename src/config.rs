@@ -81,6 +81,9 @@ pub struct Config {
     pub checkout_rate_per_ip: Option<Rate>,
     /// Checkout creations allowed per donor email (`None`: no limit).
     pub checkout_rate_per_email: Option<Rate>,
+    /// IPv6 clients share the per-address limit by network of this prefix length (one
+    /// household or server usually holds a whole /64).
+    pub checkout_ipv6_prefix: u8,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Who the receipts say the gift went to.
@@ -380,6 +383,20 @@ impl Config {
             None => Rate::parse("5/hour").ok().flatten(),
             Some(v) => Rate::parse(&v).map_err(|d| err("CHECKOUT_RATE_PER_EMAIL", d))?,
         };
+        let checkout_ipv6_prefix = match var("CHECKOUT_IPV6_PREFIX") {
+            None => 64,
+            Some(v) => v
+                .trim()
+                .parse::<u8>()
+                .ok()
+                .filter(|n| (1..=128).contains(n))
+                .ok_or_else(|| {
+                    err(
+                        "CHECKOUT_IPV6_PREFIX",
+                        format!("{v:?} must be a prefix length from 1 to 128"),
+                    )
+                })?,
+        };
         let trusted_proxies = var("TRUSTED_PROXIES")
             .map(|v| parse_proxies(&v))
             .transpose()
@@ -474,6 +491,7 @@ impl Config {
             manage_link_ttl,
             checkout_rate_per_ip,
             checkout_rate_per_email,
+            checkout_ipv6_prefix,
             trusted_proxies,
             database_url,
             database_max_connections,
@@ -649,6 +667,13 @@ mod tests {
         assert_eq!((r.count.get(), r.per), (3, Duration::from_secs(86_400)));
         assert_eq!(c.trusted_proxies.len(), 3);
         assert!(c.trusted_proxies[1].contains(&"127.0.0.1".parse::<std::net::IpAddr>().unwrap()));
+        assert_eq!(c.checkout_ipv6_prefix, 64);
+        let c = load(&[("CHECKOUT_IPV6_PREFIX", "56")]).unwrap();
+        assert_eq!(c.checkout_ipv6_prefix, 56);
+        for bad in ["0", "129", "/64", "x"] {
+            let e = load(&[("CHECKOUT_IPV6_PREFIX", bad)]).unwrap_err();
+            assert_eq!(e.var, "CHECKOUT_IPV6_PREFIX", "{bad}");
+        }
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Card-testing defences over HTTP against a fake Stripe that counts Checkout Sessions: the
 //! per-address and per-email limits (429 + Retry-After), `X-Forwarded-For` believed only from
 //! trusted proxies, the honeypot field and each campaign's minimum gift; and `GET /metrics`
-//! counting all of it. Limits are per hour so that no test depends on the machine's speed.
+//! counting all of it. Invalid requests never spend a donor's email allowance, and IPv6
+//! clients are limited per network (/64 by default). Limits are per hour so that no test depends on the machine's speed.
 
 mod common;
 
@@ -394,6 +395,138 @@ async fn metrics_count_requests_webhooks_limits_and_reconciles(b: Backend) {
     assert!(runs >= 1.0, "no reconcile run counted");
 }
 
+async fn invalid_requests_never_spend_a_donors_allowance(b: Backend) {
+    let (app, _stripe, fake) = with_counting_stripe(
+        &b,
+        &[
+            ("CHECKOUT_RATE_PER_EMAIL", "3/hour"),
+            ("TRUSTED_PROXIES", "127.0.0.1, ::1"),
+        ],
+    )
+    .await;
+    // Someone who knows Ana's email sends 60 invalid requests naming it, from 60 addresses:
+    // bad amounts, a bad frequency, a bad tribute, a bad Idempotency-Key, the donation form
+    // with a bad amount. Each is refused for what it is, never 429.
+    let ana = "ana.perez@example.org";
+    for i in 0..60 {
+        let xff = format!("198.51.100.{i}");
+        let status = match i % 6 {
+            0 => post(&app, &gift("0.00", ana), Some(&xff)).await.0,
+            1 => post(&app, &gift("-5", ana), Some(&xff)).await.0,
+            2 => {
+                let mut g = gift("5.00", ana);
+                g["frequency"] = "weekly".into();
+                post(&app, &g, Some(&xff)).await.0
+            }
+            3 => {
+                let mut g = gift("5.00", ana);
+                g["tribute"] = json!({"kind": "honor"});
+                post(&app, &g, Some(&xff)).await.0
+            }
+            4 => app
+                .client
+                .post(app.at("/api/v1/campaigns/policy/checkout"))
+                .header("x-forwarded-for", &xff)
+                .header("idempotency-key", "")
+                .json(&gift("5.00", ana))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+            _ => app
+                .client
+                .post(app.at("/donate/policy"))
+                .header("x-forwarded-for", &xff)
+                .form(&[
+                    ("amount", "abc"),
+                    ("frequency", "one_time"),
+                    ("name", "Ana Pérez"),
+                    ("email", ana),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+        };
+        assert!(
+            (400..500).contains(&status) && status != 429,
+            "request {i}: {status}"
+        );
+    }
+    assert_eq!(fake.created.load(Ordering::SeqCst), 0);
+    // Ana's own gift goes through, and so do her allowance's other two.
+    for k in 0..3 {
+        let (s, _, body) = post(&app, &gift("25.00", ana), Some("203.0.113.9")).await;
+        assert_eq!(s, 201, "gift {k}: {body}");
+    }
+    // Valid requests beyond the allowance are still refused.
+    let (s, retry, _) = post(&app, &gift("25.00", ana), Some("203.0.113.10")).await;
+    assert_eq!((s, retry.is_some()), (429, true));
+    assert_eq!(fake.created.load(Ordering::SeqCst), 3);
+}
+
+async fn ipv6_clients_are_limited_per_network(b: Backend) {
+    let (app, _stripe, fake) = with_counting_stripe(
+        &b,
+        &[
+            ("CHECKOUT_RATE_PER_IP", "5/hour"),
+            ("TRUSTED_PROXIES", "127.0.0.1, ::1"),
+        ],
+    )
+    .await;
+    // 40 addresses of one /64, each new, as a client that owns the /64 can make them.
+    let bodies = (0..40)
+        .map(|i| {
+            (
+                gift("5.00", &format!("v6-{i}@example.org")),
+                Some(format!("2001:db8:aa:bb:{i:x}:{:x}::1", (i * 7919) % 0xffff)),
+            )
+        })
+        .collect();
+    let (created, refused) = tally(&burst(&app, bodies).await);
+    assert_eq!((created, refused), (5, 35));
+    // Another /64 has its own allowance; an IPv4 client is counted on its own as before.
+    let (s, _, body) = post(
+        &app,
+        &gift("5.00", "next@example.org"),
+        Some("2001:db8:aa:bc::1"),
+    )
+    .await;
+    assert_eq!(s, 201, "{body}");
+    let (s, _, _) = post(&app, &gift("5.00", "v4@example.org"), Some("203.0.113.5")).await;
+    assert_eq!(s, 201);
+    assert_eq!(fake.created.load(Ordering::SeqCst), 7);
+}
+
+async fn the_ipv6_prefix_is_configurable(b: Backend) {
+    let (app, _stripe, _fake) = with_counting_stripe(
+        &b,
+        &[
+            ("CHECKOUT_RATE_PER_IP", "2/hour"),
+            ("CHECKOUT_IPV6_PREFIX", "48"),
+            ("TRUSTED_PROXIES", "127.0.0.1, ::1"),
+        ],
+    )
+    .await;
+    // With /48, different /64s of one /48 share an allowance.
+    let mut statuses = Vec::new();
+    for i in 0..4 {
+        let xff = format!("2001:db8:cc:{i:x}::1");
+        statuses.push(
+            post(
+                &app,
+                &gift("5.00", &format!("p{i}@example.org")),
+                Some(&xff),
+            )
+            .await
+            .0,
+        );
+    }
+    assert_eq!(statuses, vec![201, 201, 429, 429]);
+}
+
 backend_tests!(
     a_burst_from_one_address_creates_at_most_the_allowed_sessions,
     the_email_limit_holds_across_addresses,
@@ -401,4 +534,7 @@ backend_tests!(
     the_honeypot_refuses_quietly,
     each_campaign_has_a_minimum_gift,
     metrics_count_requests_webhooks_limits_and_reconciles,
+    invalid_requests_never_spend_a_donors_allowance,
+    ipv6_clients_are_limited_per_network,
+    the_ipv6_prefix_is_configurable,
 );

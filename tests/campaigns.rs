@@ -17,6 +17,28 @@ fn field_errors(body: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A staff API request with a JSON body: (status, JSON answer).
+async fn staff_json(
+    app: &common::TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Value,
+) -> (u16, Value) {
+    let r = app
+        .client
+        .request(method, app.at(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (
+        r.status().as_u16(),
+        r.json::<Value>().await.unwrap_or(Value::Null),
+    )
+}
+
 async fn first_sandbox_run_has_a_demo_campaign(b: Backend) {
     let app = spawn_app(&b, &[]).await;
     let p = app.progress("demo").await;
@@ -202,18 +224,13 @@ async fn staff_create_and_update_campaigns(b: Backend) {
     let app = spawn_app(&b, &[]).await;
     let token = app.staff_token("ops").await;
     let create = |body: Value| {
-        let req = app
-            .client
-            .post(app.at("/api/v1/staff/campaigns"))
-            .bearer_auth(&token)
-            .json(&body);
-        async move {
-            let r = req.send().await.unwrap();
-            (
-                r.status().as_u16(),
-                r.json::<Value>().await.unwrap_or(Value::Null),
-            )
-        }
+        staff_json(
+            &app,
+            &token,
+            reqwest::Method::POST,
+            "/api/v1/staff/campaigns",
+            body,
+        )
     };
 
     let (status, body) = create(json!({
@@ -360,6 +377,55 @@ async fn health_and_ready(b: Backend) {
     app.stop().await.expect("graceful shutdown");
 }
 
+/// Times at the edges of what can be written (issue 12): a 422 naming the field, never a
+/// panic; a time at the edge of the accepted range is taken and shown.
+async fn campaign_times_out_of_range_are_422s_naming_the_field(b: Backend) {
+    let app = spawn_app(&b, &[]).await;
+    let token = app.staff_token("ops").await;
+    let send = |method: reqwest::Method, path: &'static str, body: Value| {
+        staff_json(&app, &token, method, path, body)
+    };
+    let post = reqwest::Method::POST;
+    for (field, value) in [
+        ("ends_at", "9999-12-31T23:59:59Z"),
+        ("ends_at", "3000-01-01T00:00:01Z"),
+        ("starts_at", "1960-01-01T00:00:00Z"),
+        ("ends_at", "10000-01-01T00:00:00Z"),
+    ] {
+        let (status, body) = send(
+            post.clone(),
+            "/api/v1/staff/campaigns",
+            json!({"slug": "edge", "name": "Edge", "goal": "100", field: value}),
+        )
+        .await;
+        assert_eq!(status, 422, "{field}={value}: {body}");
+        assert_eq!(field_errors(&body), vec![field.to_string()], "{body}");
+    }
+    // The last accepted time, and a change to an out-of-range one refused the same way.
+    let (status, body) = send(
+        post,
+        "/api/v1/staff/campaigns",
+        json!({"slug": "edge", "name": "Edge", "goal": "100",
+               "ends_at": "3000-01-01T00:00:00Z"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["ends_at"], "3000-01-01T00:00:00Z");
+    let (status, body) = send(
+        reqwest::Method::PATCH,
+        "/api/v1/staff/campaigns/edge",
+        json!({"ends_at": "9999-12-31T23:59:59Z"}),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(field_errors(&body), vec!["ends_at".to_string()]);
+    let (status, body) = app.get_json("/api/v1/campaigns/edge").await;
+    assert_eq!(
+        (status, &body["ends_at"]),
+        (200, &json!("3000-01-01T00:00:00Z"))
+    );
+}
+
 backend_tests!(
     first_sandbox_run_has_a_demo_campaign,
     live_mode_never_creates_a_demo,
@@ -370,6 +436,7 @@ backend_tests!(
     bodies_are_limited_and_must_be_json,
     health_and_ready,
     cli_manages_campaigns_and_tokens,
+    campaign_times_out_of_range_are_422s_naming_the_field,
 );
 
 /// The command line a nonprofit's engineer uses: campaigns and staff tokens.

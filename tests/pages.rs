@@ -408,6 +408,17 @@ async fn dashboard_campaign_forms(backend: Backend) {
     assert_eq!(status, 422);
     assert!(body.contains("id=\"f-goal-error\""));
     assert!(body.contains("Roof &lt;repair&gt;") || body.contains("Roof &#60;repair&#62;"));
+    // An end date whose end is past what can be written (its next midnight is in the year
+    // 10000): the form again, the date's own message, no panic and no dropped connection.
+    let mut far = form("roof", "5000");
+    far.retain(|(k, _)| *k != "ends_at");
+    far.push(("ends_at", "9999-12-31".to_string()));
+    let far: Vec<(&str, &str)> = far.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _, body) = post_form(&app, "/dashboard/campaigns", Some(&cookie), &far).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("id=\"f-ends_at-error\""), "{body}");
+    assert!(body.contains("between 1970-01-01 and 2999-12-31"), "{body}");
+    assert!(app.store.campaign_by_slug("roof").await.unwrap().is_none());
     let good = form("roof", "5000");
     let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (status, headers, body) =

@@ -13,7 +13,6 @@ use crate::campaigns::accepts_gifts;
 use crate::checkout::{
     Checkout, CheckoutInput, CheckoutResponse, FeeQuote, parse_frequency, quote,
 };
-use crate::domain::text::Email;
 use crate::store::now;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -116,7 +115,7 @@ pub async fn create(
     limit_address(&state, ip)?;
     super::extract::require_json(&headers)?;
     let input: CheckoutInput = parse_json(&body)?;
-    guard_input(&state, &input)?;
+    guard_input(&input)?;
     let key = match headers.get("idempotency-key") {
         None => None,
         Some(v) => Some(
@@ -133,6 +132,7 @@ pub async fn create(
         store: state.store.as_ref(),
         gateway: state.gateway.as_ref(),
         config: &state.config,
+        allowance: &EmailLimit(&state),
     };
     let response = checkout.create(&slug, &input, key, &body).await?;
     Ok((StatusCode::CREATED, Json(response)))
@@ -153,9 +153,8 @@ pub fn limit_address(state: &AppState, ip: std::net::IpAddr) -> Result<(), AppEr
         .map_err(|e| rate_limited(state, e))
 }
 
-/// The card-testing guards on a parsed gift, for every way of starting a checkout: the honeypot
-/// and the per-email limit.
-pub fn guard_input(state: &AppState, input: &CheckoutInput) -> Result<(), AppError> {
+/// The honeypot guard on a parsed gift, for every way of starting a checkout.
+pub fn guard_input(input: &CheckoutInput) -> Result<(), AppError> {
     if input.honeypot_filled() {
         // A field people never see was filled in: a bot. The answer does not say why.
         tracing::info!("checkout refused: honeypot field filled");
@@ -163,11 +162,18 @@ pub fn guard_input(state: &AppState, input: &CheckoutInput) -> Result<(), AppErr
             "this gift could not be accepted",
         )]));
     }
-    if let Ok(email) = Email::parse(&input.donor.email) {
-        state
-            .limits
-            .check_email(&email.normalized())
-            .map_err(|e| rate_limited(state, e))?;
-    }
     Ok(())
+}
+
+/// The per-email limit, asked by the use case once a request is valid (see
+/// [`crate::checkout::EmailAllowance`]).
+pub struct EmailLimit<'a>(pub &'a AppState);
+
+impl crate::checkout::EmailAllowance for EmailLimit<'_> {
+    fn spend(&self, normalized_email: &str) -> Result<(), AppError> {
+        self.0
+            .limits
+            .check_email(normalized_email)
+            .map_err(|e| rate_limited(self.0, e))
+    }
 }

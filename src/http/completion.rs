@@ -41,3 +41,85 @@ pub async fn run_to_completion(
         Err(_) => AppError::Unavailable("the server is shutting down".into()).into_response(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::Router;
+    use axum::routing::get;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Reads one HTTP/1.1 response with a Content-Length body: (status, body).
+    async fn read_response(s: &mut tokio::net::TcpStream) -> (u16, String) {
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        loop {
+            let n = s.read(&mut chunk).await.unwrap();
+            assert!(
+                n > 0,
+                "the connection closed: {}",
+                String::from_utf8_lossy(&buf)
+            );
+            buf.extend_from_slice(&chunk[..n]);
+            let text = String::from_utf8_lossy(&buf).to_string();
+            if let Some(end) = text.find("\r\n\r\n") {
+                let length: usize = text[..end]
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse().unwrap())
+                    })
+                    .unwrap_or(0);
+                if buf.len() >= end + 4 + length {
+                    let status = text[9..12].parse().unwrap();
+                    return (status, text[end + 4..end + 4 + length].to_string());
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_500_json_and_the_connection_goes_on() {
+        let tasks = TaskTracker::new();
+        let app = Router::new()
+            .route(
+                "/boom",
+                get(|| async {
+                    if std::hint::black_box(true) {
+                        panic!("secret internals");
+                    }
+                    "unreachable"
+                }),
+            )
+            .route("/ok", get(|| async { "fine" }))
+            .layer(axum::middleware::from_fn_with_state(
+                tasks.clone(),
+                run_to_completion,
+            ));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+
+        // Two requests on one keep-alive connection: the panic, then an ordinary request.
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET /boom HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let (status, body) = read_response(&mut s).await;
+        assert_eq!(status, 500);
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert!(json["errors"][0]["detail"].is_string(), "{body}");
+        assert!(
+            !body.contains("secret internals"),
+            "the cause is logged, not answered"
+        );
+        s.write_all(b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        assert_eq!(read_response(&mut s).await, (200, "fine".to_string()));
+        // The panicked task is done: nothing is left running.
+        tasks.close();
+        tasks.wait().await;
+    }
+}

@@ -913,7 +913,14 @@ fn time_of(v: Option<String>, is_end: bool) -> Result<Option<String>, String> {
     match v {
         None => Ok(None),
         Some(v) => match crate::reports::parse_date(&v) {
-            Some(t) => Ok(Some(format_time(if is_end { t + 86_400 } else { t }))),
+            Some(t) => {
+                let t = if is_end { t + 86_400 } else { t };
+                if crate::domain::time::accepted(t) {
+                    Ok(Some(format_time(t)))
+                } else {
+                    Err(crate::domain::time::RANGE_DETAIL.into())
+                }
+            }
             None => Err("must be a date such as 2026-12-31".into()),
         },
     }

@@ -35,6 +35,7 @@ impl LimitKind {
 
 pub struct Limits {
     per_ip: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    ipv6_prefix: u8,
     per_email: Option<DefaultKeyedRateLimiter<String>>,
     clock: DefaultClock,
     checks: AtomicU64,
@@ -53,6 +54,7 @@ impl Limits {
             per_ip: config
                 .checkout_rate_per_ip
                 .map(|r| DefaultKeyedRateLimiter::keyed(quota(r))),
+            ipv6_prefix: config.checkout_ipv6_prefix,
             per_email: config
                 .checkout_rate_per_email
                 .map(|r| DefaultKeyedRateLimiter::keyed(quota(r))),
@@ -78,11 +80,11 @@ impl Limits {
         }
     }
 
-    /// Takes one checkout from `ip`'s allowance.
+    /// Takes one checkout from the allowance of `ip`'s address (IPv4) or network (IPv6).
     pub fn check_ip(&self, ip: IpAddr) -> Result<(), (LimitKind, AppError)> {
         self.sweep();
         match &self.per_ip {
-            Some(l) => l.check_key(&ip).map_err(|n| {
+            Some(l) => l.check_key(&limit_key(ip, self.ipv6_prefix)).map_err(|n| {
                 (
                     LimitKind::Ip,
                     self.refuse(n.wait_time_from(self.clock.now())),
@@ -103,6 +105,24 @@ impl Limits {
             }),
             None => Ok(()),
         }
+    }
+}
+
+/// What the per-address limit counts by: an IPv4 address as it is (also when written as an
+/// IPv4-mapped IPv6 address), an IPv6 address by its network of `v6_prefix` bits. A client
+/// given a /64 (the usual for one home or server) can pick any of its 2^64 addresses, so
+/// limiting per IPv6 address would limit nothing.
+pub fn limit_key(ip: IpAddr, v6_prefix: u8) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let bits = u32::from(v6_prefix.min(128));
+                let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
+                IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & mask))
+            }
+        },
     }
 }
 
@@ -173,6 +193,22 @@ mod tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn ipv6_clients_are_limited_by_network() {
+        // One /64: every address in it is one key; the next /64 is another.
+        let a = limit_key(ip("2001:db8:1:2:aaaa::1"), 64);
+        assert_eq!(a, ip("2001:db8:1:2::"));
+        assert_eq!(limit_key(ip("2001:db8:1:2:ffff:ffff:ffff:ffff"), 64), a);
+        assert_ne!(limit_key(ip("2001:db8:1:3::1"), 64), a);
+        // Other prefixes, the edges included.
+        assert_eq!(limit_key(ip("2001:db8:1:2::1"), 48), ip("2001:db8:1::"));
+        assert_eq!(limit_key(ip("2001:db8::1"), 128), ip("2001:db8::1"));
+        assert_eq!(limit_key(ip("ffff::1"), 1), ip("8000::"));
+        // IPv4 stays per address, also when mapped into IPv6.
+        assert_eq!(limit_key(ip("203.0.113.7"), 64), ip("203.0.113.7"));
+        assert_eq!(limit_key(ip("::ffff:203.0.113.7"), 64), ip("203.0.113.7"));
     }
 
     #[test]

@@ -487,11 +487,12 @@ pub async fn submit(
     let (campaign, progress) = campaign_and_progress(&state, &slug).await?;
     let mut values = FormValues::from_form(&form);
     let input = checkout_input(&values);
-    super::checkout::guard_input(&state, &input)?;
+    super::checkout::guard_input(&input)?;
     let checkout = Checkout {
         store: state.store.as_ref(),
         gateway: state.gateway.as_ref(),
         config: &state.config,
+        allowance: &super::checkout::EmailLimit(&state),
     };
     // The key is the form's own (one per page view): a double submission replays the first
     // answer. The "body" hashed with it is the input as the server read it.
