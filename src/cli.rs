@@ -145,6 +145,9 @@ pub enum WebhooksCommand {
     },
     /// Apply again the stored events that did not parse when they arrived.
     Reprocess,
+    /// Recompute what every donation counts from its stored records (once after upgrading to
+    /// a release whose counting rules changed; running it again changes nothing).
+    Recount,
 }
 
 fn parse_var(s: &str) -> Result<(String, String), String> {
@@ -354,6 +357,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             .await?;
             store.close().await;
             println!("reprocessed {done} event(s); {left} still do not parse");
+        }
+        Command::Webhooks(WebhooksCommand::Recount) => {
+            let store = open_store(&config).await?;
+            let visited = crate::ledger::recount_all(store.as_ref(), crate::store::now()).await?;
+            store.close().await;
+            println!("recounted {visited} donation(s)");
         }
         Command::Reconcile { since } => {
             let since =

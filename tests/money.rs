@@ -583,20 +583,7 @@ async fn extreme_stored_figures_never_answer_500(b: Backend) {
         format!("UPDATE payments SET amount_minor = {max}"),
         format!("UPDATE charges SET amount_minor = {max}, amount_refunded_minor = {max}"),
     ];
-    match &b {
-        Backend::Sqlite => {
-            let pool = sqlx::SqlitePool::connect(&app.db.url).await.unwrap();
-            for u in &updates {
-                sqlx::query(u).execute(&pool).await.unwrap();
-            }
-        }
-        Backend::Postgres(_) => {
-            let pool = sqlx::PgPool::connect(&app.db.url).await.unwrap();
-            for u in &updates {
-                sqlx::query(u).execute(&pool).await.unwrap();
-            }
-        }
-    }
+    sql(&app, &b, &updates).await;
     let token = token(&app).await;
     let (_, headers, _) = common::pages::sign_in(&app, &token).await;
     let cookie = common::pages::session_cookie(&headers);
@@ -691,6 +678,133 @@ async fn honorees_that_look_like_contact_details_are_not_published(b: Backend) {
     );
 }
 
+// ---- records made before migration 0007 ----
+
+/// Runs SQL statements on the test's database directly.
+async fn sql(app: &TestApp, b: &Backend, statements: &[String]) {
+    match b {
+        Backend::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(&app.db.url).await.unwrap();
+            for u in statements {
+                sqlx::query(u).execute(&pool).await.unwrap();
+            }
+        }
+        Backend::Postgres(_) => {
+            let pool = sqlx::PgPool::connect(&app.db.url).await.unwrap();
+            for u in statements {
+                sqlx::query(u).execute(&pool).await.unwrap();
+            }
+        }
+    }
+}
+
+/// The data repairs of migration 0007 (its UPDATE statements on charges and disputes), as the
+/// migration runs them on rows made before it.
+fn repairs_of_0007(b: &Backend) -> Vec<String> {
+    let file = match b {
+        Backend::Sqlite => include_str!("../migrations/sqlite/0007_money_sequences.sql"),
+        Backend::Postgres(_) => include_str!("../migrations/postgres/0007_money_sequences.sql"),
+    };
+    let code: String = file
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let repairs: Vec<String> = code
+        .split(';')
+        .map(str::trim)
+        .filter(|s| s.starts_with("UPDATE charges") || s.starts_with("UPDATE disputes"))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(repairs.len(), 2, "{repairs:?}");
+    repairs
+}
+
+async fn an_upgrade_keeps_old_refunds_once_and_recounts_old_inquiries(b: Backend) {
+    let app = spawn_app(&b, &[]).await;
+    let c = campaign(&app, "upgrade", 1_000_000).await;
+    // Ana: $40, $15 of it refunded (refund.created, then charge.refunded with the total).
+    let (_, ana) = paid(&app, &c, 4000, 4000, "ana").await;
+    let r = with(
+        &ana,
+        &[
+            ("AMOUNT_MINOR", "1500".into()),
+            ("AMOUNT_REFUNDED_MINOR", "1500".into()),
+        ],
+    );
+    send(&app, "refund.created", &r, "evt_ana_r1", T0 + 10).await;
+    send(&app, "charge.refunded", &r, "evt_ana_r2", T0 + 20).await;
+    // Ben: $30 and an inquiry, which the release before 0007 counted as a chargeback.
+    let (_, ben) = paid(&app, &c, 3000, 3000, "ben").await;
+    let inquiry = with(
+        &ben,
+        &[
+            ("AMOUNT_MINOR", "3000".into()),
+            ("DISPUTE_STATUS", "warning_needs_response".into()),
+        ],
+    );
+    send(
+        &app,
+        "charge.dispute.created",
+        &inquiry,
+        "evt_ben_dp",
+        T0 + 30,
+    )
+    .await;
+    assert_eq!(raised(&app, "upgrade").await, 2500 + 3000);
+
+    // The rows as the release before 0007 left them, with the columns 0007 adds at their
+    // defaults: no date for the charge's total, refunds dated by their last update, the
+    // inquiry withdrawn, and Ben's gift not counted.
+    sql(
+        &app,
+        &b,
+        &[
+            "UPDATE charges SET refunded_at = 0".to_string(),
+            "UPDATE refunds SET refund_created = NULL, status_at = updated_at".to_string(),
+            "UPDATE disputes SET withdrawn = TRUE".to_string(),
+            format!(
+                "UPDATE donations SET counted_raised_minor = 0, counted_gifts = 0 \
+                 WHERE id = '{}'",
+                ben["DONATION_ID"]
+            ),
+            "UPDATE campaign_progress SET raised_minor = 2500, gifts = 1".to_string(),
+        ],
+    )
+    .await;
+    sql(&app, &b, &repairs_of_0007(&b)).await;
+    let recount = |app: &TestApp| {
+        let store = app.store.clone();
+        async move { donations::ledger::recount_all(store.as_ref(), donations::store::now()).await }
+    };
+    assert!(recount(&app).await.unwrap() >= 2);
+    // Ana's refund is taken off once (not once by the charge and again by the refund), and
+    // Ben's gift counts again.
+    assert_eq!(raised(&app, "upgrade").await, 2500 + 3000);
+    let p = app.progress("upgrade").await;
+    assert_eq!(
+        (p["gifts"].as_i64(), p["donors"].as_i64()),
+        (Some(2), Some(2))
+    );
+    assert_eq!(
+        statement(&app, "ana").await,
+        (vec![(4000, 4000, 1500)], 2500)
+    );
+    assert_eq!(statement(&app, "ben").await, (vec![(3000, 3000, 0)], 3000));
+    // Running it again changes nothing; a later event for Ana applies on top as usual.
+    recount(&app).await.unwrap();
+    assert_eq!(raised(&app, "upgrade").await, 5500);
+    let r = with(
+        &ana,
+        &[
+            ("REFUND_ID", "re_ana_2".into()),
+            ("AMOUNT_MINOR", "500".into()),
+        ],
+    );
+    send(&app, "refund.created", &r, "evt_ana_r3", T0 + 40).await;
+    assert_eq!(raised(&app, "upgrade").await, 5000);
+}
+
 backend_tests!(
     a_dispute_inquiry_takes_nothing_and_a_chargeback_takes_it_until_won,
     a_refund_that_fails_or_is_canceled_gives_the_gift_back,
@@ -698,4 +812,5 @@ backend_tests!(
     amounts_out_of_range_are_kept_flagged_and_never_counted,
     extreme_stored_figures_never_answer_500,
     honorees_that_look_like_contact_details_are_not_published,
+    an_upgrade_keeps_old_refunds_once_and_recounts_old_inquiries,
 );
