@@ -229,12 +229,8 @@ impl Server {
         tracing::info!(%addr, database = %redact_url(&config.database_url), "listening");
         let store = state.store.clone();
         let tasks = state.tasks.clone();
-        let result = axum::serve(
-            listener,
-            router(state).into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        let result =
+            crate::http::serve::serve(listener, router(state), config.connections, shutdown).await;
         if let Some(r) = reconciler {
             r.abort();
         }

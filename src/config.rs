@@ -93,6 +93,45 @@ pub struct Config {
     pub manage_link_secret: Option<String>,
     /// How long a self-service link in an email stays valid.
     pub manage_link_ttl: Duration,
+    /// How long a client may take, and how many may be connected at once (`http::serve`).
+    pub connections: ConnectionLimits,
+}
+
+/// What a slow or idle client may hold of the server (`http::serve`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// A request's head (request line and headers) must arrive within this, counted from the
+    /// connection's accept for its first request, from the request's first byte for later ones.
+    pub header_read_timeout: Duration,
+    /// A request's whole body must arrive within this, counted from the first read of it
+    /// (else `408`).
+    pub body_read_timeout: Duration,
+    /// A keep-alive connection with no request in flight is closed after this.
+    pub idle_timeout: Duration,
+    /// Connections served at once; more wait in the kernel's accept queue.
+    pub max_connections: usize,
+}
+
+impl ConnectionLimits {
+    fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<ConnectionLimits, ConfigError> {
+        let duration = |name: &'static str, default: u64| match var(name) {
+            None => Ok(Duration::from_secs(default)),
+            Some(v) => parse_duration(&v).map_err(|d| err(name, d)),
+        };
+        Ok(ConnectionLimits {
+            header_read_timeout: duration("HEADER_READ_TIMEOUT", 10)?,
+            body_read_timeout: duration("BODY_READ_TIMEOUT", 30)?,
+            idle_timeout: duration("IDLE_TIMEOUT", 60)?,
+            max_connections: match var("MAX_CONNECTIONS") {
+                None => 1024,
+                Some(v) => v
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=1_000_000).contains(n))
+                    .ok_or_else(|| err("MAX_CONNECTIONS", "must be a number from 1 to 1000000"))?,
+            },
+        })
+    }
 }
 
 /// The organization named on receipts and statements (a US 501(c)(3) gives its EIN).
@@ -186,6 +225,7 @@ impl std::fmt::Debug for Config {
             .field("allowed_origins", &self.allowed_origins)
             .field("org", &self.org)
             .field("mail", &self.mail)
+            .field("connections", &self.connections)
             .field(
                 "manage_link_secret",
                 &self.manage_link_secret.as_ref().map(|_| "<redacted>"),
@@ -483,8 +523,10 @@ impl Config {
             None => Duration::from_secs(60 * 86_400),
             Some(v) => parse_duration(&v).map_err(|d| err("MANAGE_LINK_TTL", d))?,
         };
+        let connections = ConnectionLimits::from_vars(var)?;
 
         Ok(Config {
+            connections,
             org,
             mail,
             manage_link_secret,
@@ -697,6 +739,13 @@ mod tests {
             ("CHECKOUT_RATE_PER_EMAIL", "5/fortnight"),
             ("TRUSTED_PROXIES", "10.0.0.0/33"),
             ("TRUSTED_PROXIES", "proxy.local"),
+            ("HEADER_READ_TIMEOUT", "0s"),
+            ("HEADER_READ_TIMEOUT", "soon"),
+            ("BODY_READ_TIMEOUT", "-1s"),
+            ("IDLE_TIMEOUT", "forever"),
+            ("MAX_CONNECTIONS", "0"),
+            ("MAX_CONNECTIONS", "many"),
+            ("MAX_CONNECTIONS", "1000001"),
         ];
         for (var, value) in cases {
             let e = load(&[(var, value)])
@@ -762,5 +811,30 @@ mod tests {
         assert_eq!(c.reconcile_interval, Some(Duration::from_secs(900)));
         assert_eq!(c.max_gift_minor(Currency::USD), 500_000);
         assert_eq!(c.default_fee, FeeRate::stripe_nonprofit());
+    }
+
+    #[test]
+    fn connection_limits_have_defaults_and_are_parsed() {
+        assert_eq!(
+            load(&[]).unwrap().connections,
+            ConnectionLimits {
+                header_read_timeout: Duration::from_secs(10),
+                body_read_timeout: Duration::from_secs(30),
+                idle_timeout: Duration::from_secs(60),
+                max_connections: 1024,
+            }
+        );
+        let c = load(&[
+            ("HEADER_READ_TIMEOUT", "1s"),
+            ("BODY_READ_TIMEOUT", "500ms"),
+            ("IDLE_TIMEOUT", "2m"),
+            ("MAX_CONNECTIONS", "200"),
+        ])
+        .unwrap()
+        .connections;
+        assert_eq!(c.header_read_timeout, Duration::from_secs(1));
+        assert_eq!(c.body_read_timeout, Duration::from_millis(500));
+        assert_eq!(c.idle_timeout, Duration::from_secs(120));
+        assert_eq!(c.max_connections, 200);
     }
 }

@@ -13,6 +13,7 @@ pub mod manage;
 pub mod openapi;
 pub mod pages;
 pub mod sandbox;
+pub mod serve;
 pub mod staff;
 pub mod web;
 pub mod webhooks;
