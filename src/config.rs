@@ -110,6 +110,9 @@ pub struct ConnectionLimits {
     pub idle_timeout: Duration,
     /// Connections served at once; more wait in the kernel's accept queue.
     pub max_connections: usize,
+    /// Requests whose handlers run at once (`http::completion`); more wait their turn, and one
+    /// whose client hangs up while it waits is never started.
+    pub max_requests_in_flight: usize,
 }
 
 impl ConnectionLimits {
@@ -129,6 +132,19 @@ impl ConnectionLimits {
                     .ok()
                     .filter(|n| (1..=1_000_000).contains(n))
                     .ok_or_else(|| err("MAX_CONNECTIONS", "must be a number from 1 to 1000000"))?,
+            },
+            max_requests_in_flight: match var("MAX_REQUESTS_IN_FLIGHT") {
+                None => 64,
+                Some(v) => v
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=100_000).contains(n))
+                    .ok_or_else(|| {
+                        err(
+                            "MAX_REQUESTS_IN_FLIGHT",
+                            "must be a number from 1 to 100000",
+                        )
+                    })?,
             },
         })
     }
@@ -746,6 +762,8 @@ mod tests {
             ("MAX_CONNECTIONS", "0"),
             ("MAX_CONNECTIONS", "many"),
             ("MAX_CONNECTIONS", "1000001"),
+            ("MAX_REQUESTS_IN_FLIGHT", "0"),
+            ("MAX_REQUESTS_IN_FLIGHT", "lots"),
         ];
         for (var, value) in cases {
             let e = load(&[(var, value)])
@@ -822,6 +840,7 @@ mod tests {
                 body_read_timeout: Duration::from_secs(30),
                 idle_timeout: Duration::from_secs(60),
                 max_connections: 1024,
+                max_requests_in_flight: 64,
             }
         );
         let c = load(&[
@@ -829,6 +848,7 @@ mod tests {
             ("BODY_READ_TIMEOUT", "500ms"),
             ("IDLE_TIMEOUT", "2m"),
             ("MAX_CONNECTIONS", "200"),
+            ("MAX_REQUESTS_IN_FLIGHT", "16"),
         ])
         .unwrap()
         .connections;
@@ -836,5 +856,6 @@ mod tests {
         assert_eq!(c.body_read_timeout, Duration::from_millis(500));
         assert_eq!(c.idle_timeout, Duration::from_secs(120));
         assert_eq!(c.max_connections, 200);
+        assert_eq!(c.max_requests_in_flight, 16);
     }
 }

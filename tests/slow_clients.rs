@@ -360,3 +360,99 @@ async fn the_open_files_soft_limit_is_raised_to_the_hard_limit() {
     let numbers: Vec<&str> = line.split_whitespace().skip(3).take(2).collect();
     assert_eq!(numbers, ["512", "512"], "{line}");
 }
+
+// ---- clients that give up while waiting their turn ----
+
+/// Answers Checkout Session creations after `delay`, counting them.
+#[derive(Clone)]
+struct SlowStripe {
+    delay: Duration,
+    created: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl wiremock::Respond for SlowStripe {
+    fn respond(&self, _: &wiremock::Request) -> wiremock::ResponseTemplate {
+        let n = self
+            .created
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let s = common::fake_stripe::open_session(&format!("cs_test_slow_{n}"), "payment");
+        wiremock::ResponseTemplate::new(200)
+            .set_body_json(s)
+            .set_delay(self.delay)
+    }
+}
+
+/// With one turn (`MAX_REQUESTS_IN_FLIGHT=1`) held by a checkout waiting on a slow Stripe, 30
+/// more checkouts whose clients give up after 300 ms are never started: once the server is idle
+/// again, only the slow gift and one sent afterwards exist (without admission all 32 would run
+/// to their end for clients that had gone, each holding the database and Stripe).
+async fn requests_whose_clients_give_up_while_waiting_are_never_started(b: Backend) {
+    let slow = SlowStripe {
+        delay: Duration::from_secs(3),
+        created: Default::default(),
+    };
+    let (app, stripe) = common::fake_stripe::spawn_with_stripe(
+        &b,
+        &[("MAX_REQUESTS_IN_FLIGHT", "1")],
+        slow.clone(),
+    )
+    .await;
+    let campaign = app.store.campaign_by_slug("policy").await.unwrap().unwrap();
+    let gift = |n: usize| {
+        serde_json::json!({
+            "amount": "10.00", "frequency": "one_time", "cover_fee": false,
+            "donor": {"name": "Ana Pérez", "email": format!("giver{n}@example.org")},
+        })
+    };
+    let url = app.at("/api/v1/campaigns/policy/checkout");
+    let first = {
+        let (client, url, body) = (app.client.clone(), url.clone(), gift(0));
+        tokio::spawn(async move { client.post(url).json(&body).send().await })
+    };
+    // The first checkout holds the turn once it is talking to Stripe.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while stripe
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .is_empty()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the first checkout never reached Stripe"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let gave_up = futures::future::join_all((1..=30).map(|n| {
+        let (client, url, body) = (impatient.clone(), url.clone(), gift(n));
+        async move { client.post(url).json(&body).send().await.is_err() }
+    }))
+    .await;
+    assert!(
+        gave_up.iter().all(|g| *g),
+        "every impatient client timed out"
+    );
+    let first = first.await.unwrap().unwrap();
+    assert_eq!(first.status(), 201);
+    // A donor after them is served (behind whatever did start), then the count is taken.
+    let last = app.client.post(&url).json(&gift(99)).send().await.unwrap();
+    assert_eq!(last.status(), 201);
+    let donations = app
+        .store
+        .campaign_records(campaign.id)
+        .await
+        .unwrap()
+        .donations;
+    assert_eq!(
+        donations.len(),
+        2,
+        "only the two patient gifts were started"
+    );
+    assert_eq!(slow.created.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
+backend_tests!(requests_whose_clients_give_up_while_waiting_are_never_started);

@@ -12,21 +12,66 @@
 //! The tasks are counted in the server's [`TaskTracker`], so that a shutdown waits for the
 //! detached ones before it closes the database. A handler that panics answers a 500 JSON error
 //! and the panic is logged; the connection stays usable.
+//!
+//! Work for clients that have gone is bounded: at most `MAX_REQUESTS_IN_FLIGHT` handlers run
+//! at once ([`Admission`]). A request waits for its turn *before* its task is spawned, in the
+//! request's own future, so a client that hangs up while waiting takes its request away with
+//! it: nothing was started, so nothing is cut in half. Without this, a burst of clients that
+//! give up after a few milliseconds (thousands a second) leaves thousands of detached handlers
+//! queued on the database pool, and the next donor's checkout waits behind all of them until
+//! the pool's acquire timeout answers 503. `/health` (a static answer) skips the queue.
+
+use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use tokio::sync::Semaphore;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use super::error::AppError;
 
+/// The server's handler tasks and the turns they take.
+#[derive(Clone)]
+pub struct Admission {
+    pub tasks: TaskTracker,
+    pub turns: Arc<Semaphore>,
+}
+
+impl Admission {
+    pub fn new(tasks: TaskTracker, max_in_flight: usize) -> Admission {
+        Admission {
+            tasks,
+            turns: Arc::new(Semaphore::new(max_in_flight.max(1))),
+        }
+    }
+}
+
 pub async fn run_to_completion(
-    State(tasks): State<TaskTracker>,
+    State(admission): State<Admission>,
     req: Request,
     next: Next,
 ) -> Response {
-    let handler = tasks.spawn(next.run(req).in_current_span());
+    // Waiting here is cancellable: the request has not started.
+    let turn = if req.uri().path() == "/health" {
+        None
+    } else {
+        match admission.turns.clone().acquire_owned().await {
+            Ok(turn) => Some(turn),
+            Err(_) => {
+                return AppError::Unavailable("the server is shutting down".into()).into_response();
+            }
+        }
+    };
+    let handler = admission.tasks.spawn(
+        async move {
+            let response = next.run(req).await;
+            drop(turn);
+            response
+        }
+        .in_current_span(),
+    );
     match handler.await {
         Ok(response) => response,
         Err(e) if e.is_panic() => {
@@ -82,6 +127,7 @@ mod tests {
     #[tokio::test]
     async fn a_panicking_handler_answers_500_json_and_the_connection_goes_on() {
         let tasks = TaskTracker::new();
+        let admission = Admission::new(tasks.clone(), 4);
         let app = Router::new()
             .route(
                 "/boom",
@@ -94,7 +140,7 @@ mod tests {
             )
             .route("/ok", get(|| async { "fine" }))
             .layer(axum::middleware::from_fn_with_state(
-                tasks.clone(),
+                admission,
                 run_to_completion,
             ));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -203,7 +203,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         // Innermost, so that the handler's task carries the request's span (`completion`).
         .layer(axum::middleware::from_fn_with_state(
-            state.tasks.clone(),
+            completion::Admission::new(
+                state.tasks.clone(),
+                state.config.connections.max_requests_in_flight,
+            ),
             completion::run_to_completion,
         ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
