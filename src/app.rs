@@ -105,9 +105,8 @@ pub struct Server {
 impl Server {
     /// Opens the database (migrating it), binds the address and prepares the routes.
     pub async fn bind(mut config: Config) -> Result<Server, StartError> {
-        let listener = TcpListener::bind(config.bind_addr)
-            .await
-            .map_err(|source| StartError::Bind {
+        let listener =
+            crate::http::serve::bind(config.bind_addr).map_err(|source| StartError::Bind {
                 addr: config.bind_addr,
                 source,
             })?;
@@ -229,8 +228,14 @@ impl Server {
         tracing::info!(%addr, database = %redact_url(&config.database_url), "listening");
         let store = state.store.clone();
         let tasks = state.tasks.clone();
-        let result =
-            crate::http::serve::serve(listener, router(state), config.connections, shutdown).await;
+        let result = crate::http::serve::serve(
+            listener,
+            router(state),
+            config.connections,
+            config.database_max_connections,
+            shutdown,
+        )
+        .await;
         if let Some(r) = reconciler {
             r.abort();
         }

@@ -456,3 +456,64 @@ async fn requests_whose_clients_give_up_while_waiting_are_never_started(b: Backe
 }
 
 backend_tests!(requests_whose_clients_give_up_while_waiting_are_never_started);
+
+/// At the cap, connections wait in the kernel's accept queue, and that queue is deep: with one
+/// slot held by a half-sent request, 400 more connections all complete their handshake (the
+/// listen backlog is 1024, not the 128 a plain `TcpListener::bind` asks for, beyond which
+/// Linux drops SYNs and clients wait for retransmissions of 1 s, 3 s, 7 s, ...). Then the slot
+/// is freed and a queued connection is served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_over_the_cap_wait_in_a_deep_accept_queue() {
+    let app = spawn_app(
+        &Backend::Sqlite,
+        &[
+            ("MAX_CONNECTIONS", "1"),
+            ("HEADER_READ_TIMEOUT", "60s"),
+            ("IDLE_TIMEOUT", "1s"),
+        ],
+    )
+    .await;
+    let addr = app.url.trim_start_matches("http://").to_string();
+    let mut holder = TcpStream::connect(&addr).await.unwrap();
+    holder.write_all(HALF_SENT).await.unwrap();
+    // The harness's kept-alive connection goes idle after 1 s; then the holder has the slot.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let connects: Vec<_> = (0..400)
+        .map(|_| {
+            let addr = addr.clone();
+            tokio::spawn(async move {
+                timeout(Duration::from_secs(5), TcpStream::connect(addr))
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+            })
+        })
+        .collect();
+    let mut queued = Vec::new();
+    for c in connects {
+        if let Some(s) = c.await.unwrap() {
+            queued.push(s);
+        }
+    }
+    eprintln!(
+        "{} of 400 connections over the cap completed their handshake",
+        queued.len()
+    );
+    // The kernel caps the queue at net.core.somaxconn (4096 since Linux 5.4, 128 before).
+    let somaxconn: usize = std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(4096);
+    assert!(
+        queued.len() >= 400.min(somaxconn),
+        "connections over the cap were not queued (somaxconn {somaxconn})"
+    );
+    // Once the holder and the others go (each queued connection is then accepted, reads its
+    // end and frees the slot), the one kept is served.
+    let mut kept = queued.pop().unwrap();
+    drop(holder);
+    drop(queued);
+    kept.write_all(PROGRESS).await.unwrap();
+    let (status, _, _) = read_response(&mut kept).await.expect("an answer");
+    assert_eq!(status, 200);
+}

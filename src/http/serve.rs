@@ -16,8 +16,9 @@
 //!   read ([`DeadlineBody`]); else the answer is `408` in the API's error format, whatever the
 //!   handler made of the failed read, and the connection closes.
 //! - **Connections**: at most `MAX_CONNECTIONS` are served at once (a semaphore): at the cap the
-//!   loop stops accepting, and new connections wait in the kernel's accept queue. The cap is
-//!   kept below the open-files limit, which [`raise_open_files_limit`] first raises to its hard
+//!   loop stops accepting, and new connections wait in the kernel's accept queue ([`bind`]
+//!   asks for [`BACKLOG`]). The cap is kept below the open-files limit, less
+//!   [`reserved_files`], which [`raise_open_files_limit`] first raises to its hard
 //!   limit, so that the database, the listener and the log always have descriptors left.
 //! - **Accept errors** (`EMFILE`, `ENFILE`, `ECONNABORTED`, ...) are logged and the loop goes
 //!   on after a short pause: they never stop the server.
@@ -57,10 +58,31 @@ use tower::ServiceExt;
 use super::error::{ErrorBody, FieldError};
 use crate::config::ConnectionLimits;
 
-/// Descriptors kept free of connections: the database pool, the listener, logs, mail.
-const RESERVED_FILES: u64 = 64;
+/// Descriptors kept free of connections: the listener, logs, mail, and the database pool (a
+/// SQLite connection holds up to three: the database, its WAL and its shared memory).
+pub fn reserved_files(database_connections: u32) -> u64 {
+    64 + 4 * u64::from(database_connections)
+}
 /// The pause after an accept error (out of descriptors, a connection reset in the queue).
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+/// The accept queue asked of the kernel (which caps it at `net.core.somaxconn`): connections
+/// over the cap wait here. `TcpListener::bind` asks for 128, beyond which Linux drops SYNs and
+/// clients wait for retransmissions (1 s, 3 s, 7 s, ...).
+pub const BACKLOG: u32 = 1024;
+
+/// Binds `addr` for [`serve`], with an accept queue of [`BACKLOG`].
+pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
+}
 
 /// Serves `router` on `listener` until `shutdown` resolves, then lets each connection finish
 /// its request and returns.
@@ -68,10 +90,15 @@ pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: ConnectionLimits,
+    database_connections: u32,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let max = match raise_open_files_limit() {
-        Ok(files) => connection_cap(limits.max_connections, files),
+        Ok(files) => connection_cap(
+            limits.max_connections,
+            files,
+            reserved_files(database_connections),
+        ),
         Err(e) => {
             tracing::warn!(error = %e, "could not read or raise the open-files limit");
             limits.max_connections
@@ -132,8 +159,8 @@ pub async fn serve(
 }
 
 /// `MAX_CONNECTIONS`, but never so many that connections alone exhaust the open-files limit.
-fn connection_cap(configured: usize, open_files: u64) -> usize {
-    let room = open_files.saturating_sub(RESERVED_FILES).max(1);
+fn connection_cap(configured: usize, open_files: u64, reserved: u64) -> usize {
+    let room = open_files.saturating_sub(reserved).max(1);
     match usize::try_from(room) {
         Ok(room) if room < configured => {
             tracing::warn!(
@@ -496,10 +523,13 @@ mod tests {
 
     #[test]
     fn the_cap_leaves_descriptors_for_the_rest_of_the_server() {
-        assert_eq!(connection_cap(1024, 20_000), 1024);
-        assert_eq!(connection_cap(1024, 256), 192);
-        assert_eq!(connection_cap(150, 256), 150);
-        assert_eq!(connection_cap(10, 10), 1);
+        let eight = reserved_files(8);
+        assert_eq!(connection_cap(1024, 20_000, eight), 1024);
+        assert_eq!(connection_cap(1024, 256, eight), 160);
+        assert_eq!(connection_cap(150, 256, eight), 150);
+        assert_eq!(connection_cap(10, 10, eight), 1);
+        // A large pool keeps its descriptors: 1000 SQLite connections need up to 3000.
+        assert_eq!(connection_cap(1024, 4096, reserved_files(1000)), 32);
     }
 
     #[test]
