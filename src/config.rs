@@ -571,10 +571,8 @@ impl Config {
 
     /// The largest gift in `currency`'s minor units (MAX_GIFT_AMOUNT is in major units).
     pub fn max_gift_minor(&self, currency: Currency) -> i64 {
-        let scaled = self.max_gift_major * Decimal::from(10i64.pow(currency.exponent()));
-        // Truncation is exact here: MAX_GIFT_AMOUNT has at most 2 decimals, and currencies
-        // without minor units simply drop them.
-        i64::try_from(scaled.trunc()).unwrap_or(i64::MAX)
+        // Exact: MAX_GIFT_AMOUNT has at most 2 decimals.
+        crate::domain::money::whole_minor_units(self.max_gift_major, currency)
     }
 }
 

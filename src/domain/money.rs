@@ -20,34 +20,31 @@ pub const STRIPE_MAX_AMOUNT_MINOR: i64 = 99_999_999;
 /// asked for) is kept with its event and flagged for staff, never counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AmountBounds {
-    /// The largest gift a checkout accepts (`MAX_GIFT_AMOUNT`), in major units' hundredths.
-    max_gift_cents: i64,
+    /// The largest gift a checkout accepts (`MAX_GIFT_AMOUNT`), in major units.
+    max_gift_major: Decimal,
+}
+
+/// `major` in `currency`'s whole minor units, truncated: exact for an amount with no more
+/// decimals than the currency has; a currency without minor units drops them. Saturates.
+pub fn whole_minor_units(major: Decimal, currency: Currency) -> i64 {
+    major
+        .checked_mul(Decimal::from(10i64.pow(currency.exponent())))
+        .and_then(|scaled| i64::try_from(scaled.trunc()).ok())
+        .unwrap_or(i64::MAX)
 }
 
 impl AmountBounds {
-    pub fn new(max_gift_major: rust_decimal::Decimal) -> AmountBounds {
-        let cents = (max_gift_major * rust_decimal::Decimal::from(100))
-            .trunc()
-            .try_into()
-            .unwrap_or(i64::MAX);
-        AmountBounds {
-            max_gift_cents: cents,
-        }
+    pub fn new(max_gift_major: Decimal) -> AmountBounds {
+        AmountBounds { max_gift_major }
     }
 
     /// The largest amount in `currency`'s minor units: Stripe's own maximum, or the largest total
     /// a checkout can create, whichever is lower. A donor covering the fee pays less than twice
     /// the gift plus twice the fixed fee (a campaign's fee is below 50 %), so that is the room
-    /// left above the largest gift.
+    /// left above the largest gift. (A currency we do not know is read with two decimals.)
     pub fn ceiling(&self, currency: &str) -> i64 {
-        let exponent = Currency::parse(currency).map(|c| c.exponent()).unwrap_or(2);
-        let max_gift = match exponent {
-            0 => self.max_gift_cents / 100,
-            e => self
-                .max_gift_cents
-                .saturating_mul(10i64.pow(e.saturating_sub(2))),
-        };
-        max_gift
+        let currency = Currency::parse(currency).unwrap_or(Currency::USD);
+        whole_minor_units(self.max_gift_major, currency)
             .saturating_mul(2)
             .saturating_add(2 * crate::domain::fees::MAX_FIXED_MINOR)
             .min(STRIPE_MAX_AMOUNT_MINOR)
@@ -68,7 +65,7 @@ impl AmountBounds {
 impl Default for AmountBounds {
     fn default() -> Self {
         AmountBounds {
-            max_gift_cents: DEFAULT_MAX_GIFT_MINOR,
+            max_gift_major: Decimal::new(DEFAULT_MAX_GIFT_MINOR, 2),
         }
     }
 }
@@ -292,6 +289,23 @@ mod tests {
 
     fn usd(input: &str) -> Result<i64, MoneyError> {
         Money::parse(input, Currency::USD, DEFAULT_MAX_GIFT_MINOR).map(|m| m.minor())
+    }
+
+    #[test]
+    fn amount_bounds_follow_the_largest_gift_and_stripes_maximum() {
+        // The default gift ceiling ($1,000,000) is above what Stripe can charge.
+        let b = AmountBounds::default();
+        assert_eq!(b.ceiling("usd"), STRIPE_MAX_AMOUNT_MINOR);
+        // $500.00: twice the gift plus twice the largest fixed fee, in each currency's units.
+        let b = AmountBounds::new(Decimal::new(50_000, 2));
+        assert_eq!(b.ceiling("usd"), 100_000 + 2_000_000);
+        assert_eq!(b.ceiling("jpy"), 1_000 + 2_000_000);
+        assert_eq!(b.ceiling("xyz"), b.ceiling("usd"), "unknown: two decimals");
+        assert!(b.moved(1, "usd") && !b.moved(0, "usd") && !b.moved(-5, "usd"));
+        assert!(b.moved(2_100_000, "usd") && !b.moved(2_100_001, "usd"));
+        assert!(b.total(0, "usd") && !b.total(-1, "usd") && !b.total(2_100_001, "usd"));
+        assert_eq!(whole_minor_units(Decimal::new(1999, 2), jpy()), 19);
+        assert_eq!(whole_minor_units(Decimal::MAX, Currency::USD), i64::MAX);
     }
 
     #[test]
