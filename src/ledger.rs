@@ -807,16 +807,26 @@ async fn link_subscription(
 /// whose rules count some records differently (`donations webhooks recount`). A donation whose
 /// figures already agree with its records is left as it is. Returns how many were visited.
 pub async fn recount_all(store: &dyn crate::store::Store, at: i64) -> StoreResult<usize> {
-    let mut visited = 0;
-    for c in store.campaigns().await? {
-        for d in store.campaign_records(c.id).await?.donations {
+    // Page through the staff list (all campaigns, newest first) rather than loading every
+    // campaign's records at once: a recount of a million donations holds one page.
+    const PAGE: i64 = 500;
+    let every = crate::store::DonationFilter::default();
+    let (mut visited, mut after) = (0, None);
+    loop {
+        let page = store.list_donations(&every, after.as_ref(), PAGE).await?;
+        for listed in &page {
             let mut tx = store.begin_ledger().await?;
-            recompute(&mut *tx, &d.id, at).await?;
+            recompute(&mut *tx, &listed.donation.id, at).await?;
             tx.commit().await?;
-            visited += 1;
+        }
+        visited += page.len();
+        match page.last() {
+            Some(last) if page.len() as i64 == PAGE => {
+                after = Some(crate::reports::cursor_of(&last.donation))
+            }
+            _ => return Ok(visited),
         }
     }
-    Ok(visited)
 }
 
 /// Recomputes what a donation contributes from every fact recorded about it, and moves the
