@@ -16,6 +16,14 @@ pub fn accepted(unix: i64) -> bool {
     (0..=LATEST_ACCEPTED).contains(&unix)
 }
 
+/// The current time, unix seconds: the one clock the entry points read and pass down as a value.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
 // Every accepted time can be written.
 const _: () = assert!(LATEST_ACCEPTED < LAST_WRITABLE);
 

@@ -9,8 +9,8 @@ use super::AppState;
 use super::error::{AppError, AppResult, ErrorBody, FieldError};
 use super::extract::{ApiQuery, RawBody, parse_json};
 use super::limits::{ClientIp, LimitKind};
-use crate::campaigns::accepts_gifts;
-use crate::checkout::{
+use crate::services::campaign_admin::accepts_gifts;
+use crate::services::checkout::{
     Checkout, CheckoutInput, CheckoutResponse, FeeQuote, parse_frequency, quote,
 };
 use crate::store::now;
@@ -166,10 +166,10 @@ pub fn guard_input(input: &CheckoutInput) -> Result<(), AppError> {
 }
 
 /// The per-email limit, asked by the use case once a request is valid (see
-/// [`crate::checkout::EmailAllowance`]).
+/// [`crate::services::checkout::EmailAllowance`]).
 pub struct EmailLimit<'a>(pub &'a AppState);
 
-impl crate::checkout::EmailAllowance for EmailLimit<'_> {
+impl crate::services::checkout::EmailAllowance for EmailLimit<'_> {
     fn spend(&self, normalized_email: &str) -> Result<(), AppError> {
         self.0
             .limits

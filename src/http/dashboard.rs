@@ -19,12 +19,12 @@ use super::AppState;
 use super::error::{AppError, AppResult, FieldError};
 use super::staff::campaign_or_404;
 use super::web::{ProgressBar, frequency_label, html, money, render};
-use crate::campaigns::{CampaignPatch, MajorAmount, NewCampaign, format_time};
-use crate::checkout::campaign_fee;
-use crate::domain::ledger::Frequency;
-use crate::offline::{self, OfflineDonorInput, OfflineGiftInput};
-use crate::reports::{DONATION_STATUSES, format_day, parse_bound, summarize};
-use crate::staff::{hash_token, well_formed};
+use crate::domain::contribution::Frequency;
+use crate::services::campaign_admin::{CampaignPatch, MajorAmount, NewCampaign, format_time};
+use crate::services::checkout::campaign_fee;
+use crate::services::offline_gifts::{self, OfflineDonorInput, OfflineGiftInput};
+use crate::services::reporting::{DONATION_STATUSES, format_day, parse_bound, summarize};
+use crate::services::staff_tokens::{hash_token, well_formed};
 use crate::store::{Campaign, DonationFilter, StaffSession, StoreError, now};
 
 pub const COOKIE: &str = "donations_session";
@@ -467,7 +467,7 @@ fn attach_errors(fields: &mut [Field], errors: &BTreeMap<String, String>) -> Str
 
 fn offline_fields(form: &FormMap, errors: &BTreeMap<String, String>) -> Vec<Field> {
     let v = |k: &str| form.get(k).cloned().unwrap_or_default();
-    let today = format_day(crate::reports::day_of(now()));
+    let today = format_day(crate::services::reporting::day_of(now()));
     let mut fields = vec![
         field("amount", "Amount", "text", v("amount")),
         field(
@@ -646,7 +646,8 @@ async fn render_campaign(
         .daily
         .iter()
         .filter_map(|d| {
-            crate::reports::parse_date(&d.date).map(|t| (crate::reports::day_of(t), d.raised_minor))
+            crate::services::reporting::parse_date(&d.date)
+                .map(|t| (crate::services::reporting::day_of(t), d.raised_minor))
         })
         .collect();
 
@@ -837,7 +838,7 @@ async fn add_offline_gift(
         anonymous: form.get("anonymous").is_some_and(|v| v == "true"),
         email_receipt: form.get("email_receipt").is_some_and(|v| v == "true"),
     };
-    match offline::record(state.store.as_ref(), &c, &state.config, &input).await {
+    match offline_gifts::record(state.store.as_ref(), &c, &state.config, &input).await {
         Ok(d) => {
             tracing::info!(staff = %s.session.staff_name, donation = %d.id, "offline gift recorded");
             Ok(
@@ -874,7 +875,7 @@ async fn void_offline_gift(
         Err(r) => return Ok(r),
     };
     let c = campaign_or_404(&state, &slug).await?;
-    match offline::void(state.store.as_ref(), &c, &id).await {
+    match offline_gifts::void(state.store.as_ref(), &c, &id).await {
         Ok(_) | Err(AppError::Conflict(_)) => {
             tracing::info!(staff = %s.session.staff_name, donation = %id, "offline gift voided");
             Ok(Redirect::to(&format!("/dashboard/campaigns/{}?done=void", c.slug)).into_response())
@@ -912,7 +913,7 @@ fn date_of(t: Option<i64>, is_end: bool) -> String {
 fn time_of(v: Option<String>, is_end: bool) -> Result<Option<String>, String> {
     match v {
         None => Ok(None),
-        Some(v) => match crate::reports::parse_date(&v) {
+        Some(v) => match crate::services::reporting::parse_date(&v) {
             Some(t) => {
                 let t = if is_end { t + 86_400 } else { t };
                 if crate::domain::time::accepted(t) {

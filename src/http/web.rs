@@ -14,12 +14,12 @@ use serde::Deserialize;
 use super::AppState;
 use super::error::{AppError, AppResult, FieldError};
 use super::limits::ClientIp;
-use crate::campaigns::{MajorAmount, accepts_gifts};
-use crate::checkout::{Checkout, CheckoutInput, DonorInput, TributeInput, quote};
 use crate::config::Config;
-use crate::domain::ledger::percent_of_goal;
+use crate::domain::contribution::percent_of_goal;
 use crate::domain::money::{Currency, format_major};
-use crate::reports::wall_entry;
+use crate::services::campaign_admin::{MajorAmount, accepts_gifts};
+use crate::services::checkout::{Checkout, CheckoutInput, DonorInput, TributeInput, quote};
+use crate::services::reporting::wall_entry;
 use crate::store::{Campaign, Progress, now};
 
 pub const CSS: &str = include_str!("../../assets/app.css");

@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 
 use super::{CheckoutRequest, CreatedSession, Gateway, GatewayError, RawEvent};
-use crate::ledger::Fact;
+use crate::domain::fact::Fact;
 use crate::store::now;
 
 pub struct SandboxGateway {

@@ -7,14 +7,14 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::campaigns::{MajorAmount, accepts_gifts};
 use crate::config::Config;
+use crate::domain::contribution::Frequency;
 use crate::domain::fees::{Coverage, FeeRate, cover, no_cover};
-use crate::domain::ledger::Frequency;
 use crate::domain::money::{Currency, Money};
 use crate::domain::text::{Email, PersonName, ShortText};
 use crate::http::error::{AppError, FieldError};
 use crate::payments::{CheckoutRequest, Gateway};
+use crate::services::campaign_admin::{MajorAmount, accepts_gifts};
 use crate::store::{Campaign, Donation, IdempotencyClaim, Store, now};
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]

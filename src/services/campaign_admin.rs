@@ -7,8 +7,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::config::Config;
+use crate::domain::contribution::{percent_of_goal, recurring_monthly_minor};
 use crate::domain::fees::FeeRate;
-use crate::domain::ledger::{percent_of_goal, recurring_monthly_minor};
 use crate::domain::money::{Currency, Money};
 use crate::domain::text::{ShortText, Slug};
 use crate::http::error::FieldError;

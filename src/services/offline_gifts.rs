@@ -3,14 +3,14 @@
 
 use serde::Deserialize;
 
-use crate::campaigns::MajorAmount;
-use crate::checkout::{blank_donation, new_donation_id};
 use crate::config::Config;
 use crate::domain::money::{Currency, Money};
 use crate::domain::text::{Email, PersonName, ShortText};
 use crate::http::error::{AppError, FieldError};
-use crate::ledger;
-use crate::reports::{day_of, parse_date};
+use crate::services::campaign_admin::MajorAmount;
+use crate::services::checkout::{blank_donation, new_donation_id};
+use crate::services::ledger;
+use crate::services::reporting::{day_of, parse_date};
 use crate::store::{Campaign, Donation, Store, now};
 
 pub const MAX_NOTE_CHARS: usize = 1000;

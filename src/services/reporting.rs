@@ -6,14 +6,14 @@ use std::time::UNIX_EPOCH;
 
 use serde::Serialize;
 
-use crate::campaigns::format_time;
-use crate::domain::fees::{FeeRate, fee_on};
-use crate::domain::ledger::{
+use crate::domain::contribution::{
     Frequency, installment_gift, payment_facts, payment_rank, payment_share,
     recurring_monthly_minor,
 };
+use crate::domain::fees::{FeeRate, fee_on};
 use crate::domain::text::looks_like_contact;
 use crate::http::error::FieldError;
+use crate::services::campaign_admin::format_time;
 use crate::store::{
     Campaign, CampaignRecords, ChargeRecord, Dispute, Donation, DonationCursor, ListedDonation,
     Refund,
@@ -651,7 +651,7 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_refuse_garbage() {
-        let mut d = crate::checkout::blank_donation("don_abc".into(), &campaign(), 42);
+        let mut d = crate::services::checkout::blank_donation("don_abc".into(), &campaign(), 42);
         d.created_at = 1_700_000_000;
         let c = decode_cursor(&encode_cursor(&d)).unwrap();
         assert_eq!((c.created_at, c.id.as_str()), (1_700_000_000, "don_abc"));
