@@ -108,6 +108,13 @@ impl Campaign {
         }
     }
 
+    /// Whether the campaign takes gifts at `now`: active, and inside its dates when it has them.
+    pub fn accepts_gifts(&self, now: i64) -> bool {
+        self.status == "active"
+            && self.starts_at.is_none_or(|s| now >= s)
+            && self.ends_at.is_none_or(|e| now < e)
+    }
+
     pub fn options(&self) -> CampaignOptions {
         CampaignOptions {
             hide_amounts: self.hide_amounts,

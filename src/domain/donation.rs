@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use crate::domain::campaign::Campaign;
+
 /// A gift record: a Stripe checkout (one-time or recurring plan) or an offline gift.
 /// The `counted_*` fields are what this donation currently contributes to its campaign's
 /// aggregate, so that a recomputation can apply the exact difference.
@@ -61,4 +63,58 @@ pub struct Donation {
     pub voided_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+impl Donation {
+    /// A new donation record of `campaign`, pending, to be filled in by the caller.
+    pub fn pending(id: String, campaign: &Campaign, at: i64) -> Donation {
+        Donation {
+            id,
+            campaign_id: campaign.id,
+            source: "stripe".into(),
+            frequency: "one_time".into(),
+            currency: campaign.currency.clone(),
+            gift_minor: 0,
+            fee_minor: 0,
+            total_minor: 0,
+            donor_name: None,
+            donor_email: None,
+            donor_key: String::new(),
+            anonymous: false,
+            tribute_kind: None,
+            tribute_honoree: None,
+            tribute_notify_email: None,
+            tribute_message: None,
+            tribute_show_amount: false,
+            email_receipt: true,
+            comment: None,
+            status: "pending".into(),
+            failure_reason: None,
+            checkout_session_id: None,
+            checkout_url: None,
+            subscription_id: None,
+            customer_id: None,
+            plan_status: None,
+            plan_status_at: 0,
+            plan_status_rank: 0,
+            cancel_at: None,
+            canceled_at: None,
+            counted_raised_minor: 0,
+            counted_gifts: 0,
+            counted_donor: 0,
+            counted_recurring: 0,
+            counted_recurring_gift_minor: 0,
+            plan_amount_minor: None,
+            plan_amount_at: 0,
+            refunded_minor: 0,
+            disputed_minor: 0,
+            fee_actual_minor: None,
+            offline_method: None,
+            note: None,
+            gift_date: None,
+            voided_at: None,
+            created_at: at,
+            updated_at: at,
+        }
+    }
 }

@@ -8,6 +8,7 @@ pub mod donation;
 pub mod event_log;
 pub mod fact;
 pub mod fees;
+pub mod field_error;
 pub mod manage_link;
 pub mod message;
 pub mod money;

@@ -22,7 +22,7 @@ use super::web::{ProgressBar, frequency_label, html, money, render};
 use crate::domain::contribution::Frequency;
 use crate::services::campaign_admin::{CampaignPatch, MajorAmount, NewCampaign, format_time};
 use crate::services::checkout::campaign_fee;
-use crate::services::offline_gifts::{self, OfflineDonorInput, OfflineGiftInput};
+use crate::services::offline_gifts::{self, OfflineDonorInput, OfflineGiftError, OfflineGiftInput};
 use crate::services::reporting::{DONATION_STATUSES, format_day, parse_bound, summarize};
 use crate::services::staff_tokens::{hash_token, well_formed};
 use crate::store::{Campaign, DonationFilter, StaffSession, StoreError, now};
@@ -838,7 +838,7 @@ async fn add_offline_gift(
         anonymous: form.get("anonymous").is_some_and(|v| v == "true"),
         email_receipt: form.get("email_receipt").is_some_and(|v| v == "true"),
     };
-    match offline_gifts::record(state.store.as_ref(), &c, &state.config, &input).await {
+    match offline_gifts::record(state.store.as_ref(), &c, &state.config, &input, now()).await {
         Ok(d) => {
             tracing::info!(staff = %s.session.staff_name, donation = %d.id, "offline gift recorded");
             Ok(
@@ -846,7 +846,7 @@ async fn add_offline_gift(
                     .into_response(),
             )
         }
-        Err(AppError::Invalid(errors)) => {
+        Err(OfflineGiftError::Invalid(errors)) => {
             render_campaign(
                 &state,
                 &s,
@@ -859,7 +859,7 @@ async fn add_offline_gift(
             )
             .await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -875,12 +875,12 @@ async fn void_offline_gift(
         Err(r) => return Ok(r),
     };
     let c = campaign_or_404(&state, &slug).await?;
-    match offline_gifts::void(state.store.as_ref(), &c, &id).await {
-        Ok(_) | Err(AppError::Conflict(_)) => {
+    match offline_gifts::void(state.store.as_ref(), &c, &id, now()).await {
+        Ok(_) | Err(OfflineGiftError::AlreadyVoid(_)) => {
             tracing::info!(staff = %s.session.staff_name, donation = %id, "offline gift voided");
             Ok(Redirect::to(&format!("/dashboard/campaigns/{}?done=void", c.slug)).into_response())
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -317,7 +317,14 @@ pub async fn add_offline_gift(
     ApiJson(input): ApiJson<OfflineGiftInput>,
 ) -> AppResult<(StatusCode, Json<DonationView>)> {
     let campaign = campaign_or_404(&state, &slug).await?;
-    let d = offline_gifts::record(state.store.as_ref(), &campaign, &state.config, &input).await?;
+    let d = offline_gifts::record(
+        state.store.as_ref(),
+        &campaign,
+        &state.config,
+        &input,
+        now(),
+    )
+    .await?;
     tracing::info!(staff = %staff.name, donation = %d.id, amount = d.gift_minor, "offline gift recorded");
     Ok((
         StatusCode::CREATED,
@@ -350,7 +357,7 @@ pub async fn void_offline_gift(
     Path((slug, id)): Path<(String, String)>,
 ) -> AppResult<Json<DonationView>> {
     let campaign = campaign_or_404(&state, &slug).await?;
-    let d = offline_gifts::void(state.store.as_ref(), &campaign, &id).await?;
+    let d = offline_gifts::void(state.store.as_ref(), &campaign, &id, now()).await?;
     tracing::info!(staff = %staff.name, donation = %d.id, "offline gift voided");
     Ok(Json(DonationView::new(&campaign.slug, &d)))
 }

@@ -11,8 +11,8 @@ use askama::Template;
 use super::Letter;
 use crate::config::{Config, Organization};
 use crate::domain::contribution::{Frequency, installment_gift};
+use crate::domain::money::display as money;
 use crate::domain::{manage_link, notices};
-use crate::http::web::money;
 use crate::store::{Campaign, Donation, OutboxMessage, Payment, Store, StoreError};
 
 /// What rendering needs beyond the records.
@@ -418,7 +418,7 @@ mod tests {
 
     fn donation(frequency: &str, gift: i64, fee: i64) -> Donation {
         let mut d =
-            crate::services::checkout::blank_donation("don_0193snapshot".into(), &campaign(), NOW);
+            crate::domain::donation::Donation::pending("don_0193snapshot".into(), &campaign(), NOW);
         d.frequency = frequency.into();
         d.gift_minor = gift;
         d.fee_minor = fee;

@@ -12,8 +12,8 @@ use super::Letter;
 use super::render::{Prerendered, long_date};
 use crate::config::Organization;
 use crate::domain::contribution::{installment_gift, payment_facts};
+use crate::domain::money::display as money;
 use crate::domain::notices;
-use crate::http::web::money;
 use crate::store::{Campaign, Donation, NewMessage, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
