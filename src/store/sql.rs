@@ -1166,7 +1166,7 @@ macro_rules! impl_sql_store {
                      AND kind <> 'checkout' AND donation_id IS NOT NULL \
                      AND paid_at >= $2 AND paid_at < $3 ORDER BY paid_at, id"
                 ))
-                .bind(crate::domain::ledger::payment_rank::SUCCEEDED)
+                .bind(crate::domain::contribution::payment_rank::SUCCEEDED)
                 .bind(from)
                 .bind(to)
                 .fetch_all(&self.read)

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use stripe_webhook::{Event, Webhook, WebhookError};
 
 use crate::domain::money::AmountBounds;
-use crate::ledger;
+use crate::services::ledger;
 use crate::store::{LedgerTx, Store, StoreError, WebhookEvent, now};
 
 /// What this server accepts of a verified event: its mode (a test-mode event on a live server is

@@ -400,7 +400,11 @@ pub async fn pending_donation(
     email: &str,
 ) -> donations::store::Donation {
     let id = donations::checkout::new_donation_id();
-    let mut d = donations::checkout::blank_donation(id.clone(), campaign, donations::store::now());
+    let mut d = donations::domain::donation::Donation::pending(
+        id.clone(),
+        campaign,
+        donations::store::now(),
+    );
     d.frequency = frequency.into();
     d.gift_minor = gift;
     d.fee_minor = total - gift;

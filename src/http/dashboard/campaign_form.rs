@@ -12,12 +12,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::fields::{Field, attach_errors, by_field, field, nonempty};
 use super::{CsrfForm, DashboardSession, FormMap, page};
-use crate::campaigns::{CampaignPatch, MajorAmount, NewCampaign, format_time};
 use crate::domain::money::{Currency, format_major};
+use crate::domain::time::{RANGE_DETAIL, accepted, format_time, parse_date};
 use crate::http::AppState;
 use crate::http::error::{AppResult, FieldError};
 use crate::http::staff::campaign_or_404;
 use crate::http::web::render;
+use crate::services::campaign_admin::{CampaignPatch, MajorAmount, NewCampaign};
 use crate::store::{Campaign, StaffSession, StoreError};
 
 #[derive(Template)]
@@ -50,13 +51,13 @@ pub fn date_of(t: Option<i64>, is_end: bool) -> String {
 pub fn time_of(v: Option<String>, is_end: bool) -> Result<Option<String>, String> {
     match v {
         None => Ok(None),
-        Some(v) => match crate::reports::parse_date(&v) {
+        Some(v) => match parse_date(&v) {
             Some(t) => {
                 let t = if is_end { t + 86_400 } else { t };
-                if crate::domain::time::accepted(t) {
+                if accepted(t) {
                     Ok(Some(format_time(t)))
                 } else {
-                    Err(crate::domain::time::RANGE_DETAIL.into())
+                    Err(RANGE_DETAIL.into())
                 }
             }
             None => Err("must be a date such as 2026-12-31".into()),
@@ -388,7 +389,6 @@ pub(super) async fn update_campaign(
 mod tests {
     use super::*;
     use crate::http::dashboard::fixtures::{form, session};
-    use crate::reports::parse_date;
 
     #[test]
     fn the_edit_form_shows_the_campaign_with_its_last_day() {
@@ -500,7 +500,7 @@ mod tests {
             by,
             vec![
                 ("starts_at", "must be a date such as 2026-12-31"),
-                ("ends_at", crate::domain::time::RANGE_DETAIL),
+                ("ends_at", RANGE_DETAIL),
                 ("fee_fixed_minor", "must be a whole number of minor units"),
             ]
         );

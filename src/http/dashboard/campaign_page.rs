@@ -12,15 +12,15 @@ use axum::response::Response;
 use super::chart::{Chart, chart, daily_series};
 use super::donation_filter::{FilterErrors, FilterValues, filter_query, parse_filter};
 use super::fields::Field;
-use super::offline_gifts::offline_fields;
+use super::offline_gift_form::offline_fields;
 use super::{DashboardSession, FormMap, page};
-use crate::campaigns::format_time;
-use crate::checkout::campaign_fee;
+use crate::domain::time::{day_of, format_time};
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult};
 use crate::http::staff::campaign_or_404;
 use crate::http::web::{ProgressBar, frequency_label, money, render};
-use crate::reports::{CampaignSummary, DONATION_STATUSES, day_of, summarize};
+use crate::services::checkout::campaign_fee;
+use crate::services::reporting::{CampaignSummary, DONATION_STATUSES, summarize};
 use crate::store::{
     Campaign, Donation, Flag, ListedDonation, ListedFlag, Progress, StaffSession, now,
 };
@@ -300,10 +300,9 @@ pub(super) async fn csv(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checkout::blank_donation;
     use crate::domain::fees::FeeRate;
+    use crate::domain::time::parse_date;
     use crate::http::dashboard::fixtures::session;
-    use crate::reports::parse_date;
 
     /// A counted offline gift of `minor` on `date`.
     fn offline(c: &Campaign, id: &str, minor: i64, date: &str) -> Donation {
@@ -317,7 +316,7 @@ mod tests {
             counted_gifts: 1,
             offline_method: Some("check".into()),
             gift_date: Some(at),
-            ..blank_donation(id.into(), c, at + 3600)
+            ..Donation::pending(id.into(), c, at + 3600)
         }
     }
 
@@ -473,7 +472,7 @@ mod tests {
             gift_minor: 5_000,
             fee_minor: 175,
             anonymous: true,
-            ..blank_donation(
+            ..Donation::pending(
                 "don_9".into(),
                 &c,
                 parse_date("2026-03-04").unwrap() + 80_000,

@@ -1,8 +1,9 @@
 //! The campaign page's chart of what was raised per day: an SVG drawn on the server (no script,
 //! and the same picture in every browser), with the same figures as a table.
 
+use crate::domain::time::{day_of, format_day, parse_date};
 use crate::http::web::money;
-use crate::reports::{DayFigure, day_of, format_day, parse_date};
+use crate::services::reporting::DayFigure;
 
 /// One day's bar, in the SVG's coordinates; `label` is its tooltip.
 pub struct Bar {

@@ -3,9 +3,9 @@
 
 use std::collections::HashMap;
 
-use crate::domain::ledger::Frequency;
+use crate::domain::contribution::Frequency;
 use crate::http::error::FieldError;
-use crate::reports::{DONATION_STATUSES, parse_bound};
+use crate::services::reporting::{DONATION_STATUSES, parse_bound};
 use crate::store::{Campaign, DonationFilter};
 
 /// The donation filters as the staff member typed them (trimmed).
@@ -111,8 +111,8 @@ pub fn filter_query(f: &FilterValues) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::time::parse_date;
     use crate::http::dashboard::fixtures::form;
-    use crate::reports::parse_date;
 
     #[test]
     fn filters_are_checked_field_by_field() {

@@ -13,7 +13,7 @@
 //! - [`campaign_page`]: one campaign (figures, chart, donations, flags) and its CSV;
 //! - [`donation_filter`]: the donation filters of that page and the CSV, checked by field;
 //! - [`chart`]: the raised-per-day chart, drawn on the server;
-//! - [`offline_gifts`]: recording and voiding offline gifts;
+//! - [`offline_gift_form`]: the offline gift form, recording and voiding offline gifts;
 //! - [`campaign_form`]: campaign create and edit;
 //! - [`fields`]: form fields as the templates draw them, with their errors.
 //!
@@ -26,7 +26,7 @@ pub mod chart;
 pub mod donation_filter;
 pub mod fields;
 pub mod index;
-pub mod offline_gifts;
+pub mod offline_gift_form;
 pub mod session;
 pub mod signin;
 
@@ -72,11 +72,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/dashboard/campaigns/{slug}/offline-gifts",
-            post(offline_gifts::add_offline_gift),
+            post(offline_gift_form::add_offline_gift),
         )
         .route(
             "/dashboard/campaigns/{slug}/offline-gifts/{id}/void",
-            post(offline_gifts::void_offline_gift),
+            post(offline_gift_form::void_offline_gift),
         )
 }
 

@@ -15,7 +15,7 @@ use super::signin::login_page;
 use super::{COOKIE, FormMap, page};
 use crate::http::AppState;
 use crate::http::error::AppResult;
-use crate::staff::hash_token;
+use crate::services::staff_tokens::hash_token;
 use crate::store::{StaffSession, now};
 
 /// 32 random bytes in hex: a session id, or a CSRF token.

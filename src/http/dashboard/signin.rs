@@ -12,7 +12,7 @@ use super::{CsrfForm, FormMap, LOGIN_COOKIE, SESSION_SECS, page};
 use crate::http::AppState;
 use crate::http::error::AppResult;
 use crate::http::web::render;
-use crate::staff::{hash_token, well_formed};
+use crate::services::staff_tokens::{hash_token, well_formed};
 use crate::store::now;
 
 #[derive(Template)]

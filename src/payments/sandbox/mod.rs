@@ -17,7 +17,7 @@ pub mod template;
 use async_trait::async_trait;
 
 use super::{CheckoutRequest, CreatedSession, Gateway, GatewayError, RawEvent};
-use crate::ledger::Fact;
+use crate::domain::fact::Fact;
 use crate::store::now;
 
 pub struct SandboxGateway {

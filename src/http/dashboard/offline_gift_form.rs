@@ -11,12 +11,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::campaign_page::{Shown, render_campaign};
 use super::fields::{Field, attach_errors, by_field, field, nonempty};
 use super::{CsrfForm, FormMap};
-use crate::campaigns::MajorAmount;
+use crate::domain::time::format_day;
 use crate::http::AppState;
-use crate::http::error::{AppError, AppResult};
+use crate::http::error::AppResult;
 use crate::http::staff::campaign_or_404;
-use crate::offline::{self, OfflineDonorInput, OfflineGiftInput};
-use crate::reports::format_day;
+use crate::services::campaign_admin::MajorAmount;
+use crate::services::offline_gifts::{self, OfflineDonorInput, OfflineGiftError, OfflineGiftInput};
+use crate::store::now;
 
 /// The offline gift form: as sent (`form`, with `errors` by field), or fresh when `form` is
 /// empty, dated `today` (a UTC day number) and with a receipt by default.
@@ -94,7 +95,7 @@ pub(super) async fn add_offline_gift(
 ) -> AppResult<Response> {
     let c = campaign_or_404(&state, &slug).await?;
     let input = offline_input(&form);
-    match offline::record(state.store.as_ref(), &c, &state.config, &input).await {
+    match offline_gifts::record(state.store.as_ref(), &c, &state.config, &input, now()).await {
         Ok(d) => {
             tracing::info!(staff = %s.session.staff_name, donation = %d.id, "offline gift recorded");
             Ok(
@@ -102,7 +103,7 @@ pub(super) async fn add_offline_gift(
                     .into_response(),
             )
         }
-        Err(AppError::Invalid(errors)) => {
+        Err(OfflineGiftError::Invalid(errors)) => {
             let shown = Shown {
                 offline_errors: by_field(errors),
                 offline_form: form,
@@ -110,7 +111,7 @@ pub(super) async fn add_offline_gift(
             };
             render_campaign(&state, &s, &c, &shown, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -121,20 +122,20 @@ pub(super) async fn void_offline_gift(
     CsrfForm { session: s, .. }: CsrfForm,
 ) -> AppResult<Response> {
     let c = campaign_or_404(&state, &slug).await?;
-    match offline::void(state.store.as_ref(), &c, &id).await {
-        Ok(_) | Err(AppError::Conflict(_)) => {
+    match offline_gifts::void(state.store.as_ref(), &c, &id, now()).await {
+        Ok(_) | Err(OfflineGiftError::AlreadyVoid(_)) => {
             tracing::info!(staff = %s.session.staff_name, donation = %id, "offline gift voided");
             Ok(Redirect::to(&format!("/dashboard/campaigns/{}?done=void", c.slug)).into_response())
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::time::{day_of, parse_date};
     use crate::http::dashboard::fixtures::form;
-    use crate::reports::{day_of, parse_date};
 
     fn values(fields: &[Field]) -> Vec<(&str, &str, &str)> {
         fields
