@@ -9,10 +9,10 @@ use sha2::{Digest, Sha256};
 
 use crate::app::{Server, StartError, gateway, open_store, shutdown_signal};
 use crate::config::{Config, parse_duration};
+use crate::payments::sandbox::template::{self, Vars};
 use crate::services::campaign_admin::{
     CampaignPatch, CampaignView, ChangeError, MajorAmount, NewCampaign,
 };
-use crate::webhooks::template::{self, Vars};
 
 #[derive(Debug, Parser)]
 #[command(name = "donations", version, about = "Donation campaign backend")]
@@ -532,7 +532,7 @@ async fn send_files(
             .or_insert_with(|| crate::store::now().to_string());
         let payload = template::fill(&text, &file_vars)
             .map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
-        let (status, body) = crate::webhooks::sign::deliver(&url, &payload, secret)
+        let (status, body) = crate::payments::sandbox::sign::deliver(&url, &payload, secret)
             .await
             .map_err(CliError::Usage)?;
         println!("{} -> {status} {body}", file.display());
