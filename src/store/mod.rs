@@ -24,6 +24,8 @@
 //! connections, pools, locks, migrations. [`connect`] chooses by the URL's scheme.
 
 mod cancel_safe;
+#[cfg(test)]
+mod contract_tests;
 mod postgres;
 mod sql;
 mod sqlite;
