@@ -3,9 +3,7 @@
 
 use super::{Fresh, campaign, gift, on_both_backends};
 use crate::domain::contribution::payment_rank;
-use crate::store::{
-    ChargeRecord, Dispute, NewMessage, Payment, Progress, Refund, WebhookEvent,
-};
+use crate::store::{ChargeRecord, Dispute, NewMessage, Payment, Progress, Refund, WebhookEvent};
 
 on_both_backends!(
     a_ledger_transaction_commits_whole_or_rolls_back_when_dropped,
@@ -41,14 +39,24 @@ async fn a_ledger_transaction_commits_whole_or_rolls_back_when_dropped(s: Fresh)
     let mut tx = s.begin_ledger().await.unwrap();
     assert!(tx.insert_event(&event("evt_1", 10)).await.unwrap());
     tx.insert_donation(&gift("d-1", &c, 10)).await.unwrap();
-    assert_eq!(s.webhook_event("evt_1").await.unwrap(), None, "not visible before commit");
+    assert_eq!(
+        s.webhook_event("evt_1").await.unwrap(),
+        None,
+        "not visible before commit"
+    );
     tx.commit().await.unwrap();
-    assert_eq!(s.webhook_event("evt_1").await.unwrap(), Some(event("evt_1", 10)));
+    assert_eq!(
+        s.webhook_event("evt_1").await.unwrap(),
+        Some(event("evt_1", 10))
+    );
     assert_eq!(s.donation("d-1").await.unwrap(), Some(gift("d-1", &c, 10)));
 
     // The next ledger transaction begins once the one before has ended.
     let mut tx = s.begin_ledger().await.unwrap();
-    assert!(!tx.insert_event(&event("evt_1", 10)).await.unwrap(), "a duplicate delivery");
+    assert!(
+        !tx.insert_event(&event("evt_1", 10)).await.unwrap(),
+        "a duplicate delivery"
+    );
     tx.commit().await.unwrap();
 }
 
@@ -62,16 +70,31 @@ async fn events_flags_and_messages_in_a_ledger_transaction(s: Fresh) {
         .await
         .unwrap();
     let applied = tx.event("evt_1").await.unwrap().unwrap();
-    assert_eq!((applied.outcome.as_str(), applied.detail.as_deref()), ("applied", Some("paid")));
+    assert_eq!(
+        (applied.outcome.as_str(), applied.detail.as_deref()),
+        ("applied", Some("paid"))
+    );
     assert_eq!(applied.applied_at, Some(20));
     assert_eq!(tx.event("evt_3").await.unwrap(), None);
 
-    tx.flag("flag-1", Some("d-1"), Some("evt_1"), "amount_mismatch", "off by 1")
-        .await
-        .unwrap();
-    tx.flag("flag-1", Some("d-1"), Some("evt_1"), "amount_mismatch", "again")
-        .await
-        .unwrap();
+    tx.flag(
+        "flag-1",
+        Some("d-1"),
+        Some("evt_1"),
+        "amount_mismatch",
+        "off by 1",
+    )
+    .await
+    .unwrap();
+    tx.flag(
+        "flag-1",
+        Some("d-1"),
+        Some("evt_1"),
+        "amount_mismatch",
+        "again",
+    )
+    .await
+    .unwrap();
     tx.flag("flag-2", None, Some("evt_2"), "unparsed", "bad json")
         .await
         .unwrap();
@@ -90,7 +113,10 @@ async fn events_flags_and_messages_in_a_ledger_transaction(s: Fresh) {
     tx.commit().await.unwrap();
 
     let applied = s.webhook_events_by_outcome("applied").await.unwrap();
-    assert_eq!(applied.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["evt_1"]);
+    assert_eq!(
+        applied.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+        ["evt_1"]
+    );
     let received = s.webhook_events_by_outcome("received").await.unwrap();
     assert_eq!(received, vec![event("evt_2", 5)]);
 
@@ -111,7 +137,10 @@ async fn events_flags_and_messages_in_a_ledger_transaction(s: Fresh) {
 
     let queued = s.outbox(Some("d-1")).await.unwrap();
     assert_eq!(queued.len(), 1);
-    assert_eq!((queued[0].status.as_str(), queued[0].next_attempt_at), ("pending", 20));
+    assert_eq!(
+        (queued[0].status.as_str(), queued[0].next_attempt_at),
+        ("pending", 20)
+    );
 }
 
 async fn donations_and_their_figures_in_a_ledger_transaction(s: Fresh) {
@@ -129,8 +158,14 @@ async fn donations_and_their_figures_in_a_ledger_transaction(s: Fresh) {
     d.plan_amount_minor = Some(1_000);
     d.updated_at = 20;
     tx.save_donation(&d).await.unwrap();
-    assert_eq!(tx.donation_by_session("cs_1").await.unwrap(), Some(d.clone()));
-    assert_eq!(tx.donation_by_subscription("sub_1").await.unwrap(), Some(d.clone()));
+    assert_eq!(
+        tx.donation_by_session("cs_1").await.unwrap(),
+        Some(d.clone())
+    );
+    assert_eq!(
+        tx.donation_by_subscription("sub_1").await.unwrap(),
+        Some(d.clone())
+    );
     assert_eq!(tx.donation_by_session("cs_2").await.unwrap(), None);
 
     let delta = Progress {
@@ -143,10 +178,22 @@ async fn donations_and_their_figures_in_a_ledger_transaction(s: Fresh) {
     };
     tx.add_progress(c.id, &delta).await.unwrap();
     tx.add_progress(c.id, &delta).await.unwrap();
-    assert_eq!(tx.add_donor_count(c.id, "donor-a", 1).await.unwrap(), (0, 1));
-    assert_eq!(tx.add_donor_count(c.id, "donor-a", 1).await.unwrap(), (1, 2));
-    assert_eq!(tx.add_donor_count(c.id, "donor-a", -1).await.unwrap(), (2, 1));
-    assert_eq!(tx.add_donor_count(c.id, "donor-b", 1).await.unwrap(), (0, 1));
+    assert_eq!(
+        tx.add_donor_count(c.id, "donor-a", 1).await.unwrap(),
+        (0, 1)
+    );
+    assert_eq!(
+        tx.add_donor_count(c.id, "donor-a", 1).await.unwrap(),
+        (1, 2)
+    );
+    assert_eq!(
+        tx.add_donor_count(c.id, "donor-a", -1).await.unwrap(),
+        (2, 1)
+    );
+    assert_eq!(
+        tx.add_donor_count(c.id, "donor-b", 1).await.unwrap(),
+        (0, 1)
+    );
     tx.commit().await.unwrap();
 
     assert_eq!(s.donation("d-1").await.unwrap(), Some(d));
@@ -230,50 +277,104 @@ async fn money_records_in_a_ledger_transaction_and_the_reports_on_them(s: Fresh)
     tx.save_payment(&first).await.unwrap();
     assert_eq!(tx.payment("pay_1").await.unwrap(), Some(first));
     tx.save_payment(&paid).await.unwrap();
-    assert_eq!(tx.payment("pay_1").await.unwrap(), Some(paid.clone()), "saved whole, once");
+    assert_eq!(
+        tx.payment("pay_1").await.unwrap(),
+        Some(paid.clone()),
+        "saved whole, once"
+    );
     tx.save_payment(&installment).await.unwrap();
-    assert_eq!(tx.adopt_subscription_payments("sub_1", "d-1").await.unwrap(), 1);
-    assert_eq!(tx.adopt_subscription_payments("sub_1", "d-1").await.unwrap(), 0);
+    assert_eq!(
+        tx.adopt_subscription_payments("sub_1", "d-1")
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        tx.adopt_subscription_payments("sub_1", "d-1")
+            .await
+            .unwrap(),
+        0
+    );
     installment.donation_id = Some("d-1".into());
-    assert_eq!(tx.payments_of("d-1").await.unwrap(), [paid.clone(), installment.clone()]);
-    assert_eq!(tx.payments_by_intent("pi_1").await.unwrap(), [paid.clone()]);
+    assert_eq!(
+        tx.payments_of("d-1").await.unwrap(),
+        [paid.clone(), installment.clone()]
+    );
+    assert_eq!(
+        tx.payments_by_intent("pi_1").await.unwrap(),
+        vec![paid.clone()]
+    );
     assert_eq!(tx.payment("pay_3").await.unwrap(), None);
 
     tx.save_charge(&charge).await.unwrap();
     assert_eq!(tx.charge("ch_1").await.unwrap(), Some(charge.clone()));
-    assert_eq!(tx.charges_by_intent("pi_1").await.unwrap(), [charge.clone()]);
+    assert_eq!(
+        tx.charges_by_intent("pi_1").await.unwrap(),
+        vec![charge.clone()]
+    );
     tx.save_refund(&refund).await.unwrap();
     tx.save_dispute(&dispute).await.unwrap();
-    assert!(tx.refunds_by_intent("pi_1").await.unwrap().is_empty(), "known by charge only");
+    assert!(
+        tx.refunds_by_intent("pi_1").await.unwrap().is_empty(),
+        "known by charge only"
+    );
     tx.backfill_intent("ch_1", "pi_1").await.unwrap();
     refund.payment_intent_id = Some("pi_1".into());
     dispute.payment_intent_id = Some("pi_1".into());
     assert_eq!(tx.refund("re_1").await.unwrap(), Some(refund.clone()));
-    assert_eq!(tx.refunds_by_intent("pi_1").await.unwrap(), [refund.clone()]);
+    assert_eq!(
+        tx.refunds_by_intent("pi_1").await.unwrap(),
+        vec![refund.clone()]
+    );
     assert_eq!(tx.dispute("dp_1").await.unwrap(), Some(dispute.clone()));
-    assert_eq!(tx.disputes_by_intent("pi_1").await.unwrap(), [dispute.clone()]);
+    assert_eq!(
+        tx.disputes_by_intent("pi_1").await.unwrap(),
+        vec![dispute.clone()]
+    );
     dispute.status = "won".into();
     dispute.updated_at = 60;
     tx.save_dispute(&dispute).await.unwrap();
     assert_eq!(tx.dispute("dp_1").await.unwrap(), Some(dispute.clone()));
-    assert_eq!((tx.refund("re_2").await.unwrap(), tx.dispute("dp_2").await.unwrap()), (None, None));
+    assert_eq!(
+        (
+            tx.refund("re_2").await.unwrap(),
+            tx.dispute("dp_2").await.unwrap()
+        ),
+        (None, None)
+    );
     tx.commit().await.unwrap();
 
-    assert_eq!(s.payments_of("d-1").await.unwrap(), [paid.clone(), installment.clone()]);
+    assert_eq!(
+        s.payments_of("d-1").await.unwrap(),
+        [paid.clone(), installment.clone()]
+    );
     let records = s.campaign_records(c.id).await.unwrap();
     assert_eq!(records.progress, Progress::default());
     assert_eq!(records.donations, [gift("d-1", &c, 10)]);
     assert_eq!(records.payments, [paid.clone(), installment]);
-    assert_eq!(records.charges, [charge.clone()]);
-    assert_eq!(records.refunds, [refund.clone()]);
-    assert_eq!(records.disputes, [dispute.clone()]);
+    assert_eq!(records.charges, vec![charge.clone()]);
+    assert_eq!(records.refunds, vec![refund.clone()]);
+    assert_eq!(records.disputes, vec![dispute.clone()]);
     let other = campaign(&s, "autumn").await;
-    assert!(s.campaign_records(other.id).await.unwrap().donations.is_empty());
+    assert!(
+        s.campaign_records(other.id)
+            .await
+            .unwrap()
+            .donations
+            .is_empty()
+    );
 
-    assert_eq!(s.payments_paid_between(0, 100).await.unwrap(), [paid.clone()], "succeeded only");
+    assert_eq!(
+        s.payments_paid_between(0, 100).await.unwrap(),
+        vec![paid.clone()],
+        "succeeded only"
+    );
     assert!(s.payments_paid_between(31, 100).await.unwrap().is_empty());
     let (refunds, charges, disputes) = s.intent_records("pi_1").await.unwrap();
-    assert_eq!((refunds, charges, disputes), (vec![refund], vec![charge], vec![dispute]));
+    assert_eq!(
+        (refunds, charges, disputes),
+        (vec![refund], vec![charge], vec![dispute])
+    );
     let (refunds, charges, disputes) = s.intent_records("pi_9").await.unwrap();
     assert!(refunds.is_empty() && charges.is_empty() && disputes.is_empty());
 }

@@ -86,9 +86,9 @@ impl Fresh {
 
 async fn admin_connection(url: &str) -> sqlx::PgConnection {
     use sqlx::Connection;
-    sqlx::PgConnection::connect(url)
-        .await
-        .unwrap_or_else(|e| panic!("TEST_DATABASE_URL is set but PostgreSQL cannot be reached: {e}"))
+    sqlx::PgConnection::connect(url).await.unwrap_or_else(|e| {
+        panic!("TEST_DATABASE_URL is set but PostgreSQL cannot be reached: {e}")
+    })
 }
 
 impl Deref for Fresh {

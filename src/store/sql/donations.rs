@@ -116,8 +116,7 @@ sql_impl! {
                 .execute(&mut *tx)
                 .await?;
                 if DB::rows_affected(&claimed) == 0 {
-                    let (request_hash, donation_id, response_json): (String, String, Option<String>) =
-                        sqlx::query_as(
+                    let (request_hash, donation_id, response_json) = sqlx::query_as(
                         "SELECT request_hash, donation_id, response_json FROM idempotency_keys \
                          WHERE key = $1",
                     )
@@ -209,7 +208,11 @@ sql_impl! {
                 .await?)
         }
 
-        async fn pending_donations(&self, older_than: i64, limit: i64) -> StoreResult<Vec<Donation>> {
+        async fn pending_donations(
+            &self,
+            older_than: i64,
+            limit: i64,
+        ) -> StoreResult<Vec<Donation>> {
             Ok(sqlx::query_as(&SELECT_PENDING)
                 .bind(older_than)
                 .bind(limit)
@@ -242,7 +245,10 @@ sql_impl! {
                 .await?)
         }
 
-        async fn donation_by_subscription(&mut self, sub_id: &str) -> StoreResult<Option<Donation>> {
+        async fn donation_by_subscription(
+            &mut self,
+            sub_id: &str,
+        ) -> StoreResult<Option<Donation>> {
             Ok(sqlx::query_as(&SELECT_DONATION_BY_SUB)
                 .bind(sub_id)
                 .fetch_optional(&mut *self.tx)

@@ -45,7 +45,11 @@ sql_impl! {
                 .await?)
         }
 
-        async fn recent_flags(&self, campaign_id: Option<i64>, limit: i64) -> StoreResult<Vec<ListedFlag>> {
+        async fn recent_flags(
+            &self,
+            campaign_id: Option<i64>,
+            limit: i64,
+        ) -> StoreResult<Vec<ListedFlag>> {
             // Flags without a donation (unparsed events) belong to no campaign.
             let (filter, limit_at) = match campaign_id {
                 Some(_) => ("WHERE d.campaign_id = $1", "$2"),
@@ -71,7 +75,8 @@ sql_impl! {
     impl EventTx for SqlLedgerTx {
         async fn insert_event(&mut self, e: &WebhookEvent) -> StoreResult<bool> {
             let done = sqlx::query(&format!(
-                "INSERT INTO webhook_events ({EVENT_COLUMNS}) VALUES ({}) ON CONFLICT (id) DO NOTHING",
+                "INSERT INTO webhook_events ({EVENT_COLUMNS}) VALUES ({}) \
+                 ON CONFLICT (id) DO NOTHING",
                 placeholders(EVENT_COLUMNS.split(',').count())
             ))
             .bind(&e.id)

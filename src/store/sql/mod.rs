@@ -13,10 +13,11 @@ use super::cancel_safe;
 use super::traits::{LedgerTx, Store};
 use super::{StoreResult, now};
 
-/// `#[async_trait] impl<DB: Backend> Trait for Type<DB>`, with what the SQL here asks of a driver: that statements run on its connections,
-/// and that the column types bound and read (integers, booleans, text, and their NULLs) convert.
-/// Both drivers meet it; it is written once here because Rust does not carry a trait's
-/// where-clauses to its users, so `DB: Backend` alone cannot say it.
+/// `#[async_trait] impl<DB: Backend> Trait for Type<DB>`, with what the SQL here asks of a
+/// driver: that statements run on its connections, and that the column types bound and read
+/// (integers, booleans, text, and their NULLs) convert. Both drivers meet it; it is written once
+/// here because Rust does not carry a trait's where-clauses to its users, so `DB: Backend` alone
+/// cannot say it. (The bodies are plain generic code, type-checked once for both backends.)
 macro_rules! sql_impl {
     (impl $trait:ident for $type:ident { $($body:tt)* }) => {
         #[async_trait::async_trait]

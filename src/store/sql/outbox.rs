@@ -86,7 +86,12 @@ sql_impl! {
             Ok(())
         }
 
-        async fn message_failed(&self, id: i64, error: &str, retry_at: Option<i64>) -> StoreResult<()> {
+        async fn message_failed(
+            &self,
+            id: i64,
+            error: &str,
+            retry_at: Option<i64>,
+        ) -> StoreResult<()> {
             let (status, next) = match retry_at {
                 Some(t) => ("pending", Some(t)),
                 None => ("failed", None),

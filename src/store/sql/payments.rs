@@ -22,12 +22,10 @@ pub(super) static CHARGES_BY_INTENT: LazyLock<String> =
     LazyLock::new(|| select_by(CHARGE_COLUMNS, "charges", "payment_intent_id"));
 pub(super) static DISPUTES_BY_INTENT: LazyLock<String> =
     LazyLock::new(|| select_by(DISPUTE_COLUMNS, "disputes", "payment_intent_id"));
-static UPSERT_PAYMENT: LazyLock<String> =
-    LazyLock::new(|| upsert_sql("payments", PAYMENT_COLUMNS));
+static UPSERT_PAYMENT: LazyLock<String> = LazyLock::new(|| upsert_sql("payments", PAYMENT_COLUMNS));
 static UPSERT_CHARGE: LazyLock<String> = LazyLock::new(|| upsert_sql("charges", CHARGE_COLUMNS));
 static UPSERT_REFUND: LazyLock<String> = LazyLock::new(|| upsert_sql("refunds", REFUND_COLUMNS));
-static UPSERT_DISPUTE: LazyLock<String> =
-    LazyLock::new(|| upsert_sql("disputes", DISPUTE_COLUMNS));
+static UPSERT_DISPUTE: LazyLock<String> = LazyLock::new(|| upsert_sql("disputes", DISPUTE_COLUMNS));
 
 sql_impl! {
     impl PaymentTx for SqlLedgerTx {

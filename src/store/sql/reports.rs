@@ -80,7 +80,11 @@ sql_impl! {
             Ok(q.bind(limit).fetch_all(&self.read).await?)
         }
 
-        async fn counted_donations(&self, campaign_id: i64, limit: i64) -> StoreResult<Vec<Donation>> {
+        async fn counted_donations(
+            &self,
+            campaign_id: i64,
+            limit: i64,
+        ) -> StoreResult<Vec<Donation>> {
             Ok(sqlx::query_as(&format!(
                 "SELECT {DONATION_COLUMNS} FROM donations WHERE campaign_id = $1 \
                  AND counted_gifts > 0 ORDER BY created_at DESC, id DESC LIMIT $2"

@@ -17,9 +17,12 @@ use crate::store::{
 /// and `FromRow for Record`; without `NAME =>`, only the impl. A field written `field: Record`
 /// is read whole from the same row, by that record's own impl.
 macro_rules! columns {
-    ($(#[$doc:meta])* $columns:ident => $record:ident { $first:ident $(, $field:ident)* $(,)? }) => {
+    (
+        $(#[$doc:meta])* $columns:ident => $record:ident { $first:ident $(, $field:ident)* $(,)? }
+    ) => {
         $(#[$doc])*
-        pub(super) const $columns: &str = concat!(stringify!($first) $(, ", ", stringify!($field))*);
+        pub(super) const $columns: &str =
+            concat!(stringify!($first) $(, ", ", stringify!($field))*);
         columns!($record { $first $(, $field)* });
     };
     ($record:ident { $($field:ident $(: $whole:ident)?),* $(,)? }) => {
@@ -58,7 +61,12 @@ columns!(PROGRESS_COLUMNS => Progress {
 
 columns!(TOKEN_COLUMNS => StaffToken { id, name, token_hash, created_at, revoked_at });
 
-columns!(StaffSession { token_id, staff_name, csrf_token, expires_at });
+columns!(StaffSession {
+    token_id,
+    staff_name,
+    csrf_token,
+    expires_at
+});
 
 columns!(DONATION_COLUMNS => Donation {
     id, campaign_id, source, frequency, currency, gift_minor, fee_minor, total_minor, donor_name,
@@ -71,7 +79,10 @@ columns!(DONATION_COLUMNS => Donation {
     plan_amount_minor, plan_amount_at,
 });
 
-columns!(ListedDonation { campaign_slug, donation: Donation });
+columns!(ListedDonation {
+    campaign_slug,
+    donation: Donation
+});
 
 columns!(PAYMENT_COLUMNS => Payment {
     id, donation_id, subscription_id, payment_intent_id, kind, status, status_rank, amount_minor,
@@ -101,7 +112,10 @@ columns!(FLAG_COLUMNS => Flag {
     id, flag_key, donation_id, event_id, kind, detail, created_at, resolved_at,
 });
 
-columns!(ListedFlag { campaign_slug, flag: Flag });
+columns!(ListedFlag {
+    campaign_slug,
+    flag: Flag
+});
 
 columns!(OUTBOX_COLUMNS => OutboxMessage {
     id, message_key, kind, donation_id, payment_id, recipient, payload, status, attempts,
@@ -115,9 +129,15 @@ mod tests {
     /// Each list is its names joined by ", " (what the SQL before them was), on one line.
     #[test]
     fn column_lists_are_the_names_joined_by_commas() {
-        assert_eq!(TOKEN_COLUMNS, "id, name, token_hash, created_at, revoked_at");
+        assert_eq!(
+            TOKEN_COLUMNS,
+            "id, name, token_hash, created_at, revoked_at"
+        );
         for columns in [CAMPAIGN_COLUMNS, DONATION_COLUMNS, OUTBOX_COLUMNS] {
-            assert!(!columns.contains('\n') && !columns.contains(",,"), "{columns}");
+            assert!(
+                !columns.contains('\n') && !columns.contains(",,"),
+                "{columns}"
+            );
         }
         assert_eq!(DONATION_COLUMNS.split(", ").count(), 46);
         assert!(DONATION_COLUMNS.starts_with("id, campaign_id, source, frequency, currency"));
