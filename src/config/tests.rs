@@ -1,0 +1,224 @@
+//! The configuration read from given variables: defaults, each bad value named.
+
+use super::*;
+use std::collections::HashMap;
+
+fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let map: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Config::from_lookup(|k| map.get(k).cloned())
+}
+
+#[test]
+fn defaults_are_a_sandbox_on_sqlite() {
+    let c = load(&[]).unwrap();
+    assert_eq!(c.database_url, "sqlite://donations.db");
+    assert_eq!(c.bind_addr.to_string(), "127.0.0.1:8080");
+    assert_eq!(c.public_base_url, "http://127.0.0.1:8080");
+    assert!(c.payments.is_sandbox());
+    assert_eq!(c.webhook_secrets, vec![SANDBOX_WEBHOOK_SECRET.to_string()]);
+    assert_eq!(c.max_gift_minor(Currency::USD), 100_000_000);
+    assert_eq!(c.default_fee, FeeRate::stripe_standard());
+    assert!(c.reconcile_interval.is_none());
+    assert_eq!(c.checkout_rate_per_ip, Rate::parse("10/min").unwrap());
+    assert_eq!(c.checkout_rate_per_email, Rate::parse("5/hour").unwrap());
+    assert!(c.trusted_proxies.is_empty());
+    assert!(c.mail.smtp_url.is_none());
+    assert_eq!(c.mail.outbox_dir, std::path::PathBuf::from("mail-outbox"));
+    assert!(c.manage_link_secret.is_none());
+}
+
+#[test]
+fn mail_and_organization_errors_name_the_variable() {
+    assert_eq!(
+        load(&[("ORG_EIN", "123456789")]).unwrap_err().var,
+        "ORG_EIN"
+    );
+    for bad in ["-5", "EST", "-05:00:00", "+15:00", "-05:60"] {
+        assert_eq!(
+            load(&[("ORG_UTC_OFFSET", bad)]).unwrap_err().var,
+            "ORG_UTC_OFFSET"
+        );
+    }
+    let east = load(&[("ORG_UTC_OFFSET", "-05:00")]).unwrap();
+    assert_eq!(east.org.utc_offset_secs, -5 * 3600);
+    assert_eq!(
+        load(&[("ORG_UTC_OFFSET", "+05:30")])
+            .unwrap()
+            .org
+            .utc_offset_secs,
+        19_800
+    );
+    assert_eq!(
+        load(&[("SMTP_URL", "mail.example.org")]).unwrap_err().var,
+        "SMTP_URL"
+    );
+    assert_eq!(
+        load(&[("MAIL_FROM", "not an address")]).unwrap_err().var,
+        "MAIL_FROM"
+    );
+    assert_eq!(
+        load(&[("MANAGE_LINK_SECRET", "short")]).unwrap_err().var,
+        "MANAGE_LINK_SECRET"
+    );
+    let c = load(&[
+        ("ORG_EIN", "12-3456789"),
+        ("SMTP_URL", "smtp://127.0.0.1:2525"),
+    ])
+    .unwrap();
+    assert_eq!(c.org.ein.as_deref(), Some("12-3456789"));
+    let shown = format!(
+        "{:?}",
+        load(&[("SMTP_URL", "smtps://u:hunter2@mail.example.org")]).unwrap()
+    );
+    assert!(!shown.contains("hunter2"), "{shown}");
+}
+
+#[test]
+fn rates_and_proxies_are_parsed() {
+    let c = load(&[
+        ("CHECKOUT_RATE_PER_IP", "off"),
+        ("CHECKOUT_RATE_PER_EMAIL", "3/day"),
+        ("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1,::1"),
+    ])
+    .unwrap();
+    assert_eq!(c.checkout_rate_per_ip, None);
+    let r = c.checkout_rate_per_email.unwrap();
+    assert_eq!((r.count.get(), r.per), (3, Duration::from_secs(86_400)));
+    assert_eq!(c.trusted_proxies.len(), 3);
+    assert!(c.trusted_proxies[1].contains(&"127.0.0.1".parse::<std::net::IpAddr>().unwrap()));
+    assert_eq!(c.checkout_ipv6_prefix, 64);
+    let c = load(&[("CHECKOUT_IPV6_PREFIX", "56")]).unwrap();
+    assert_eq!(c.checkout_ipv6_prefix, 56);
+    for bad in ["0", "129", "/64", "x"] {
+        let e = load(&[("CHECKOUT_IPV6_PREFIX", bad)]).unwrap_err();
+        assert_eq!(e.var, "CHECKOUT_IPV6_PREFIX", "{bad}");
+    }
+}
+
+#[test]
+fn each_bad_value_names_its_variable() {
+    let cases: &[(&str, &str)] = &[
+        ("DATABASE_URL", "mysql://x"),
+        ("BIND_ADDR", "localhost"),
+        ("PUBLIC_BASE_URL", "example.org"),
+        ("MAX_GIFT_AMOUNT", "-5"),
+        ("DEFAULT_FEE_PERCENT", "abc"),
+        ("DEFAULT_FEE_FIXED_MINOR", "0.3"),
+        ("STRIPE_SECRET_KEY", "pk_test_123"),
+        ("STRIPE_API_BASE", "localhost:12111"),
+        ("ALLOWED_ORIGINS", "https://a.org/path"),
+        ("RECONCILE_INTERVAL", "soon"),
+        ("PENDING_RECHECK_AFTER", "0s"),
+        ("DATABASE_MAX_CONNECTIONS", "0"),
+        ("DEMO_CAMPAIGN", "maybe"),
+        ("CHECKOUT_RATE_PER_IP", "10"),
+        ("CHECKOUT_RATE_PER_IP", "0/min"),
+        ("CHECKOUT_RATE_PER_EMAIL", "5/fortnight"),
+        ("TRUSTED_PROXIES", "10.0.0.0/33"),
+        ("TRUSTED_PROXIES", "proxy.local"),
+        ("HEADER_READ_TIMEOUT", "0s"),
+        ("HEADER_READ_TIMEOUT", "soon"),
+        ("BODY_READ_TIMEOUT", "-1s"),
+        ("IDLE_TIMEOUT", "forever"),
+        ("MAX_CONNECTIONS", "0"),
+        ("MAX_CONNECTIONS", "many"),
+        ("MAX_CONNECTIONS", "1000001"),
+        ("MAX_REQUESTS_IN_FLIGHT", "0"),
+        ("MAX_REQUESTS_IN_FLIGHT", "lots"),
+    ];
+    for (var, value) in cases {
+        let e = load(&[(var, value)])
+            .err()
+            .unwrap_or_else(|| panic!("{var}={value} accepted"));
+        assert_eq!(e.var, *var, "{var}={value} gave {e}");
+        assert!(e.to_string().starts_with(var));
+    }
+}
+
+#[test]
+fn stripe_key_needs_a_webhook_secret_and_sets_the_mode() {
+    let e = load(&[("STRIPE_SECRET_KEY", "sk_test_abc")]).err().unwrap();
+    assert_eq!(e.var, "STRIPE_WEBHOOK_SECRET");
+    let c = load(&[
+        ("STRIPE_SECRET_KEY", "sk_live_abc"),
+        ("STRIPE_WEBHOOK_SECRET", "whsec_a, whsec_b"),
+    ])
+    .unwrap();
+    assert!(c.payments.is_live());
+    assert_eq!(c.webhook_secrets, vec!["whsec_a", "whsec_b"]);
+    let e = load(&[
+        ("STRIPE_SECRET_KEY", "sk_test_abc"),
+        ("STRIPE_WEBHOOK_SECRET", "secret"),
+    ])
+    .err()
+    .unwrap();
+    assert_eq!(e.var, "STRIPE_WEBHOOK_SECRET");
+}
+
+#[test]
+fn secrets_never_show_in_debug_output() {
+    let c = load(&[
+        ("STRIPE_SECRET_KEY", "sk_live_supersecret"),
+        ("STRIPE_WEBHOOK_SECRET", "whsec_topsecret"),
+        ("DATABASE_URL", "postgres://app:hunter2@db/donations"),
+    ])
+    .unwrap();
+    let shown = format!("{c:?}");
+    for secret in ["supersecret", "topsecret", "hunter2"] {
+        assert!(!shown.contains(secret), "{secret} leaked in {shown}");
+    }
+}
+
+#[test]
+fn values_are_parsed() {
+    let c = load(&[
+        ("STRIPE_API_BASE", "http://127.0.0.1:9999"),
+        (
+            "ALLOWED_ORIGINS",
+            "https://coalition.org, http://localhost:3000",
+        ),
+        ("RECONCILE_INTERVAL", "15m"),
+        ("MAX_GIFT_AMOUNT", "5000"),
+        ("DEFAULT_FEE_PERCENT", "2.2"),
+    ])
+    .unwrap();
+    assert_eq!(c.stripe_api_base.as_deref(), Some("http://127.0.0.1:9999/"));
+    assert_eq!(
+        c.allowed_origins,
+        vec!["https://coalition.org", "http://localhost:3000"]
+    );
+    assert_eq!(c.reconcile_interval, Some(Duration::from_secs(900)));
+    assert_eq!(c.max_gift_minor(Currency::USD), 500_000);
+    assert_eq!(c.default_fee, FeeRate::stripe_nonprofit());
+}
+
+#[test]
+fn connection_limits_have_defaults_and_are_parsed() {
+    assert_eq!(
+        load(&[]).unwrap().connections,
+        ConnectionLimits {
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 1024,
+            max_requests_in_flight: 64,
+        }
+    );
+    let c = load(&[
+        ("HEADER_READ_TIMEOUT", "1s"),
+        ("BODY_READ_TIMEOUT", "500ms"),
+        ("IDLE_TIMEOUT", "2m"),
+        ("MAX_CONNECTIONS", "200"),
+        ("MAX_REQUESTS_IN_FLIGHT", "16"),
+    ])
+    .unwrap()
+    .connections;
+    assert_eq!(c.header_read_timeout, Duration::from_secs(1));
+    assert_eq!(c.body_read_timeout, Duration::from_millis(500));
+    assert_eq!(c.idle_timeout, Duration::from_secs(120));
+    assert_eq!(c.max_connections, 200);
+    assert_eq!(c.max_requests_in_flight, 16);
+}
