@@ -281,7 +281,7 @@ pub fn payment_facts(
 /// What one payment adds to `raised` now: its gift share less what was taken back, the same
 /// figure [`contribution`] adds up; 0 for a payment that does not count.
 pub fn payment_share(d: &Donation, p: &PaymentFacts) -> i64 {
-    if d.source == "offline" || !p.counts || p.status_rank != payment_rank::SUCCEEDED {
+    if d.is_offline() || !p.counts || p.status_rank != payment_rank::SUCCEEDED {
         return 0;
     }
     counted_share(d, p).0
@@ -340,7 +340,7 @@ fn counted_share(d: &Donation, p: &PaymentFacts) -> (i64, Option<String>) {
 
 pub fn contribution(d: &Donation, payments: &[PaymentFacts]) -> Contribution {
     let mut c = Contribution::default();
-    if d.source == "offline" {
+    if d.is_offline() {
         let counted = d.voided_at.is_none();
         c.raised_minor = if counted { d.gift_minor } else { 0 };
         c.gifts = i64::from(counted);
@@ -459,7 +459,7 @@ pub(crate) mod tests {
         Donation {
             id: "don_1".into(),
             campaign_id: 1,
-            source: "stripe".into(),
+            source: crate::domain::donation::Source::Stripe,
             frequency: frequency.into(),
             currency: "usd".into(),
             gift_minor: gift,
@@ -631,7 +631,7 @@ pub(crate) mod tests {
     #[test]
     fn offline_gifts_count_until_voided() {
         let mut d = donation("one_time", 10_000, 10_000);
-        d.source = "offline".into();
+        d.source = crate::domain::donation::Source::Offline;
         assert_eq!(contribution(&d, &[]).raised_minor, 10_000);
         d.voided_at = Some(1);
         let c = contribution(&d, &[]);

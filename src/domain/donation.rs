@@ -12,7 +12,7 @@ use crate::domain::campaign::Campaign;
 pub struct Donation {
     pub id: String,
     pub campaign_id: i64,
-    pub source: String,
+    pub source: Source,
     pub frequency: String,
     pub currency: String,
     pub gift_minor: i64,
@@ -65,13 +65,51 @@ pub struct Donation {
     pub updated_at: i64,
 }
 
+/// Where a gift came from: a Stripe checkout, or recorded by staff (check, cash, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Stripe,
+    Offline,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Stripe => "stripe",
+            Source::Offline => "offline",
+        }
+    }
+}
+
+impl std::str::FromStr for Source {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "stripe" => Ok(Source::Stripe),
+            "offline" => Ok(Source::Offline),
+            other => Err(format!("unknown donation source {other:?}")),
+        }
+    }
+}
+
 impl Donation {
+    /// Whether staff recorded this gift (it has no Stripe records).
+    pub fn is_offline(&self) -> bool {
+        self.source == Source::Offline
+    }
+
+    /// Whether this is an offline gift that still counts (it was not voided).
+    pub fn is_standing_offline_gift(&self) -> bool {
+        self.is_offline() && self.voided_at.is_none()
+    }
+
     /// A new donation record of `campaign`, pending, to be filled in by the caller.
     pub fn pending(id: String, campaign: &Campaign, at: i64) -> Donation {
         Donation {
             id,
             campaign_id: campaign.id,
-            source: "stripe".into(),
+            source: Source::Stripe,
             frequency: "one_time".into(),
             currency: campaign.currency.clone(),
             gift_minor: 0,

@@ -42,7 +42,7 @@ pub fn due(d: &Donation, payments: &[Payment], queued: &HashSet<String>) -> Vec<
         }
     };
     // An offline gift is receipted when recorded (unless staff said not to), until voided.
-    if d.source == "offline" {
+    if d.is_offline() {
         if d.email_receipt && d.voided_at.is_none() && d.counted_gifts > 0 {
             push(
                 format!("{RECEIPT}:donation:{}", d.id),
@@ -166,7 +166,7 @@ mod tests {
     #[test]
     fn offline_gifts_get_a_receipt_unless_staff_say_not() {
         let mut d = donation("one_time", 1000, 1000);
-        d.source = "offline".into();
+        d.source = crate::domain::donation::Source::Offline;
         d.counted_gifts = 1;
         assert_eq!(
             keys(&due(&d, &[], &HashSet::new())),
@@ -189,7 +189,7 @@ mod tests {
         )];
         d.donor_email = None;
         assert!(due(&d, &paid, &HashSet::new()).is_empty());
-        d.source = "offline".into();
+        d.source = crate::domain::donation::Source::Offline;
         d.counted_gifts = 1;
         assert!(due(&d, &[], &HashSet::new()).is_empty());
     }

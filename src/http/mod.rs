@@ -1,22 +1,20 @@
 //! The HTTP surface: routes, extractors, errors and the middleware every request goes through.
 
 pub mod auth;
-pub mod campaigns;
-pub mod checkout;
+pub mod campaign_api;
 pub mod completion;
 pub mod dashboard;
+pub mod donor;
+pub mod donor_api;
 pub mod error;
 pub mod extract;
 pub mod health;
 pub mod limits;
-pub mod manage;
 pub mod openapi;
-pub mod pages;
-pub mod sandbox;
+pub mod sandbox_pages;
 pub mod serve;
-pub mod staff;
-pub mod web;
-pub mod webhooks;
+pub mod staff_api;
+pub mod stripe_webhook;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -107,30 +105,30 @@ fn api() -> Api {
     };
     let public = part(
         OpenApiRouter::new()
-            .routes(routes!(campaigns::progress))
-            .routes(routes!(checkout::fee_quote))
-            .routes(routes!(checkout::create))
-            .routes(routes!(campaigns::donors)),
+            .routes(routes!(campaign_api::progress))
+            .routes(routes!(donor_api::fee_quote))
+            .routes(routes!(donor_api::create))
+            .routes(routes!(campaign_api::donors)),
     );
     let staff = part(
         OpenApiRouter::new()
-            .routes(routes!(campaigns::list, campaigns::create))
-            .routes(routes!(campaigns::update))
-            .routes(routes!(staff::donations))
-            .routes(routes!(staff::summary))
-            .routes(routes!(staff::add_offline_gift))
-            .routes(routes!(staff::void_offline_gift))
-            .routes(routes!(staff::flags))
-            .routes(routes!(staff::donation_emails))
-            .routes(routes!(staff::resend_email)),
+            .routes(routes!(campaign_api::list, campaign_api::create))
+            .routes(routes!(campaign_api::update))
+            .routes(routes!(staff_api::donations))
+            .routes(routes!(staff_api::summary))
+            .routes(routes!(staff_api::add_offline_gift))
+            .routes(routes!(staff_api::void_offline_gift))
+            .routes(routes!(staff_api::flags))
+            .routes(routes!(staff_api::donation_emails))
+            .routes(routes!(staff_api::resend_email)),
     );
-    let webhooks = part(OpenApiRouter::new().routes(routes!(webhooks::stripe)));
+    let webhooks = part(OpenApiRouter::new().routes(routes!(stripe_webhook::stripe)));
     let operations = part(
         OpenApiRouter::new()
             .routes(routes!(health::health))
             .routes(routes!(health::ready))
             .routes(routes!(health::metrics))
-            .routes(routes!(pages::thanks))
+            .routes(routes!(donor::thanks_page::thanks))
             .routes(routes!(openapi::document)),
     );
     Api {
@@ -169,10 +167,13 @@ async fn count_request(
 fn pages_router() -> Router<AppState> {
     use axum::routing::get;
     Router::new()
-        .route("/donate/{slug}", get(web::donate).post(web::submit))
-        .route("/assets/app.css", get(web::css))
-        .route("/assets/donate.js", get(web::donate_js))
-        .merge(manage::routes())
+        .route(
+            "/donate/{slug}",
+            get(donor::donation_page::donate).post(donor::donation_page::submit),
+        )
+        .route("/assets/app.css", get(donor::donation_page::css))
+        .route("/assets/donate.js", get(donor::donation_page::donate_js))
+        .merge(donor::manage_page::routes())
 }
 
 pub fn router(state: AppState) -> Router {
@@ -194,7 +195,7 @@ pub fn router(state: AppState) -> Router {
         .merge(operations);
     // A sandbox can never be live: with a Stripe key these routes do not exist.
     if state.config.payments.is_sandbox() {
-        app = app.merge(sandbox::routes());
+        app = app.merge(sandbox_pages::routes());
     }
     // The public API is merged after the JSON 405 fallback is set, so that its CORS layer
     // still answers browsers' OPTIONS preflights before any 405.
@@ -235,7 +236,7 @@ pub fn router(state: AppState) -> Router {
                     .unwrap_or("-");
                 // The path only: query strings may carry donor input. Self-service links are
                 // credentials: their token is left out.
-                let path = manage::loggable_path(req.uri().path());
+                let path = donor::manage_page::loggable_path(req.uri().path());
                 tracing::info_span!("request", method = %req.method(), path = %path, request_id = %id)
             }),
         )

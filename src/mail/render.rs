@@ -368,7 +368,7 @@ pub async fn render(
     };
     let mut letter = match (m.kind.as_str(), &payment) {
         (notices::RECEIPT, Some(p)) => receipt(ctx, &d, &c, p, &format!("R-{:06}", m.id), now)?,
-        (notices::RECEIPT, None) if d.source == "offline" => receipt(
+        (notices::RECEIPT, None) if d.is_offline() => receipt(
             ctx,
             &d,
             &c,
@@ -643,7 +643,7 @@ mod tests {
     #[test]
     fn offline_gift_receipt() {
         let mut d = donation("one_time", 25_000, 0);
-        d.source = "offline".into();
+        d.source = crate::domain::donation::Source::Offline;
         d.offline_method = Some("check".into());
         d.gift_date = Some(NOW - 2 * 86_400);
         let l = receipt(

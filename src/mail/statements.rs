@@ -103,7 +103,7 @@ pub async fn build(
             };
         }
         let d = &donations[id];
-        if d.source != "stripe" {
+        if d.is_offline() {
             continue;
         }
         let (refunds, charges, disputes) = match &p.payment_intent_id {

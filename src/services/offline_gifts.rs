@@ -134,7 +134,7 @@ pub fn validate(
     }
     let id = new_donation_id();
     let mut d = Donation::pending(id.clone(), campaign, at);
-    d.source = "offline".into();
+    d.source = crate::domain::donation::Source::Offline;
     d.status = "succeeded".into();
     d.gift_minor = amount.minor();
     d.total_minor = amount.minor();
@@ -201,7 +201,7 @@ pub async fn void(
     let d = tx
         .donation(id)
         .await?
-        .filter(|d| d.campaign_id == campaign.id && d.source == "offline")
+        .filter(|d| d.campaign_id == campaign.id && d.is_offline())
         .ok_or_else(not_found)?;
     if d.voided_at.is_some() {
         return Err(OfflineGiftError::AlreadyVoid(id.to_string()));

@@ -152,7 +152,7 @@ impl DonationView {
             tribute_notify_email: d.tribute_notify_email.clone(),
             tribute_message: d.tribute_message.clone(),
             comment: d.comment.clone(),
-            source: d.source.clone(),
+            source: d.source.as_str().to_string(),
             offline_method: d.offline_method.clone(),
             note: d.note.clone(),
             gift_date: d.gift_date.map(|t| format_day(day_of(t))),
@@ -407,8 +407,7 @@ pub fn summarize(c: &Campaign, rate: &FeeRate, r: &CampaignRecords) -> CampaignS
         let Some(d) = p.donation_id.as_deref().and_then(|id| donations.get(id)) else {
             continue;
         };
-        if d.source == "offline" || p.kind == "checkout" || p.status_rank != payment_rank::SUCCEEDED
-        {
+        if d.is_offline() || p.kind == "checkout" || p.status_rank != payment_rank::SUCCEEDED {
             continue;
         }
         if p.currency.as_deref().unwrap_or(&d.currency) != c.currency {
@@ -461,7 +460,7 @@ pub fn summarize(c: &Campaign, rate: &FeeRate, r: &CampaignRecords) -> CampaignS
         f.gifts = f.gifts.saturating_add(d.counted_gifts);
         f.donations += i64::from(d.counted_gifts > 0);
         f.raised_minor = f.raised_minor.saturating_add(d.counted_raised_minor);
-        if d.source == "offline" && d.voided_at.is_none() {
+        if d.is_standing_offline_gift() {
             s.offline_minor = s.offline_minor.saturating_add(d.counted_raised_minor);
             s.offline_gifts += 1;
             let day = days
@@ -540,7 +539,7 @@ pub fn wall_entry(d: &Donation, hide_amounts: bool) -> DonorWallEntry {
         (Some("memory"), Some(h)) => Some(format!("In memory of {h}")),
         _ => None,
     };
-    let at = if d.source == "offline" {
+    let at = if d.is_offline() {
         d.gift_date.unwrap_or(d.created_at)
     } else {
         d.created_at

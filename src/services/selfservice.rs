@@ -47,7 +47,7 @@ pub fn plan_state(d: &Donation) -> PlanState {
     let status = d.plan_status.as_deref().unwrap_or(d.status.as_str());
     if matches!(status, "canceled" | "incomplete_expired") {
         PlanState::Ended
-    } else if d.source == "offline" || d.subscription_id.is_none() {
+    } else if d.is_offline() || d.subscription_id.is_none() {
         // Only a plan made through the payment provider can be managed through it.
         PlanState::NotStarted
     } else {

@@ -15,9 +15,9 @@ use super::{CsrfForm, DashboardSession, FormMap, page};
 use crate::domain::money::{Currency, format_major};
 use crate::domain::time::{RANGE_DETAIL, accepted, format_time, parse_date};
 use crate::http::AppState;
+use crate::http::donor::donation_page::render;
 use crate::http::error::{AppResult, FieldError};
-use crate::http::staff::campaign_or_404;
-use crate::http::web::render;
+use crate::http::staff_api::campaign_or_404;
 use crate::services::campaign_admin::{CampaignPatch, MajorAmount, NewCampaign};
 use crate::store::{Campaign, StaffSession, StoreError};
 

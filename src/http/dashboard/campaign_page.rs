@@ -16,9 +16,9 @@ use super::offline_gift_form::offline_fields;
 use super::{DashboardSession, FormMap, page};
 use crate::domain::time::{day_of, format_time};
 use crate::http::AppState;
+use crate::http::donor::donation_page::{ProgressBar, frequency_label, money, render};
 use crate::http::error::{AppError, AppResult};
-use crate::http::staff::campaign_or_404;
-use crate::http::web::{ProgressBar, frequency_label, money, render};
+use crate::http::staff_api::campaign_or_404;
 use crate::services::checkout::campaign_fee;
 use crate::services::reporting::{CampaignSummary, DONATION_STATUSES, summarize};
 use crate::store::{
@@ -137,7 +137,7 @@ pub fn donation_row(d: &Donation) -> DonationRow {
         frequency: frequency_label(&d.frequency),
         status: d.status.replace('_', " "),
         extra: extra.join(" · "),
-        voidable: d.source == "offline" && d.voided_at.is_none(),
+        voidable: d.is_standing_offline_gift(),
     }
 }
 
@@ -288,7 +288,7 @@ pub(super) async fn csv(
     }
     let c = campaign_or_404(&state, &slug).await?;
     match parse_filter(&q, &c) {
-        (_, _, Some(filter)) => Ok(crate::http::staff::csv_download(
+        (_, _, Some(filter)) => Ok(crate::http::staff_api::csv_download(
             state.store.clone(),
             filter,
             &c.slug,
@@ -308,7 +308,7 @@ mod tests {
     fn offline(c: &Campaign, id: &str, minor: i64, date: &str) -> Donation {
         let at = parse_date(date).unwrap();
         Donation {
-            source: "offline".into(),
+            source: crate::domain::donation::Source::Offline,
             status: "succeeded".into(),
             gift_minor: minor,
             total_minor: minor,

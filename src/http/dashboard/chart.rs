@@ -2,7 +2,7 @@
 //! and the same picture in every browser), with the same figures as a table.
 
 use crate::domain::time::{day_of, format_day, parse_date};
-use crate::http::web::money;
+use crate::http::donor::donation_page::money;
 use crate::services::reporting::DayFigure;
 
 /// One day's bar, in the SVG's coordinates; `label` is its tooltip.

@@ -7,8 +7,8 @@ use axum::response::Response;
 
 use super::{DashboardSession, page};
 use crate::http::AppState;
+use crate::http::donor::donation_page::{ProgressBar, render};
 use crate::http::error::AppResult;
-use crate::http::web::{ProgressBar, render};
 use crate::store::{Campaign, Progress, StaffSession};
 
 /// One campaign of the list.

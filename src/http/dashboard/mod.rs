@@ -38,7 +38,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 
 use super::AppState;
-use super::web::html;
+use super::donor::donation_page::html;
 pub use session::{CsrfForm, DashboardSession};
 
 /// The session cookie: a random id, whose hash names the session in the store.

@@ -14,7 +14,7 @@ use super::{CsrfForm, FormMap};
 use crate::domain::time::format_day;
 use crate::http::AppState;
 use crate::http::error::AppResult;
-use crate::http::staff::campaign_or_404;
+use crate::http::staff_api::campaign_or_404;
 use crate::services::campaign_admin::MajorAmount;
 use crate::services::offline_gifts::{self, OfflineDonorInput, OfflineGiftError, OfflineGiftInput};
 use crate::store::now;

@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::session::{cookie_value, named_cookie, random_hex, same_token, set_cookie};
 use super::{CsrfForm, FormMap, LOGIN_COOKIE, SESSION_SECS, page};
 use crate::http::AppState;
+use crate::http::donor::donation_page::render;
 use crate::http::error::AppResult;
-use crate::http::web::render;
 use crate::services::staff_tokens::{hash_token, well_formed};
 use crate::store::now;
 

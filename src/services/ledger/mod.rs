@@ -221,7 +221,7 @@ pub async fn void_offline_gift(
     let Some(mut d) = tx.donation(donation_id).await? else {
         return Ok(false);
     };
-    if d.source != "offline" || d.voided_at.is_some() {
+    if !d.is_offline() || d.voided_at.is_some() {
         return Ok(false);
     }
     d.voided_at = Some(at);

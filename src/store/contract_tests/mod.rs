@@ -137,7 +137,7 @@ fn gift(id: &str, campaign: &Campaign, at: i64) -> Donation {
     Donation {
         id: id.into(),
         campaign_id: campaign.id,
-        source: "stripe".into(),
+        source: crate::domain::donation::Source::Stripe,
         frequency: "one_time".into(),
         currency: campaign.currency.clone(),
         gift_minor: 1_000,

@@ -447,10 +447,10 @@ async fn the_reports_read_counted_pending_and_offline_gifts(s: Fresh) {
     let mut counted = gift("d-counted", &c, 10);
     counted.counted_gifts = 1;
     let mut offline = gift("d-offline", &c, 30);
-    offline.source = "offline".into();
+    offline.source = crate::domain::donation::Source::Offline;
     offline.gift_date = Some(5);
     let mut voided = gift("d-voided", &c, 6);
-    voided.source = "offline".into();
+    voided.source = crate::domain::donation::Source::Offline;
     voided.voided_at = Some(7);
     for d in [
         counted.clone(),

@@ -50,7 +50,7 @@ where
 {
     q.bind(&d.id)
         .bind(d.campaign_id)
-        .bind(&d.source)
+        .bind(d.source.as_str().to_string())
         .bind(&d.frequency)
         .bind(&d.currency)
         .bind(d.gift_minor)

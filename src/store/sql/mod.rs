@@ -42,7 +42,7 @@ macro_rules! sql_impl {
 
 mod campaigns;
 mod donations;
-mod ledger;
+mod ledger_tx;
 mod outbox;
 mod payments;
 mod reports;

@@ -15,15 +15,18 @@ use crate::store::{
 
 /// `columns!(NAME => Record { field, .. })`: `const NAME` (the fields' names, comma-separated)
 /// and `FromRow for Record`; without `NAME =>`, only the impl. A field written `field: Record`
-/// is read whole from the same row, by that record's own impl.
+/// is read whole from the same row, by that record's own impl; `field: text` is stored as text
+/// and parsed into its domain type.
 macro_rules! columns {
     (
-        $(#[$doc:meta])* $columns:ident => $record:ident { $first:ident $(, $field:ident)* $(,)? }
+        $(#[$doc:meta])* $columns:ident => $record:ident {
+            $first:ident $(: $fw:ident)? $(, $field:ident $(: $w:ident)?)* $(,)?
+        }
     ) => {
         $(#[$doc])*
         pub(super) const $columns: &str =
             concat!(stringify!($first) $(, ", ", stringify!($field))*);
-        columns!($record { $first $(, $field)* });
+        columns!($record { $first $(: $fw)? $(, $field $(: $w)?)* });
     };
     ($record:ident { $($field:ident $(: $whole:ident)?),* $(,)? }) => {
         impl<'r, R: Row> FromRow<'r, R> for $record
@@ -43,9 +46,24 @@ macro_rules! columns {
     (@read $row:ident, $field:ident) => {
         $row.try_get(stringify!($field))?
     };
+    (@read $row:ident, $field:ident, text) => {
+        parse_text($row.try_get::<String, _>(stringify!($field))?, stringify!($field))?
+    };
     (@read $row:ident, $field:ident, $whole:ident) => {
         $whole::from_row($row)?
     };
+}
+
+/// A typed field stored as its text (`Source`, ...): a value the domain does not know is a
+/// decoding error naming its column, not a silent default.
+fn parse_text<T: std::str::FromStr<Err = String>>(
+    v: String,
+    column: &str,
+) -> Result<T, sqlx::Error> {
+    v.parse().map_err(|e: String| sqlx::Error::ColumnDecode {
+        index: column.to_string(),
+        source: e.into(),
+    })
 }
 
 columns!(CAMPAIGN_COLUMNS => Campaign {
@@ -69,7 +87,7 @@ columns!(StaffSession {
 });
 
 columns!(DONATION_COLUMNS => Donation {
-    id, campaign_id, source, frequency, currency, gift_minor, fee_minor, total_minor, donor_name,
+    id, campaign_id, source: text, frequency, currency, gift_minor, fee_minor, total_minor, donor_name,
     donor_email, donor_key, anonymous, tribute_kind, tribute_honoree, tribute_notify_email,
     tribute_message, comment, status, failure_reason, checkout_session_id, checkout_url,
     subscription_id, customer_id, plan_status, plan_status_at, plan_status_rank, cancel_at,

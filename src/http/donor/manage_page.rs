@@ -14,9 +14,9 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
-use super::AppState;
-use super::web::{self, money};
 use crate::domain::manage_link::LinkError;
+use crate::http::AppState;
+use crate::http::donor::donation_page::{self as web, money};
 use crate::services::reporting::{day_of, format_day};
 use crate::services::selfservice::{self, Canceled, PlanState, SelfServiceError};
 use crate::store::{Campaign, Donation};

@@ -12,7 +12,7 @@ use super::AppState;
 use super::auth::Staff;
 use super::error::{AppError, AppResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery};
-use super::staff::{campaign_or_404, parse_limit};
+use super::staff_api::{campaign_or_404, parse_limit};
 use crate::services::campaign_admin::{CampaignPatch, CampaignView, NewCampaign, ProgressView};
 use crate::services::reporting::{DonorWallEntry, wall_entry};
 use crate::store::now;

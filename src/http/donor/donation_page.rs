@@ -11,12 +11,12 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::AppState;
-use super::error::{AppError, AppResult, FieldError};
-use super::limits::ClientIp;
 use crate::config::Config;
 use crate::domain::contribution::percent_of_goal;
 use crate::domain::money::{currency_of, suffix, symbol};
+use crate::http::AppState;
+use crate::http::error::{AppError, AppResult, FieldError};
+use crate::http::limits::ClientIp;
 use crate::services::campaign_admin::MajorAmount;
 use crate::services::checkout::{
     Checkout, CheckoutError, CheckoutInput, DonorInput, TributeInput, quote,
@@ -24,8 +24,8 @@ use crate::services::checkout::{
 use crate::services::reporting::wall_entry;
 use crate::store::{Campaign, Progress, now};
 
-pub const CSS: &str = include_str!("../../assets/app.css");
-pub const DONATE_JS: &str = include_str!("../../assets/donate.js");
+pub const CSS: &str = include_str!("../../../assets/app.css");
+pub const DONATE_JS: &str = include_str!("../../../assets/donate.js");
 
 /// The preset gift amounts, in major units.
 pub const PRESETS: [&str; 4] = ["25", "50", "100", "250"];
@@ -439,16 +439,16 @@ pub async fn submit(
     Form(form): Form<DonateForm>,
 ) -> AppResult<Response> {
     // The same card-testing guards as the JSON API: a form is no way around them.
-    super::checkout::limit_address(&state, ip)?;
+    crate::http::donor_api::limit_address(&state, ip)?;
     let (campaign, progress) = campaign_and_progress(&state, &slug).await?;
     let mut values = FormValues::from_form(&form);
     let input = checkout_input(&values);
-    super::checkout::guard_input(&input)?;
+    crate::http::donor_api::guard_input(&input)?;
     let checkout = Checkout {
         store: state.store.as_ref(),
         gateway: state.gateway.as_ref(),
         config: &state.config,
-        allowance: &super::checkout::EmailLimit(&state),
+        allowance: &crate::http::donor_api::EmailLimit(&state),
     };
     // The key is the form's own (one per page view): a double submission replays the first
     // answer, and the same page sent again with other details is asked to confirm them.

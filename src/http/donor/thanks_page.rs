@@ -6,9 +6,10 @@ use axum::http::StatusCode;
 use axum::response::{Html, Response};
 use serde::Deserialize;
 
-use super::error::{AppError, AppResult, ErrorBody};
-use super::{AppState, web};
 use crate::domain::money::{Currency, format_major};
+use crate::http::AppState;
+use crate::http::donor::donation_page as web;
+use crate::http::error::{AppError, AppResult, ErrorBody};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {

@@ -10,8 +10,8 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::AppState;
+use super::donor::thanks_page::{amount, escape, layout};
 use super::error::{AppError, AppResult};
-use super::pages::{amount, escape, layout};
 use crate::payments::sandbox::sign;
 use crate::payments::sandbox::template::{self, Vars};
 use crate::store::{Campaign, Donation, now};
