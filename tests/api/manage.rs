@@ -5,13 +5,11 @@
 //! (webhooks/objects, from fixtures3.json), the cancel and billing-portal calls and a failing
 //! provider.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use common::fake_stripe::{CountingStripe, spawn_with_stripe};
-use common::{Backend, TestApp, event, gift_vars, pending_donation, spawn_app, with};
+use crate::helpers::fake_stripe::{CountingStripe, spawn_with_stripe};
+use crate::helpers::{Backend, TestApp, event, gift_vars, pending_donation, spawn_app, with};
 use donations::domain::manage_link;
 use donations::store::now;
 use reqwest::header::HeaderMap;
@@ -21,8 +19,8 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 const SECRET: &str = "manage-link-secret-for-the-tests-0123456789";
-const SUBSCRIPTION: &str = include_str!("../webhooks/objects/subscription.json");
-const PORTAL_SESSION: &str = include_str!("../webhooks/objects/billing_portal.session.json");
+const SUBSCRIPTION: &str = include_str!("../../webhooks/objects/subscription.json");
+const PORTAL_SESSION: &str = include_str!("../../webhooks/objects/billing_portal.session.json");
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -125,7 +123,7 @@ async fn donation(app: &TestApp, id: &str) -> donations::store::Donation {
 /// A gift given through the donation page's form and paid on the sandbox's checkout page (which
 /// sends Stripe-shaped events to this server's webhook): its donation id.
 async fn give_through_sandbox(app: &TestApp, amount: &str, frequency: &str) -> String {
-    let id = common::pages::give_through_sandbox(
+    let id = crate::helpers::pages::give_through_sandbox(
         app,
         &[
             ("amount", amount),
