@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use helpers::{Backend, spawn_app};
 use fantoccini::{Client, ClientBuilder, Locator};
+use helpers::{Backend, spawn_app};
 use serde_json::json;
 
 const CHROMIUM: &str = "/usr/bin/chromium";

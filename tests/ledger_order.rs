@@ -10,11 +10,11 @@ mod helpers;
 
 use std::sync::Arc;
 
+use donations::store::{Campaign, CampaignFields, Store};
 use helpers::scenario::{
     DisputeEnd, GiftSpec, Undo, events_of, expected, expected_recurring, total_for,
 };
 use helpers::{Backend, TestDb, gift_vars, ingest, pending_donation};
-use donations::store::{Campaign, CampaignFields, Store};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, TestCaseError, TestRunner};
 

@@ -16,10 +16,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use helpers::scenario::{DisputeEnd, GiftSpec, Undo, events_of, expected, expected_gift, total_for};
-use helpers::{Backend, TestDb, WEBHOOK_SECRET, gift_vars, pending_donation};
 use donations::store::{Campaign, CampaignFields, Store};
 use futures::StreamExt;
+use helpers::scenario::{
+    DisputeEnd, GiftSpec, Undo, events_of, expected, expected_gift, total_for,
+};
+use helpers::{Backend, TestDb, WEBHOOK_SECRET, gift_vars, pending_donation};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};

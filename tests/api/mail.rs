@@ -12,11 +12,13 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
-use async_trait::async_trait;
-use crate::helpers::pages::{get_with_cookie, give_through_sandbox, no_redirects, session_cookie, sign_in};
+use crate::helpers::pages::{
+    get_with_cookie, give_through_sandbox, no_redirects, session_cookie, sign_in,
+};
 use crate::helpers::{
     Backend, TestApp, campaign, event, gift_vars, ingest, pending_donation, spawn_app, with,
 };
+use async_trait::async_trait;
 use donations::mail::Letter;
 use donations::mail::render::{MailContext, Prerendered};
 use donations::mail::statements;
