@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
-use crate::campaigns::ensure_demo;
 use crate::config::{Config, PaymentsMode, redact_url};
 use crate::http::{AppState, router};
 use crate::payments::Gateway;
 use crate::payments::sandbox::SandboxGateway;
 use crate::payments::stripe::StripeGateway;
+use crate::services::campaign_admin::ensure_demo;
 use crate::store::{self, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -201,8 +201,13 @@ impl Server {
                     // requests), and the server waits for it.
                     let (store, gateway, config) = (store.clone(), gateway.clone(), config.clone());
                     let run = rounds.spawn(async move {
-                        crate::reconcile::run(store.as_ref(), gateway.as_ref(), &config, every * 2)
-                            .await
+                        crate::services::reconcile::run(
+                            store.as_ref(),
+                            gateway.as_ref(),
+                            &config,
+                            every * 2,
+                        )
+                        .await
                     });
                     match run.await {
                         Ok(Ok(report)) => {

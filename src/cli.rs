@@ -8,9 +8,11 @@ use clap::{Parser, Subcommand};
 use sha2::{Digest, Sha256};
 
 use crate::app::{Server, StartError, gateway, open_store, shutdown_signal};
-use crate::campaigns::{CampaignPatch, CampaignView, ChangeError, MajorAmount, NewCampaign};
 use crate::config::{Config, parse_duration};
-use crate::webhooks::template::{self, Vars};
+use crate::payments::sandbox::template::{self, Vars};
+use crate::services::campaign_admin::{
+    CampaignPatch, CampaignView, ChangeError, MajorAmount, NewCampaign,
+};
 
 #[derive(Debug, Parser)]
 #[command(name = "donations", version, about = "Donation campaign backend")]
@@ -238,7 +240,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 ..CampaignPatch::default()
             };
             let store = open_store(&config).await?;
-            let result = crate::campaigns::change(store.as_ref(), &config, &slug, &patch).await;
+            let result =
+                crate::services::campaign_admin::change(store.as_ref(), &config, &slug, &patch)
+                    .await;
             store.close().await;
             let campaign = result.map_err(|e| match e {
                 ChangeError::NotFound => CliError::Usage(format!("--slug: no campaign {slug:?}")),
@@ -323,7 +327,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 return Err(CliError::Usage("--name must be 1 to 100 characters".into()));
             }
             let store = open_store(&config).await?;
-            let (token, hash) = crate::staff::new_token();
+            let (token, hash) = crate::services::staff_tokens::new_token();
             store.create_staff_token(&name, &hash).await?;
             store.close().await;
             eprintln!("Staff token {name:?} created. It is shown only this once:");
@@ -360,7 +364,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Webhooks(WebhooksCommand::Recount) => {
             let store = open_store(&config).await?;
-            let visited = crate::ledger::recount_all(store.as_ref(), crate::store::now()).await?;
+            let visited =
+                crate::services::ledger::recount_all(store.as_ref(), crate::store::now()).await?;
             store.close().await;
             println!("recounted {visited} donation(s)");
         }
@@ -369,9 +374,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 parse_duration(&since).map_err(|e| CliError::Usage(format!("--since: {e}")))?;
             let store = open_store(&config).await?;
             let gateway = gateway(&config)?;
-            let report = crate::reconcile::run(store.as_ref(), gateway.as_ref(), &config, since)
-                .await
-                .map_err(|e| CliError::Usage(e.to_string()))?;
+            let report =
+                crate::services::reconcile::run(store.as_ref(), gateway.as_ref(), &config, since)
+                    .await
+                    .map_err(|e| CliError::Usage(e.to_string()))?;
             store.close().await;
             println!("{report:?}");
         }
@@ -526,7 +532,7 @@ async fn send_files(
             .or_insert_with(|| crate::store::now().to_string());
         let payload = template::fill(&text, &file_vars)
             .map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
-        let (status, body) = crate::webhooks::sign::deliver(&url, &payload, secret)
+        let (status, body) = crate::payments::sandbox::sign::deliver(&url, &payload, secret)
             .await
             .map_err(CliError::Usage)?;
         println!("{} -> {status} {body}", file.display());

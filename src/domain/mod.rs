@@ -1,10 +1,19 @@
-//! Domain types and rules, free of I/O: money and currencies, fee coverage, donor-facing text, times,
-//! and the ledger rules that decide what a donation contributes to its campaign's progress.
+//! The domain, free of I/O and importing nothing above it: the records the service keeps (as
+//! typed values), money and currencies, fee coverage, donor-facing text, times, and the
+//! contribution rules that decide what a donation adds to its campaign's progress.
 
+pub mod campaign;
+pub mod contribution;
+pub mod donation;
+pub mod event_log;
+pub mod fact;
 pub mod fees;
-pub mod ledger;
+pub mod field_error;
 pub mod manage_link;
+pub mod message;
 pub mod money;
 pub mod notices;
+pub mod payment;
+pub mod staff_access;
 pub mod text;
 pub mod time;

@@ -278,6 +278,57 @@ pub fn format_major(minor: i64, currency: Currency) -> String {
     Decimal::new(minor, currency.exponent).to_string()
 }
 
+// ---- amounts as people read them ----
+
+/// The currency of a stored code; a code that no longer parses is shown as USD.
+pub fn currency_of(code: &str) -> Currency {
+    Currency::parse(code).unwrap_or(Currency::USD)
+}
+
+/// The symbol written before an amount, when the currency has a well-known one.
+pub fn symbol(c: Currency) -> &'static str {
+    match c.code() {
+        "usd" | "cad" | "aud" | "nzd" | "hkd" => "$",
+        "eur" => "€",
+        "gbp" => "£",
+        "jpy" => "¥",
+        _ => "",
+    }
+}
+
+/// The currency code written after an amount without a symbol (` SEK`).
+pub fn suffix(c: Currency) -> String {
+    if symbol(c).is_empty() {
+        format!(" {}", c.code().to_uppercase())
+    } else {
+        String::new()
+    }
+}
+
+/// Minor units as the page shows them: `$50.00`, `$100,000.00`, `1,000.00 SEK`.
+pub fn display(minor: i64, currency: &str) -> String {
+    let c = currency_of(currency);
+    let (sign, abs) = if minor < 0 {
+        // (i64::MIN has no positive twin: shown one unit short rather than panicking.)
+        ("-", minor.checked_neg().unwrap_or(i64::MAX))
+    } else {
+        ("", minor)
+    };
+    let plain = format_major(abs, c);
+    let (whole, fraction) = match plain.split_once('.') {
+        Some((w, f)) => (w, format!(".{f}")),
+        None => (plain.as_str(), String::new()),
+    };
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    format!("{sign}{}{grouped}{fraction}{}", symbol(c), suffix(c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

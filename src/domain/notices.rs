@@ -6,8 +6,10 @@
 
 use std::collections::HashSet;
 
-use crate::domain::ledger::payment_rank;
-use crate::store::{Donation, NewMessage, Payment};
+use crate::domain::contribution::payment_rank;
+use crate::domain::donation::Donation;
+use crate::domain::message::NewMessage;
+use crate::domain::payment::Payment;
 
 pub const RECEIPT: &str = "receipt";
 pub const TRIBUTE: &str = "tribute";
@@ -96,7 +98,7 @@ pub fn due(d: &Donation, payments: &[Payment], queued: &HashSet<String>) -> Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ledger::tests::donation;
+    use crate::domain::contribution::tests::donation;
 
     fn payment(id: &str, kind: &str, rank: i64) -> Payment {
         Payment {

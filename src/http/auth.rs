@@ -7,7 +7,7 @@ use subtle::ConstantTimeEq;
 
 use super::AppState;
 use super::error::AppError;
-use crate::staff::{hash_token, well_formed};
+use crate::services::staff_tokens::{hash_token, well_formed};
 
 /// The staff member (token name) making the request.
 #[derive(Debug, Clone)]

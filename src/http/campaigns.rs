@@ -13,8 +13,8 @@ use super::auth::Staff;
 use super::error::{AppError, AppResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery};
 use super::staff::{campaign_or_404, parse_limit};
-use crate::campaigns::{CampaignPatch, CampaignView, NewCampaign, ProgressView};
-use crate::reports::{DonorWallEntry, wall_entry};
+use crate::services::campaign_admin::{CampaignPatch, CampaignView, NewCampaign, ProgressView};
+use crate::services::reporting::{DonorWallEntry, wall_entry};
 use crate::store::now;
 
 /// `GET /api/v1/campaigns/{slug}`: one indexed read of the campaign and its aggregate, with a
@@ -181,15 +181,18 @@ pub async fn update(
     Path(slug): Path<String>,
     ApiJson(patch): ApiJson<CampaignPatch>,
 ) -> AppResult<Json<CampaignView>> {
-    let campaign = crate::campaigns::change(state.store.as_ref(), &state.config, &slug, &patch)
-        .await
-        .map_err(|e| match e {
-            crate::campaigns::ChangeError::NotFound => {
-                AppError::NotFound(format!("no campaign {slug:?}"))
-            }
-            crate::campaigns::ChangeError::Invalid(errors) => AppError::Invalid(errors),
-            crate::campaigns::ChangeError::Store(e) => e.into(),
-        })?;
+    let campaign =
+        crate::services::campaign_admin::change(state.store.as_ref(), &state.config, &slug, &patch)
+            .await
+            .map_err(|e| match e {
+                crate::services::campaign_admin::ChangeError::NotFound => {
+                    AppError::NotFound(format!("no campaign {slug:?}"))
+                }
+                crate::services::campaign_admin::ChangeError::Invalid(errors) => {
+                    AppError::Invalid(errors)
+                }
+                crate::services::campaign_admin::ChangeError::Store(e) => e.into(),
+            })?;
     tracing::info!(staff = %staff.name, slug = %campaign.slug, "campaign updated");
     Ok(Json(CampaignView::from(&campaign)))
 }

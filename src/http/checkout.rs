@@ -9,9 +9,8 @@ use super::AppState;
 use super::error::{AppError, AppResult, ErrorBody, FieldError};
 use super::extract::{ApiQuery, RawBody, parse_json};
 use super::limits::{ClientIp, LimitKind};
-use crate::campaigns::accepts_gifts;
-use crate::checkout::{
-    Checkout, CheckoutInput, CheckoutResponse, FeeQuote, parse_frequency, quote,
+use crate::services::checkout::{
+    AllowanceSpent, Checkout, CheckoutInput, CheckoutResponse, FeeQuote, parse_frequency, quote,
 };
 use crate::store::now;
 
@@ -47,7 +46,7 @@ pub async fn fee_quote(
         .store
         .campaign_by_slug(&slug)
         .await?
-        .filter(|c| accepts_gifts(c, now()))
+        .filter(|c| c.accepts_gifts(now()))
         .ok_or_else(|| AppError::NotFound(format!("no open campaign {slug:?}")))?;
     let mut errors = Vec::new();
     if let Some(f) = &params.frequency
@@ -134,7 +133,7 @@ pub async fn create(
         config: &state.config,
         allowance: &EmailLimit(&state),
     };
-    let response = checkout.create(&slug, &input, key, &body).await?;
+    let response = checkout.create(&slug, &input, key, now()).await?;
     Ok((StatusCode::CREATED, Json(response)))
 }
 
@@ -166,14 +165,22 @@ pub fn guard_input(input: &CheckoutInput) -> Result<(), AppError> {
 }
 
 /// The per-email limit, asked by the use case once a request is valid (see
-/// [`crate::checkout::EmailAllowance`]).
+/// [`crate::services::checkout::EmailAllowance`]).
 pub struct EmailLimit<'a>(pub &'a AppState);
 
-impl crate::checkout::EmailAllowance for EmailLimit<'_> {
-    fn spend(&self, normalized_email: &str) -> Result<(), AppError> {
+impl crate::services::checkout::EmailAllowance for EmailLimit<'_> {
+    fn spend(&self, normalized_email: &str) -> Result<(), AllowanceSpent> {
         self.0
             .limits
             .check_email(normalized_email)
-            .map_err(|e| rate_limited(self.0, e))
+            .map_err(|e| match rate_limited(self.0, e) {
+                AppError::TooManyRequests { retry_after_secs } => {
+                    AllowanceSpent { retry_after_secs }
+                }
+                // The limiter refuses only with a wait; a refusal without one waits a second.
+                _ => AllowanceSpent {
+                    retry_after_secs: 1,
+                },
+            })
     }
 }

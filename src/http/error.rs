@@ -6,33 +6,11 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::services::checkout::CheckoutError;
+use crate::services::offline_gifts::OfflineGiftError;
 use crate::store::StoreError;
 
-/// One problem with a request: the field (body path, query parameter or header) at fault, when
-/// there is one, and what is wrong with it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct FieldError {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = "donor.email")]
-    pub field: Option<String>,
-    #[schema(example = "is not a valid email address")]
-    pub detail: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, detail: impl Into<String>) -> Self {
-        Self {
-            field: Some(field.into()),
-            detail: detail.into(),
-        }
-    }
-    pub fn general(detail: impl Into<String>) -> Self {
-        Self {
-            field: None,
-            detail: detail.into(),
-        }
-    }
-}
+pub use crate::domain::field_error::FieldError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -73,6 +51,43 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => AppError::NotFound("not found".into()),
             e if e.is_transient() => AppError::Unavailable(e.to_string()),
             e => AppError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<CheckoutError> for AppError {
+    fn from(e: CheckoutError) -> Self {
+        match e {
+            CheckoutError::NoCampaign(slug) => AppError::NotFound(format!("no campaign {slug:?}")),
+            CheckoutError::CampaignClosed(slug) => {
+                AppError::NotFound(format!("campaign {slug:?} is not accepting gifts"))
+            }
+            CheckoutError::Invalid(errors) => AppError::Invalid(errors),
+            CheckoutError::KeyReused => AppError::invalid(
+                "Idempotency-Key",
+                "was already used with a different request",
+            ),
+            CheckoutError::KeyInFlight => AppError::Conflict(
+                "a request with this Idempotency-Key is still in progress; retry shortly".into(),
+            ),
+            CheckoutError::AllowanceSpent(spent) => AppError::TooManyRequests {
+                retry_after_secs: spent.retry_after_secs,
+            },
+            CheckoutError::Gateway(cause) => AppError::BadGateway(cause),
+            CheckoutError::Store(e) => e.into(),
+            CheckoutError::Internal(cause) => AppError::Internal(cause),
+        }
+    }
+}
+
+impl From<OfflineGiftError> for AppError {
+    fn from(e: OfflineGiftError) -> Self {
+        match e {
+            OfflineGiftError::Invalid(errors) => AppError::Invalid(errors),
+            e @ OfflineGiftError::NotFound(_) => AppError::NotFound(e.to_string()),
+            e @ OfflineGiftError::AlreadyVoid(_) => AppError::Conflict(e.to_string()),
+            e @ OfflineGiftError::Vanished => AppError::Internal(e.to_string()),
+            OfflineGiftError::Store(e) => e.into(),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The donor's self-service page for a recurring gift, opened by the signed link in its receipts
 //! (`/manage/{token}`): the plan, a Cancel form and an "Update card or amount" button that leads
-//! to the payment provider's billing portal. The rules are in `crate::selfservice`; this module
+//! to the payment provider's billing portal. The rules are in `crate::services::selfservice`; this module
 //! only turns its answers into pages.
 //!
 //! The token is the donor's only credential and sits in the address, so these pages are never
@@ -17,8 +17,8 @@ use axum::routing::{get, post};
 use super::AppState;
 use super::web::{self, money};
 use crate::domain::manage_link::LinkError;
-use crate::reports::{day_of, format_day};
-use crate::selfservice::{self, Canceled, PlanState, SelfServiceError};
+use crate::services::reporting::{day_of, format_day};
+use crate::services::selfservice::{self, Canceled, PlanState, SelfServiceError};
 use crate::store::{Campaign, Donation};
 
 /// No scripts; our stylesheet only; forms post here, and the portal button's redirect may go

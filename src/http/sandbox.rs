@@ -12,9 +12,9 @@ use serde::Deserialize;
 use super::AppState;
 use super::error::{AppError, AppResult};
 use super::pages::{amount, escape, layout};
+use crate::payments::sandbox::sign;
+use crate::payments::sandbox::template::{self, Vars};
 use crate::store::{Campaign, Donation, now};
-use crate::webhooks::sign;
-use crate::webhooks::template::{self, Vars};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -124,7 +124,7 @@ fn sandbox_vars(d: &Donation, c: &Campaign) -> Vars {
 }
 
 async fn send(state: &AppState, event_type: &str, vars: &Vars) -> AppResult<()> {
-    let template = crate::webhooks::events::template(event_type)
+    let template = crate::payments::sandbox::events::template(event_type)
         .ok_or_else(|| AppError::Internal(format!("no template for {event_type}")))?;
     let payload = template::fill(template, vars).map_err(|e| AppError::Internal(e.to_string()))?;
     let secret = state

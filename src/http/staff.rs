@@ -14,11 +14,11 @@ use super::AppState;
 use super::auth::Staff;
 use super::error::{AppError, AppResult, ErrorBody, FieldError};
 use super::extract::{ApiJson, ApiQuery};
-use crate::campaigns::format_time;
-use crate::checkout::campaign_fee;
-use crate::domain::ledger::Frequency;
-use crate::offline::{self, OfflineGiftInput};
-use crate::reports::{
+use crate::domain::contribution::Frequency;
+use crate::services::campaign_admin::format_time;
+use crate::services::checkout::campaign_fee;
+use crate::services::offline_gifts::{self, OfflineGiftInput};
+use crate::services::reporting::{
     CampaignSummary, DONATION_STATUSES, DonationView, csv_chunk, cursor_of, decode_cursor,
     encode_cursor, parse_bound, summarize,
 };
@@ -317,7 +317,14 @@ pub async fn add_offline_gift(
     ApiJson(input): ApiJson<OfflineGiftInput>,
 ) -> AppResult<(StatusCode, Json<DonationView>)> {
     let campaign = campaign_or_404(&state, &slug).await?;
-    let d = offline::record(state.store.as_ref(), &campaign, &state.config, &input).await?;
+    let d = offline_gifts::record(
+        state.store.as_ref(),
+        &campaign,
+        &state.config,
+        &input,
+        now(),
+    )
+    .await?;
     tracing::info!(staff = %staff.name, donation = %d.id, amount = d.gift_minor, "offline gift recorded");
     Ok((
         StatusCode::CREATED,
@@ -350,7 +357,7 @@ pub async fn void_offline_gift(
     Path((slug, id)): Path<(String, String)>,
 ) -> AppResult<Json<DonationView>> {
     let campaign = campaign_or_404(&state, &slug).await?;
-    let d = offline::void(state.store.as_ref(), &campaign, &id).await?;
+    let d = offline_gifts::void(state.store.as_ref(), &campaign, &id, now()).await?;
     tracing::info!(staff = %staff.name, donation = %d.id, "offline gift voided");
     Ok(Json(DonationView::new(&campaign.slug, &d)))
 }

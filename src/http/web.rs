@@ -14,12 +14,14 @@ use serde::Deserialize;
 use super::AppState;
 use super::error::{AppError, AppResult, FieldError};
 use super::limits::ClientIp;
-use crate::campaigns::{MajorAmount, accepts_gifts};
-use crate::checkout::{Checkout, CheckoutInput, DonorInput, TributeInput, quote};
 use crate::config::Config;
-use crate::domain::ledger::percent_of_goal;
-use crate::domain::money::{Currency, format_major};
-use crate::reports::wall_entry;
+use crate::domain::contribution::percent_of_goal;
+use crate::domain::money::{currency_of, suffix, symbol};
+use crate::services::campaign_admin::MajorAmount;
+use crate::services::checkout::{
+    Checkout, CheckoutError, CheckoutInput, DonorInput, TributeInput, quote,
+};
+use crate::services::reporting::wall_entry;
 use crate::store::{Campaign, Progress, now};
 
 pub const CSS: &str = include_str!("../../assets/app.css");
@@ -33,53 +35,7 @@ const WALL_SIZE: i64 = 20;
 
 // ---- money and labels ----
 
-fn currency_of(code: &str) -> Currency {
-    Currency::parse(code).unwrap_or(Currency::USD)
-}
-
-/// The symbol written before an amount, when the currency has a well-known one.
-fn symbol(c: Currency) -> &'static str {
-    match c.code() {
-        "usd" | "cad" | "aud" | "nzd" | "hkd" => "$",
-        "eur" => "€",
-        "gbp" => "£",
-        "jpy" => "¥",
-        _ => "",
-    }
-}
-
-/// The currency code written after an amount without a symbol (` SEK`).
-fn suffix(c: Currency) -> String {
-    if symbol(c).is_empty() {
-        format!(" {}", c.code().to_uppercase())
-    } else {
-        String::new()
-    }
-}
-
-/// Minor units as the page shows them: `$50.00`, `$100,000.00`, `1,000.00 SEK`.
-pub fn money(minor: i64, currency: &str) -> String {
-    let c = currency_of(currency);
-    let (sign, abs) = if minor < 0 {
-        // (i64::MIN has no positive twin: shown one unit short rather than panicking.)
-        ("-", minor.checked_neg().unwrap_or(i64::MAX))
-    } else {
-        ("", minor)
-    };
-    let plain = format_major(abs, c);
-    let (whole, fraction) = match plain.split_once('.') {
-        Some((w, f)) => (w, format!(".{f}")),
-        None => (plain.as_str(), String::new()),
-    };
-    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
-    for (i, ch) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    format!("{sign}{}{grouped}{fraction}{}", symbol(c), suffix(c))
-}
+pub use crate::domain::money::display as money;
 
 pub fn frequency_label(f: &str) -> &'static str {
     match f {
@@ -375,7 +331,7 @@ async fn donate_page(
         name: campaign.name.clone(),
         description: campaign.description.clone(),
         progress: ProgressBar::new(campaign, progress.raised_minor, progress.donors),
-        open: accepts_gifts(campaign, now()),
+        open: campaign.accepts_gifts(now()),
         canceled,
         sandbox: state.config.payments.is_sandbox(),
         presets: PRESETS
@@ -495,45 +451,45 @@ pub async fn submit(
         allowance: &super::checkout::EmailLimit(&state),
     };
     // The key is the form's own (one per page view): a double submission replays the first
-    // answer. The "body" hashed with it is the input as the server read it.
+    // answer, and the same page sent again with other details is asked to confirm them.
     let key = values.idempotency_key.trim();
     let key = (!key.is_empty() && key.len() <= 200).then_some(key);
-    let body = format!("{input:?}");
     let errors = match checkout
         .create(
             &slug,
             &input,
             key.map(|k| format!("form:{k}")).as_deref(),
-            body.as_bytes(),
+            now(),
         )
         .await
     {
         Ok(r) => return Ok(Redirect::to(&r.checkout_url).into_response()),
-        Err(AppError::Invalid(errors)) => errors,
-        Err(e @ AppError::NotFound(_)) => vec![FieldError::new(
-            "other",
-            format!("This campaign is not accepting gifts now ({e})."),
-        )],
-        Err(AppError::BadGateway(_)) => vec![FieldError::new(
+        Err(CheckoutError::Invalid(errors)) => errors,
+        Err(CheckoutError::NoCampaign(_) | CheckoutError::CampaignClosed(_)) => {
+            vec![FieldError::new(
+                "other",
+                "This campaign is not accepting gifts now (not found).",
+            )]
+        }
+        Err(CheckoutError::Gateway(_)) => vec![FieldError::new(
             "other",
             "The payment provider did not answer; nothing was charged. Please try again.",
         )],
-        Err(e) => return Err(e),
+        // This page's form was sent before with other details (back button, edit, resend):
+        // a new key lets the changed gift go through once the donor confirms it.
+        Err(CheckoutError::KeyReused) => {
+            values.idempotency_key = uuid::Uuid::new_v4().to_string();
+            vec![FieldError::new(
+                "other",
+                "This form was already sent with other details. Please check them and \
+                 continue again.",
+            )]
+        }
+        Err(e) => return Err(e.into()),
     };
     let mut by_field = BTreeMap::new();
     for e in errors {
         let (field, detail) = match e.field.as_deref() {
-            // This page's form was sent before with other details (back button, edit, resend):
-            // a new key lets the changed gift go through once the donor confirms it.
-            Some("Idempotency-Key") => {
-                values.idempotency_key = uuid::Uuid::new_v4().to_string();
-                (
-                    "other".to_string(),
-                    "This form was already sent with other details. Please check them and \
-                     continue again."
-                        .to_string(),
-                )
-            }
             Some("currency") | None => ("other".to_string(), e.detail),
             Some(f) => (f.to_string(), e.detail),
         };

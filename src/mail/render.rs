@@ -10,9 +10,9 @@ use askama::Template;
 
 use super::Letter;
 use crate::config::{Config, Organization};
-use crate::domain::ledger::{Frequency, installment_gift};
+use crate::domain::contribution::{Frequency, installment_gift};
+use crate::domain::money::display as money;
 use crate::domain::{manage_link, notices};
-use crate::http::web::money;
 use crate::store::{Campaign, Donation, OutboxMessage, Payment, Store, StoreError};
 
 /// What rendering needs beyond the records.
@@ -123,7 +123,7 @@ const MONTHS: [&str; 12] = [
 
 /// "November 22, 2026" (UTC).
 pub fn long_date(unix: i64) -> String {
-    let iso = crate::campaigns::format_time(unix);
+    let iso = crate::services::campaign_admin::format_time(unix);
     let year = &iso[..4];
     let month: usize = iso[5..7].parse().unwrap_or(1);
     let day: u32 = iso[8..10].parse().unwrap_or(1);
@@ -298,13 +298,13 @@ pub fn plan_canceled(
 pub fn offline_payment(d: &Donation) -> Payment {
     let at = d.gift_date.unwrap_or(d.created_at);
     Payment {
-        id: crate::ledger::checkout_payment_id(&d.id),
+        id: crate::domain::fact::checkout_payment_id(&d.id),
         donation_id: Some(d.id.clone()),
         subscription_id: None,
         payment_intent_id: None,
         kind: "offline".into(),
         status: "succeeded".into(),
-        status_rank: crate::domain::ledger::payment_rank::SUCCEEDED,
+        status_rank: crate::domain::contribution::payment_rank::SUCCEEDED,
         amount_minor: Some(d.total_minor),
         currency: Some(d.currency.clone()),
         failure_reason: None,
@@ -393,7 +393,7 @@ mod tests {
     //! rewrites them; review the diff before committing.
 
     use super::*;
-    use crate::domain::ledger::payment_rank;
+    use crate::domain::contribution::payment_rank;
 
     const NOW: i64 = 1_795_000_000; // 2026-11-18
     const SECRET: &[u8] = b"snapshot-secret-0123456789abcdef";
@@ -417,7 +417,8 @@ mod tests {
     }
 
     fn donation(frequency: &str, gift: i64, fee: i64) -> Donation {
-        let mut d = crate::checkout::blank_donation("don_0193snapshot".into(), &campaign(), NOW);
+        let mut d =
+            crate::domain::donation::Donation::pending("don_0193snapshot".into(), &campaign(), NOW);
         d.frequency = frequency.into();
         d.gift_minor = gift;
         d.fee_minor = fee;
@@ -542,7 +543,7 @@ mod tests {
         assert!(l.text.contains("Processing fees you covered: $1.58"));
         assert!(l.text.contains("Total charged: $40.00"));
         assert_eq!(
-            crate::domain::ledger::installment_gift(&d, 4000),
+            crate::domain::contribution::installment_gift(&d, 4000),
             3842,
             "the count toward the goal agrees"
         );

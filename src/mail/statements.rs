@@ -11,9 +11,9 @@ use askama::Template;
 use super::Letter;
 use super::render::{Prerendered, long_date};
 use crate::config::Organization;
-use crate::domain::ledger::{installment_gift, payment_facts};
+use crate::domain::contribution::{installment_gift, payment_facts};
+use crate::domain::money::display as money;
 use crate::domain::notices;
-use crate::http::web::money;
 use crate::store::{Campaign, Donation, NewMessage, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +25,7 @@ pub struct Line {
     pub description: String,
     pub currency: String,
     pub charged_minor: i64,
-    /// The gift share of what was charged (`domain::ledger::installment_gift`); the rest is the
+    /// The gift share of what was charged (`domain::contribution::installment_gift`); the rest is the
     /// fee the donor chose to cover (also part of the contribution).
     pub gift_minor: i64,
     /// Refunded, plus disputed and not reinstated.
@@ -61,7 +61,7 @@ impl Statement {
 /// `[start, end)` of a calendar year in unix seconds, for a place `utc_offset` seconds ahead of
 /// UTC (its January 1 starts that much earlier).
 pub fn year_bounds(year: i32, utc_offset: i64) -> Option<(i64, i64)> {
-    let at = |y: i32| crate::reports::parse_date(&format!("{y:04}-01-01"));
+    let at = |y: i32| crate::services::reporting::parse_date(&format!("{y:04}-01-01"));
     Some((at(year)? - utc_offset, at(year + 1)? - utc_offset))
 }
 

@@ -6,8 +6,8 @@ pub mod stripe;
 
 use async_trait::async_trait;
 
-use crate::domain::ledger::Frequency;
-use crate::ledger::Fact;
+use crate::domain::contribution::Frequency;
+use crate::domain::fact::Fact;
 
 /// What a Checkout Session is created for.
 #[derive(Debug, Clone, PartialEq, Eq)]

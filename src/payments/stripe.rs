@@ -22,8 +22,8 @@ use stripe_shared::{
 };
 
 use super::{CheckoutRequest, CreatedSession, Gateway, GatewayError, RawEvent};
-use crate::domain::ledger::Frequency;
-use crate::ledger::Fact;
+use crate::domain::contribution::Frequency;
+use crate::domain::fact::Fact;
 use crate::webhooks::facts;
 
 pub struct StripeGateway {

@@ -6,17 +6,17 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::Connection;
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
 
 use super::cancel_safe;
+use super::sql::{Backend, SqlStore};
 
-pub struct PgStore {
-    read: PgPool,
-    write: PgPool,
-}
+pub type PgStore = SqlStore<sqlx::Postgres>;
 
-impl PgStore {
+impl Backend for sqlx::Postgres {
     const BACKEND: &'static str = "postgres";
+    /// The driver's own `BEGIN` (READ COMMITTED).
+    const BEGIN_WRITE: Option<&'static str> = None;
     /// A fixed key of our own; nothing else in this database takes advisory locks.
     const LEDGER_LOCK: Option<&'static str> = Some("SELECT pg_advisory_xact_lock(4477000001)");
     /// READ COMMITTED takes a new snapshot per statement; reports of several reads need one.
@@ -24,6 +24,12 @@ impl PgStore {
     /// Workers in several processes claim disjoint rows without waiting on each other.
     const CLAIM_LOCK: &'static str = " FOR UPDATE SKIP LOCKED";
 
+    fn rows_affected(done: &Self::QueryResult) -> u64 {
+        done.rows_affected()
+    }
+}
+
+impl PgStore {
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, super::StoreError> {
         let options = PgConnectOptions::from_str(url)?;
         let pool = PgPoolOptions::new()
@@ -35,14 +41,7 @@ impl PgStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(Self {
-            read: pool.clone(),
-            write: pool,
-        })
-    }
-
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
-        cancel_safe::begin(&self.write, None).await
+        Ok(SqlStore::new(pool.clone(), pool))
     }
 }
 
@@ -86,5 +85,3 @@ async fn clean(conn: &mut PgConnection, database: &str) -> Result<bool, sqlx::Er
     }
     Ok(true)
 }
-
-super::sql::impl_sql_store!(PgStore, PgLedgerTx, sqlx::Postgres, sqlx::postgres::PgRow);

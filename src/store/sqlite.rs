@@ -7,19 +7,19 @@ use std::time::Duration;
 
 use sqlx::Connection;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
 };
 
 use super::cancel_safe;
+use super::sql::{Backend, SqlStore};
 
-pub struct SqliteStore {
-    read: SqlitePool,
-    write: SqlitePool,
-}
+pub type SqliteStore = SqlStore<sqlx::Sqlite>;
 
-impl SqliteStore {
+impl Backend for sqlx::Sqlite {
     const BACKEND: &'static str = "sqlite";
+    /// Takes the write lock at once, so that a writer waits for the one before it rather than
+    /// failing when its first write finds the database locked.
+    const BEGIN_WRITE: Option<&'static str> = Some("BEGIN IMMEDIATE");
     /// The single writer connection already serializes ledger transactions.
     const LEDGER_LOCK: Option<&'static str> = None;
     /// A deferred read transaction in WAL mode sees one snapshot from its first read on.
@@ -27,6 +27,12 @@ impl SqliteStore {
     /// The single writer connection already keeps two claims from overlapping.
     const CLAIM_LOCK: &'static str = "";
 
+    fn rows_affected(done: &Self::QueryResult) -> u64 {
+        done.rows_affected()
+    }
+}
+
+impl SqliteStore {
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, super::StoreError> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
@@ -49,11 +55,7 @@ impl SqliteStore {
             .after_release(clean_on_release(url))
             .connect_with(options.read_only(true))
             .await?;
-        Ok(Self { read, write })
-    }
-
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-        cancel_safe::begin(&self.write, Some("BEGIN IMMEDIATE")).await
+        Ok(SqlStore::new(read, write))
     }
 }
 
@@ -95,10 +97,3 @@ async fn clean(conn: &mut SqliteConnection, database: &str) -> Result<bool, sqlx
     }
     Ok(true)
 }
-
-super::sql::impl_sql_store!(
-    SqliteStore,
-    SqliteLedgerTx,
-    sqlx::Sqlite,
-    sqlx::sqlite::SqliteRow
-);

@@ -9,7 +9,7 @@ use stripe_shared::{
 };
 use stripe_webhook::{Event, EventObject};
 
-use crate::ledger::{DisputeStage, Fact, RefundFact};
+use crate::domain::fact::{DisputeStage, Fact, RefundFact};
 
 fn donation_id_in(metadata: Option<&HashMap<String, String>>) -> Option<String> {
     metadata

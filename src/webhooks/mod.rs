@@ -1,17 +1,16 @@
 //! Stripe webhooks: verify the signature over the raw body, record the event, and apply its
 //! facts to the ledger, all in one transaction keyed by the event id, so a duplicate delivery
 //! (sequential or concurrent) is a no-op and a failure leaves nothing behind for Stripe's retry.
+//! This is the inbound side only; forging Stripe's events (the sandbox's part) is
+//! `crate::payments::sandbox`.
 
-pub mod events;
 pub mod facts;
-pub mod sign;
-pub mod template;
 
 use serde::Deserialize;
 use stripe_webhook::{Event, Webhook, WebhookError};
 
 use crate::domain::money::AmountBounds;
-use crate::ledger;
+use crate::services::ledger;
 use crate::store::{LedgerTx, Store, StoreError, WebhookEvent, now};
 
 /// What this server accepts of a verified event: its mode (a test-mode event on a live server is

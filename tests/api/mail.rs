@@ -586,9 +586,15 @@ async fn statements_are_net_of_refunds_and_disputes(b: Backend) {
         anonymous: false,
         email_receipt: true,
     };
-    donations::offline::record(app.store.as_ref(), &c, &app.config, &check)
-        .await
-        .unwrap();
+    donations::offline::record(
+        app.store.as_ref(),
+        &c,
+        &app.config,
+        &check,
+        donations::store::now(),
+    )
+    .await
+    .unwrap();
     // Ben: $50, disputed and the funds withdrawn (a chargeback: Stripe withdraws the funds and
     // says so with charge.dispute.funds_withdrawn).
     let b1 = paid_gift(&app, &c, 5000, "ben@example.org", "b1").await;

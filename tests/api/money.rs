@@ -637,7 +637,8 @@ async fn honorees_that_look_like_contact_details_are_not_published(b: Backend) {
         ("cy", "+1 (555) 123-4567"),
     ] {
         let id = donations::checkout::new_donation_id();
-        let mut d = donations::checkout::blank_donation(id.clone(), &c, donations::store::now());
+        let mut d =
+            donations::domain::donation::Donation::pending(id.clone(), &c, donations::store::now());
         d.gift_minor = 1000;
         d.total_minor = 1000;
         d.donor_name = Some(format!("{who} Donor"));

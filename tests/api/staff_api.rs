@@ -68,7 +68,7 @@ async fn insert_at(
     shape: impl FnOnce(&mut Donation),
 ) -> Donation {
     let id = donations::checkout::new_donation_id();
-    let mut d = donations::checkout::blank_donation(id.clone(), c, at);
+    let mut d = donations::domain::donation::Donation::pending(id.clone(), c, at);
     d.gift_minor = 1000;
     d.total_minor = 1000;
     d.donor_name = Some("Test Donor".into());

@@ -308,13 +308,14 @@ pub async fn campaign_in(
 
 // ---- Stripe events from the committed templates (webhooks/events) ----
 
-pub use donations::webhooks::template::Vars;
+pub use donations::payments::sandbox::template::Vars;
 
 /// An event of `kind` filled with `vars` (the template's own placeholders).
 pub fn event(kind: &str, vars: &Vars) -> String {
-    let template =
-        donations::webhooks::events::template(kind).unwrap_or_else(|| panic!("no template {kind}"));
-    donations::webhooks::template::fill(template, vars).unwrap_or_else(|e| panic!("{kind}: {e}"))
+    let template = donations::payments::sandbox::events::template(kind)
+        .unwrap_or_else(|| panic!("no template {kind}"));
+    donations::payments::sandbox::template::fill(template, vars)
+        .unwrap_or_else(|e| panic!("{kind}: {e}"))
 }
 
 /// Variables describing one donation's Stripe objects, as a test scenario names them.
@@ -402,7 +403,11 @@ pub async fn pending_donation(
     email: &str,
 ) -> donations::store::Donation {
     let id = donations::checkout::new_donation_id();
-    let mut d = donations::checkout::blank_donation(id.clone(), campaign, donations::store::now());
+    let mut d = donations::domain::donation::Donation::pending(
+        id.clone(),
+        campaign,
+        donations::store::now(),
+    );
     d.frequency = frequency.into();
     d.gift_minor = gift;
     d.fee_minor = total - gift;

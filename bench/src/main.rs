@@ -15,7 +15,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use sqlx::Connection;
 
-use donations::webhooks::template::{Vars, fill};
+use donations::payments::sandbox::template::{Vars, fill};
 
 mod hangups;
 
@@ -562,7 +562,8 @@ impl Drop for Server {
 /// Signed `invoice.paid` events for distinct invoices of the seeded plans, with every tenth a
 /// repeat of an earlier one (Stripe's duplicates).
 fn invoice_events(n: usize, seeded: i64, run: &str) -> Vec<(String, String)> {
-    let template = donations::webhooks::events::template("invoice.paid").expect("template");
+    let template =
+        donations::payments::sandbox::events::template("invoice.paid").expect("template");
     let mut out: Vec<(String, String)> = Vec::with_capacity(n);
     let now = donations::store::now();
     for i in 0..n {
@@ -590,7 +591,7 @@ fn invoice_events(n: usize, seeded: i64, run: &str) -> Vec<(String, String)> {
             v.insert(name.into(), value);
         }
         let payload = fill(template, &v).expect("fill");
-        let sig = donations::webhooks::sign::signature(&payload, SECRET);
+        let sig = donations::payments::sandbox::sign::signature(&payload, SECRET);
         out.push((payload, sig));
     }
     out
@@ -627,8 +628,8 @@ async fn fake_stripe() -> String {
     ] {
         v.insert(k.into(), val.into());
     }
-    let template =
-        donations::webhooks::events::template("checkout.session.completed").expect("template");
+    let template = donations::payments::sandbox::events::template("checkout.session.completed")
+        .expect("template");
     let event: serde_json::Value =
         serde_json::from_str(&fill(template, &v).expect("fill")).expect("json");
     let mut session = event["data"]["object"].clone();

@@ -2,81 +2,24 @@
 //! cursor and rows (JSON and CSV), a campaign's financial summary, and donor wall entries.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::UNIX_EPOCH;
 
 use serde::Serialize;
 
-use crate::campaigns::format_time;
-use crate::domain::fees::{FeeRate, fee_on};
-use crate::domain::ledger::{
+use crate::domain::contribution::{
     Frequency, installment_gift, payment_facts, payment_rank, payment_share,
     recurring_monthly_minor,
 };
+use crate::domain::fees::{FeeRate, fee_on};
+use crate::domain::field_error::FieldError;
 use crate::domain::text::looks_like_contact;
-use crate::http::error::FieldError;
 use crate::store::{
     Campaign, CampaignRecords, ChargeRecord, Dispute, Donation, DonationCursor, ListedDonation,
     Refund,
 };
 
-pub const SECONDS_PER_DAY: i64 = 86_400;
-
-// ---- times and dates ----
-
-/// The UTC day number (days since 1970-01-01) of a unix time.
-pub fn day_of(unix: i64) -> i64 {
-    unix.div_euclid(SECONDS_PER_DAY)
-}
-
-/// `YYYY-MM-DD` of a UTC day number.
-pub fn format_day(day: i64) -> String {
-    format_time(day * SECONDS_PER_DAY)[..10].to_string()
-}
-
-/// A calendar date `YYYY-MM-DD` as the unix time of its midnight UTC.
-pub fn parse_date(v: &str) -> Option<i64> {
-    let b = v.as_bytes();
-    let shaped = b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-    if !shaped {
-        return None;
-    }
-    // humantime checks the calendar (no 2026-02-30).
-    let t = humantime::parse_rfc3339(&format!("{v}T00:00:00Z")).ok()?;
-    Some(t.duration_since(UNIX_EPOCH).ok()?.as_secs() as i64)
-}
-
-/// An RFC 3339 time, with `Z` or a numeric offset, as unix seconds.
-pub fn parse_rfc3339(v: &str) -> Option<i64> {
-    if !v.is_ascii() || v.len() < 19 {
-        return None;
-    }
-    // humantime reads UTC only: a numeric offset is taken off by hand.
-    let (base, offset) = v.split_at(v.len() - 6);
-    let (base, offset) = match offset.as_bytes() {
-        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2]
-            if [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit()) =>
-        {
-            let hours = i64::from((h1 - b'0') * 10 + (h2 - b'0'));
-            let minutes = i64::from((m1 - b'0') * 10 + (m2 - b'0'));
-            if hours > 23 || minutes > 59 {
-                return None;
-            }
-            let secs = hours * 3600 + minutes * 60;
-            (base, if *sign == b'-' { -secs } else { secs })
-        }
-        _ => (v, 0),
-    };
-    if !base.contains(['T', 't', ' ']) {
-        return None;
-    }
-    let t = humantime::parse_rfc3339_weak(base).ok()?;
-    Some(t.duration_since(UNIX_EPOCH).ok()?.as_secs() as i64 - offset)
-}
+pub use crate::domain::time::{
+    SECONDS_PER_DAY, day_of, format_day, format_time, parse_date, parse_rfc3339,
+};
 
 /// A `from`/`to` bound: an RFC 3339 time, or a date meaning its whole day (`from` at its
 /// midnight, `to` at the next one, so that `to=2026-11-21` includes the 21st).
@@ -651,7 +594,7 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_refuse_garbage() {
-        let mut d = crate::checkout::blank_donation("don_abc".into(), &campaign(), 42);
+        let mut d = crate::domain::donation::Donation::pending("don_abc".into(), &campaign(), 42);
         d.created_at = 1_700_000_000;
         let c = decode_cursor(&encode_cursor(&d)).unwrap();
         assert_eq!((c.created_at, c.id.as_str()), (1_700_000_000, "don_abc"));

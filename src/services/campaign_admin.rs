@@ -1,17 +1,17 @@
 //! Campaign rules shared by the API and the command line: parsing a new campaign or a change to
 //! one, the public progress view, and the demo campaign of a first sandbox run.
 
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::UNIX_EPOCH;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::config::Config;
+use crate::domain::contribution::{percent_of_goal, recurring_monthly_minor};
 use crate::domain::fees::FeeRate;
-use crate::domain::ledger::{percent_of_goal, recurring_monthly_minor};
+use crate::domain::field_error::FieldError;
 use crate::domain::money::{Currency, Money};
 use crate::domain::text::{ShortText, Slug};
-use crate::http::error::FieldError;
 use crate::store::{Campaign, CampaignFields, CampaignOptions, Progress, Store, StoreResult};
 
 /// An amount in major units as the client wrote it: `"50.00"` or `50.00`. JSON numbers are read
@@ -61,12 +61,7 @@ fn parse_time(field: &str, v: &str, errors: &mut Vec<FieldError>) -> Option<i64>
     }
 }
 
-/// A stored time as RFC 3339 (UTC, seconds). Never fails: a time before 1970 or after what
-/// RFC 3339 can write (only a hand-edited database holds one) is shown at that edge.
-pub fn format_time(unix: i64) -> String {
-    let secs = unix.clamp(0, crate::domain::time::LAST_WRITABLE) as u64;
-    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(secs)).to_string()
-}
+pub use crate::domain::time::format_time;
 
 fn parse_name(v: &str, errors: &mut Vec<FieldError>) -> Option<String> {
     match ShortText::parse(v, 200) {
@@ -429,13 +424,6 @@ pub async fn change(
         .map_err(ChangeError::Store)
 }
 
-/// Whether a campaign takes gifts now: active, and inside its dates when it has them.
-pub fn accepts_gifts(c: &Campaign, now: i64) -> bool {
-    c.status == "active"
-        && c.starts_at.is_none_or(|s| now >= s)
-        && c.ends_at.is_none_or(|e| now < e)
-}
-
 /// The public progress of a campaign (`GET /api/v1/campaigns/{slug}`).
 #[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ProgressView {
@@ -476,7 +464,7 @@ impl ProgressView {
             ends_at: c.ends_at.map(format_time),
             // A campaign past its end date reads as closed even before staff close it.
             status: if c.status == "active"
-                && !accepts_gifts(c, now)
+                && !c.accepts_gifts(now)
                 && c.ends_at.is_some_and(|e| now >= e)
             {
                 "closed".into()

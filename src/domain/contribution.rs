@@ -6,7 +6,9 @@
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
-use crate::store::{ChargeRecord, Dispute, Donation, Payment, Progress, Refund};
+use crate::domain::campaign::Progress;
+use crate::domain::donation::Donation;
+use crate::domain::payment::{ChargeRecord, Dispute, Payment, Refund};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

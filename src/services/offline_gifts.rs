@@ -3,15 +3,15 @@
 
 use serde::Deserialize;
 
-use crate::campaigns::MajorAmount;
-use crate::checkout::{blank_donation, new_donation_id};
 use crate::config::Config;
+use crate::domain::field_error::FieldError;
 use crate::domain::money::{Currency, Money};
 use crate::domain::text::{Email, PersonName, ShortText};
-use crate::http::error::{AppError, FieldError};
-use crate::ledger;
-use crate::reports::{day_of, parse_date};
-use crate::store::{Campaign, Donation, Store, now};
+use crate::services::campaign_admin::MajorAmount;
+use crate::services::checkout::new_donation_id;
+use crate::services::ledger;
+use crate::services::reporting::{day_of, parse_date};
+use crate::store::{Campaign, Donation, Store, StoreError};
 
 pub const MAX_NOTE_CHARS: usize = 1000;
 
@@ -133,7 +133,7 @@ pub fn validate(
         return Err(errors);
     }
     let id = new_donation_id();
-    let mut d = blank_donation(id.clone(), campaign, at);
+    let mut d = Donation::pending(id.clone(), campaign, at);
     d.source = "offline".into();
     d.status = "succeeded".into();
     d.gift_minor = amount.minor();
@@ -153,25 +153,49 @@ pub fn validate(
     Ok(d)
 }
 
-/// Records an offline gift of `campaign` and counts it; returns the donation as stored.
+/// Why an offline gift was not recorded or voided.
+#[derive(Debug, thiserror::Error)]
+pub enum OfflineGiftError {
+    /// Fields of the gift are invalid, each named.
+    #[error("invalid offline gift")]
+    Invalid(Vec<FieldError>),
+    /// No offline gift with this id in this campaign.
+    #[error("no offline gift {0:?} in this campaign")]
+    NotFound(String),
+    #[error("offline gift {0:?} is already void")]
+    AlreadyVoid(String),
+    /// The gift was committed but could not be read back (a bug).
+    #[error("offline gift vanished")]
+    Vanished,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Records an offline gift of `campaign` at `now` and counts it; returns the donation as stored.
 pub async fn record(
     store: &dyn Store,
     campaign: &Campaign,
     config: &Config,
     input: &OfflineGiftInput,
-) -> Result<Donation, AppError> {
-    let d = validate(input, campaign, config, now()).map_err(AppError::Invalid)?;
+    now: i64,
+) -> Result<Donation, OfflineGiftError> {
+    let d = validate(input, campaign, config, now).map_err(OfflineGiftError::Invalid)?;
     let mut tx = store.begin_ledger().await?;
     ledger::record_offline_gift(&mut *tx, &d).await?;
     let saved = tx.donation(&d.id).await?;
     tx.commit().await?;
-    saved.ok_or_else(|| AppError::Internal("offline gift vanished".into()))
+    saved.ok_or(OfflineGiftError::Vanished)
 }
 
-/// Voids an offline gift of `campaign`: kept, marked, no longer counted. 404 for anything that
-/// is not an offline gift of this campaign; 409 when it is already void.
-pub async fn void(store: &dyn Store, campaign: &Campaign, id: &str) -> Result<Donation, AppError> {
-    let not_found = || AppError::NotFound(format!("no offline gift {id:?} in this campaign"));
+/// Voids an offline gift of `campaign` at `now`: kept, marked, no longer counted. Anything that
+/// is not an offline gift of this campaign is not found.
+pub async fn void(
+    store: &dyn Store,
+    campaign: &Campaign,
+    id: &str,
+    now: i64,
+) -> Result<Donation, OfflineGiftError> {
+    let not_found = || OfflineGiftError::NotFound(id.to_string());
     let mut tx = store.begin_ledger().await?;
     // Read inside the ledger transaction, so that two voids of one gift cannot both succeed.
     let d = tx
@@ -180,11 +204,9 @@ pub async fn void(store: &dyn Store, campaign: &Campaign, id: &str) -> Result<Do
         .filter(|d| d.campaign_id == campaign.id && d.source == "offline")
         .ok_or_else(not_found)?;
     if d.voided_at.is_some() {
-        return Err(AppError::Conflict(format!(
-            "offline gift {id:?} is already void"
-        )));
+        return Err(OfflineGiftError::AlreadyVoid(id.to_string()));
     }
-    if !ledger::void_offline_gift(&mut *tx, id, now()).await? {
+    if !ledger::void_offline_gift(&mut *tx, id, now).await? {
         return Err(not_found());
     }
     let saved = tx.donation(id).await?.ok_or_else(not_found)?;

@@ -1,11 +1,23 @@
-//! The sandbox gateway: used when no `STRIPE_SECRET_KEY` is set. Its checkout page is served by
-//! this server (`/sandbox/checkout/{id}`); pressing Pay there sends signed, Stripe-shaped events
-//! to this server's own webhook endpoint, so reconciliation runs exactly as it does with Stripe.
+//! The sandbox: this server playing Stripe's part when no `STRIPE_SECRET_KEY` is set. Its
+//! checkout page is served by this server (`/sandbox/checkout/{id}`); pressing Pay there sends
+//! signed, Stripe-shaped events to this server's own webhook endpoint, so reconciliation runs
+//! exactly as it does with Stripe.
+//!
+//! This room holds the gateway ([`SandboxGateway`]) and the forging of Stripe's events, which
+//! only the sandbox and `donations webhooks send` (and the tests and benchmark) need; the
+//! inbound side, reading what Stripe sends, is `crate::webhooks`:
+//! - [`events`]: the event templates of `webhooks/events/`, built into the binary;
+//! - [`template`]: fills a template's placeholders (pure);
+//! - [`sign`]: signs a payload as Stripe does and posts it to a local server.
+
+pub mod events;
+pub mod sign;
+pub mod template;
 
 use async_trait::async_trait;
 
 use super::{CheckoutRequest, CreatedSession, Gateway, GatewayError, RawEvent};
-use crate::ledger::Fact;
+use crate::domain::fact::Fact;
 use crate::store::now;
 
 pub struct SandboxGateway {

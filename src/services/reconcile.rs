@@ -6,8 +6,8 @@ use std::time::Duration;
 use stripe_webhook::{Webhook, WebhookError};
 
 use crate::config::Config;
-use crate::ledger;
 use crate::payments::Gateway;
+use crate::services::ledger;
 use crate::store::{Store, WebhookEvent, now};
 use crate::webhooks::{self, Envelope, Outcome, Verified};
 

@@ -5,8 +5,8 @@
 //! show what this decides.
 
 use crate::domain::manage_link::{self, LinkError};
-use crate::ledger::{self, Fact};
 use crate::payments::{Gateway, GatewayError};
+use crate::services::ledger::{self, Fact};
 use crate::store::{Campaign, Donation, Store, StoreError, WebhookEvent, now};
 
 #[derive(Debug, thiserror::Error)]

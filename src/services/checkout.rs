@@ -7,15 +7,15 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::campaigns::{MajorAmount, accepts_gifts};
 use crate::config::Config;
+use crate::domain::contribution::Frequency;
 use crate::domain::fees::{Coverage, FeeRate, cover, no_cover};
-use crate::domain::ledger::Frequency;
+use crate::domain::field_error::FieldError;
 use crate::domain::money::{Currency, Money};
 use crate::domain::text::{Email, PersonName, ShortText};
-use crate::http::error::{AppError, FieldError};
 use crate::payments::{CheckoutRequest, Gateway};
-use crate::store::{Campaign, Donation, IdempotencyClaim, Store, now};
+use crate::services::campaign_admin::MajorAmount;
+use crate::store::{Campaign, Donation, IdempotencyClaim, Store, StoreError};
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -131,6 +131,35 @@ pub fn parse_frequency(v: &str) -> Result<Frequency, FieldError> {
         .ok_or_else(|| FieldError::new("frequency", "must be one_time, monthly or annual"))
 }
 
+/// Why a checkout was not created, in the donor's terms (`http::error` gives each its status).
+#[derive(Debug, thiserror::Error)]
+pub enum CheckoutError {
+    #[error("no campaign {0:?}")]
+    NoCampaign(String),
+    #[error("campaign {0:?} is not accepting gifts")]
+    CampaignClosed(String),
+    /// Fields of the gift are invalid, each named.
+    #[error("invalid gift")]
+    Invalid(Vec<FieldError>),
+    /// The idempotency key was used before with a different gift.
+    #[error("the idempotency key was already used with a different request")]
+    KeyReused,
+    /// Another request with this key is still talking to the payment provider.
+    #[error("a request with this idempotency key is still in progress")]
+    KeyInFlight,
+    /// The donor's allowance of checkouts is spent for now.
+    #[error("too many checkouts for this email")]
+    AllowanceSpent(AllowanceSpent),
+    /// The payment provider refused or did not answer; the donation is marked failed.
+    #[error("payment provider failed: {0}")]
+    Gateway(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A stored answer could not be read back or written (a bug, not the donor's doing).
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
 /// A validated gift, ready to be recorded.
 struct Gift {
     frequency: Frequency,
@@ -215,60 +244,51 @@ fn validate(input: &CheckoutInput, c: &Campaign, config: &Config) -> Result<Gift
     }
 }
 
-pub fn new_donation_id() -> String {
-    format!("don_{}", uuid::Uuid::now_v7().simple())
+impl Gift {
+    /// What an idempotency key is bound to: the campaign and the gift as validated (not the
+    /// bytes that carried it), so that the JSON API and the donation form compare requests
+    /// alike.
+    fn request_hash(&self, slug: &str, input: &CheckoutInput) -> String {
+        let mut h = Sha256::new();
+        let mut part = |s: &str| {
+            h.update((s.len() as u64).to_le_bytes());
+            h.update(s.as_bytes());
+        };
+        part(slug);
+        part(self.frequency.as_str());
+        part(self.currency.code());
+        part(&self.coverage.gift_minor.to_string());
+        part(&self.coverage.fee_minor.to_string());
+        part(&self.name);
+        part(self.email.as_str());
+        part(if input.anonymous {
+            "anonymous"
+        } else {
+            "named"
+        });
+        match &self.tribute {
+            None => part("no tribute"),
+            Some((kind, honoree, notify, message)) => {
+                part(kind);
+                part(honoree);
+                part(notify.as_deref().unwrap_or(""));
+                part(message.as_deref().unwrap_or(""));
+                part(
+                    &input
+                        .tribute
+                        .as_ref()
+                        .is_some_and(|t| t.show_amount)
+                        .to_string(),
+                );
+            }
+        }
+        part(self.comment.as_deref().unwrap_or(""));
+        hex::encode(h.finalize())
+    }
 }
 
-/// An empty donation record of `campaign`, pending, to be filled in by the caller.
-pub fn blank_donation(id: String, campaign: &Campaign, at: i64) -> Donation {
-    Donation {
-        id,
-        campaign_id: campaign.id,
-        source: "stripe".into(),
-        frequency: Frequency::OneTime.as_str().into(),
-        currency: campaign.currency.clone(),
-        gift_minor: 0,
-        fee_minor: 0,
-        total_minor: 0,
-        donor_name: None,
-        donor_email: None,
-        donor_key: String::new(),
-        anonymous: false,
-        tribute_kind: None,
-        tribute_honoree: None,
-        tribute_notify_email: None,
-        tribute_message: None,
-        tribute_show_amount: false,
-        email_receipt: true,
-        comment: None,
-        status: "pending".into(),
-        failure_reason: None,
-        checkout_session_id: None,
-        checkout_url: None,
-        subscription_id: None,
-        customer_id: None,
-        plan_status: None,
-        plan_status_at: 0,
-        plan_status_rank: 0,
-        cancel_at: None,
-        canceled_at: None,
-        counted_raised_minor: 0,
-        counted_gifts: 0,
-        counted_donor: 0,
-        counted_recurring: 0,
-        counted_recurring_gift_minor: 0,
-        plan_amount_minor: None,
-        plan_amount_at: 0,
-        refunded_minor: 0,
-        disputed_minor: 0,
-        fee_actual_minor: None,
-        offline_method: None,
-        note: None,
-        gift_date: None,
-        voided_at: None,
-        created_at: at,
-        updated_at: at,
-    }
+pub fn new_donation_id() -> String {
+    format!("don_{}", uuid::Uuid::now_v7().simple())
 }
 
 /// How long a request with a key that another request is still using waits for its answer.
@@ -279,14 +299,20 @@ const IN_FLIGHT_WAIT: Duration = Duration::from_secs(10);
 /// naming someone's email can never use up that donor's allowance and lock them out.
 pub trait EmailAllowance: Send + Sync {
     /// Takes one checkout from the allowance of a normalized email, or refuses.
-    fn spend(&self, normalized_email: &str) -> Result<(), AppError>;
+    fn spend(&self, normalized_email: &str) -> Result<(), AllowanceSpent>;
+}
+
+/// An allowance is used up: the next checkout may come after `retry_after_secs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AllowanceSpent {
+    pub retry_after_secs: u64,
 }
 
 /// No per-email limit (the CLI, tests).
 pub struct Unlimited;
 
 impl EmailAllowance for Unlimited {
-    fn spend(&self, _: &str) -> Result<(), AppError> {
+    fn spend(&self, _: &str) -> Result<(), AllowanceSpent> {
         Ok(())
     }
 }
@@ -299,43 +325,40 @@ pub struct Checkout<'a> {
 }
 
 impl Checkout<'_> {
-    /// Creates the donation and its Checkout Session. `idempotency` is the client's key and a
-    /// hash of its request; `body` is the raw request, hashed to tell a replay from a misuse.
+    /// Creates the donation and its Checkout Session at `now`. With the client's idempotency
+    /// key, a retry of the same gift replays the first answer; the same key with another gift
+    /// is refused.
     pub async fn create(
         &self,
         slug: &str,
         input: &CheckoutInput,
         idempotency_key: Option<&str>,
-        body: &[u8],
-    ) -> Result<CheckoutResponse, AppError> {
+        now: i64,
+    ) -> Result<CheckoutResponse, CheckoutError> {
         let campaign = self
             .store
             .campaign_by_slug(slug)
             .await?
-            .ok_or_else(|| AppError::NotFound(format!("no campaign {slug:?}")))?;
-        if !accepts_gifts(&campaign, now()) {
-            return Err(AppError::NotFound(format!(
-                "campaign {slug:?} is not accepting gifts"
-            )));
+            .ok_or_else(|| CheckoutError::NoCampaign(slug.to_string()))?;
+        if !campaign.accepts_gifts(now) {
+            return Err(CheckoutError::CampaignClosed(slug.to_string()));
         }
-        let gift = validate(input, &campaign, self.config).map_err(AppError::Invalid)?;
+        let gift = validate(input, &campaign, self.config).map_err(CheckoutError::Invalid)?;
         // Valid, so this request creates a checkout (or replays one): only now does it count
         // against the donor's allowance.
-        self.allowance.spend(&gift.email.normalized())?;
+        self.allowance
+            .spend(&gift.email.normalized())
+            .map_err(CheckoutError::AllowanceSpent)?;
 
-        let request_hash = idempotency_key.map(|_| {
-            let mut h = Sha256::new();
-            h.update(slug.as_bytes());
-            h.update([0]);
-            h.update(body);
-            hex::encode(h.finalize())
-        });
+        let request_hash = idempotency_key.map(|_| gift.request_hash(slug, input));
         let scoped_key = idempotency_key.map(|k| format!("checkout:{k}"));
 
         let started = tokio::time::Instant::now();
         loop {
-            let at = now();
-            let mut d = blank_donation(new_donation_id(), &campaign, at);
+            // The time of this attempt: `now`, moved on by the time spent waiting for another
+            // request with the same key.
+            let at = now + started.elapsed().as_secs() as i64;
+            let mut d = Donation::pending(new_donation_id(), &campaign, at);
             d.frequency = gift.frequency.as_str().into();
             d.currency = gift.currency.code().into();
             d.gift_minor = gift.coverage.gift_minor;
@@ -370,20 +393,15 @@ impl Checkout<'_> {
                     ..
                 } => {
                     if Some(seen.as_str()) != request_hash.as_deref() {
-                        return Err(AppError::invalid(
-                            "Idempotency-Key",
-                            "was already used with a different request",
-                        ));
+                        return Err(CheckoutError::KeyReused);
                     }
                     if let Some(json) = response_json {
                         return serde_json::from_str(&json)
-                            .map_err(|e| AppError::Internal(e.to_string()));
+                            .map_err(|e| CheckoutError::Internal(e.to_string()));
                     }
                     // Another request with this key is still talking to Stripe: wait for its answer.
                     if started.elapsed() > IN_FLIGHT_WAIT {
-                        return Err(AppError::Conflict(
-                            "a request with this Idempotency-Key is still in progress; retry shortly".into(),
-                        ));
+                        return Err(CheckoutError::KeyInFlight);
                     }
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
@@ -396,7 +414,7 @@ impl Checkout<'_> {
         campaign: &Campaign,
         d: &Donation,
         key: Option<&str>,
-    ) -> Result<CheckoutResponse, AppError> {
+    ) -> Result<CheckoutResponse, CheckoutError> {
         let base = &self.config.public_base_url;
         let request = CheckoutRequest {
             donation_id: d.id.clone(),
@@ -426,7 +444,7 @@ impl Checkout<'_> {
                     frequency: d.frequency.clone(),
                 };
                 let json = serde_json::to_string(&response)
-                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                    .map_err(|e| CheckoutError::Internal(e.to_string()))?;
                 self.store
                     .checkout_created(&d.id, &session.id, &session.url, key, &json)
                     .await?;
@@ -438,7 +456,7 @@ impl Checkout<'_> {
                 self.store
                     .checkout_failed(&d.id, &e.to_string(), key)
                     .await?;
-                Err(AppError::BadGateway(e.to_string()))
+                Err(CheckoutError::Gateway(e.to_string()))
             }
         }
     }

@@ -5,7 +5,7 @@ macro_rules! templates {
     ($($name:literal),* $(,)?) => {
         /// Every handled event type, with its template.
         pub const TEMPLATES: &[(&str, &str)] = &[
-            $(($name, include_str!(concat!("../../webhooks/events/", $name, ".json")))),*
+            $(($name, include_str!(concat!("../../../webhooks/events/", $name, ".json")))),*
         ];
     };
 }

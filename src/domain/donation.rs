@@ -1,0 +1,120 @@
+//! A gift record: a Stripe checkout (one-time or recurring plan) or an offline gift, with what it
+//! currently counts toward its campaign.
+
+use serde::Serialize;
+
+use crate::domain::campaign::Campaign;
+
+/// A gift record: a Stripe checkout (one-time or recurring plan) or an offline gift.
+/// The `counted_*` fields are what this donation currently contributes to its campaign's
+/// aggregate, so that a recomputation can apply the exact difference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Donation {
+    pub id: String,
+    pub campaign_id: i64,
+    pub source: String,
+    pub frequency: String,
+    pub currency: String,
+    pub gift_minor: i64,
+    pub fee_minor: i64,
+    pub total_minor: i64,
+    pub donor_name: Option<String>,
+    pub donor_email: Option<String>,
+    pub donor_key: String,
+    pub anonymous: bool,
+    pub tribute_kind: Option<String>,
+    pub tribute_honoree: Option<String>,
+    pub tribute_notify_email: Option<String>,
+    pub tribute_message: Option<String>,
+    /// The donor agreed to tell the person notified of a tribute how much was given.
+    pub tribute_show_amount: bool,
+    /// Whether the donor is emailed a receipt (staff may say no for an offline gift).
+    pub email_receipt: bool,
+    pub comment: Option<String>,
+    pub status: String,
+    pub failure_reason: Option<String>,
+    pub checkout_session_id: Option<String>,
+    pub checkout_url: Option<String>,
+    pub subscription_id: Option<String>,
+    pub customer_id: Option<String>,
+    pub plan_status: Option<String>,
+    pub plan_status_at: i64,
+    pub plan_status_rank: i64,
+    pub cancel_at: Option<i64>,
+    pub canceled_at: Option<i64>,
+    pub counted_raised_minor: i64,
+    pub counted_gifts: i64,
+    pub counted_donor: i64,
+    pub counted_recurring: i64,
+    /// The gift value this donation adds to the recurring figures now (its plan's current
+    /// installment gift, `domain::contribution::installment_gift`), 0 while it is not active.
+    pub counted_recurring_gift_minor: i64,
+    /// The plan's amount per installment as Stripe last said (a donor may change it in the
+    /// billing portal); `None` while only the checkout's total is known.
+    pub plan_amount_minor: Option<i64>,
+    /// The event time of `plan_amount_minor`: the latest wins.
+    pub plan_amount_at: i64,
+    pub refunded_minor: i64,
+    pub disputed_minor: i64,
+    pub fee_actual_minor: Option<i64>,
+    pub offline_method: Option<String>,
+    pub note: Option<String>,
+    pub gift_date: Option<i64>,
+    pub voided_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Donation {
+    /// A new donation record of `campaign`, pending, to be filled in by the caller.
+    pub fn pending(id: String, campaign: &Campaign, at: i64) -> Donation {
+        Donation {
+            id,
+            campaign_id: campaign.id,
+            source: "stripe".into(),
+            frequency: "one_time".into(),
+            currency: campaign.currency.clone(),
+            gift_minor: 0,
+            fee_minor: 0,
+            total_minor: 0,
+            donor_name: None,
+            donor_email: None,
+            donor_key: String::new(),
+            anonymous: false,
+            tribute_kind: None,
+            tribute_honoree: None,
+            tribute_notify_email: None,
+            tribute_message: None,
+            tribute_show_amount: false,
+            email_receipt: true,
+            comment: None,
+            status: "pending".into(),
+            failure_reason: None,
+            checkout_session_id: None,
+            checkout_url: None,
+            subscription_id: None,
+            customer_id: None,
+            plan_status: None,
+            plan_status_at: 0,
+            plan_status_rank: 0,
+            cancel_at: None,
+            canceled_at: None,
+            counted_raised_minor: 0,
+            counted_gifts: 0,
+            counted_donor: 0,
+            counted_recurring: 0,
+            counted_recurring_gift_minor: 0,
+            plan_amount_minor: None,
+            plan_amount_at: 0,
+            refunded_minor: 0,
+            disputed_minor: 0,
+            fee_actual_minor: None,
+            offline_method: None,
+            note: None,
+            gift_date: None,
+            voided_at: None,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! Applying facts to the records, above the store. Webhook events (and offline gifts) become
+//! [`Fact`]s; each fact is merged into its record by a join (so repeats and reordering cannot
+//! change the result), and every donation it touches is recomputed from all of its facts with
+//! `domain::contribution::contribution`. The difference from what the donation contributed before is
+//! added to the campaign's aggregate in the same transaction.
+
+//!
+//! Each fact family merges in a room of its own: `checkout_session`, `invoice`, `subscription`
+//! and `money_back`; `joins` holds what they share.
+
+use std::collections::BTreeSet;
+
+mod checkout_session;
+mod invoice;
+mod joins;
+mod money_back;
+mod subscription;
+
+use crate::domain::contribution::{
+    self as rules, PaymentFacts, contribution, plan_gift, progress_of,
+};
+pub use crate::domain::fact::{DisputeStage, Fact, RefundFact, checkout_payment_id};
+use crate::domain::money::AmountBounds;
+use crate::domain::notices;
+use crate::store::{Donation, LedgerTx, Payment, StoreResult};
+
+/// What applying an event's facts did.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// Donations whose records changed (and were recomputed).
+    pub donations: BTreeSet<String>,
+    /// Facts that pointed at nothing of ours (another integration on the same Stripe account).
+    pub unmatched: usize,
+    /// Facts left out because an amount in them was out of bounds (flagged).
+    pub out_of_range: usize,
+}
+
+/// Merges the facts of one event into the records and recomputes the donations they touch. A
+/// fact whose amount is out of `bounds` is not merged: it is flagged for staff (the event that
+/// carried it is kept as it came) and counted in `Applied::out_of_range`.
+pub async fn apply(
+    tx: &mut dyn LedgerTx,
+    facts: &[Fact],
+    at: i64,
+    bounds: &AmountBounds,
+) -> StoreResult<Applied> {
+    let mut applied = Applied::default();
+    for fact in facts {
+        if let Some(why) = fact.out_of_range(bounds) {
+            let (object, donation) = fact.object();
+            tx.flag(
+                &format!("amount:{object}"),
+                donation,
+                None,
+                "amount_out_of_range",
+                &format!("{object}: {why}; not counted"),
+            )
+            .await?;
+            applied.out_of_range += 1;
+            continue;
+        }
+        let touched = merge(tx, fact, at).await?;
+        if touched.is_empty() && !fact.stores_without_donation() {
+            applied.unmatched += 1;
+        }
+        applied.donations.extend(touched);
+    }
+    for id in &applied.donations {
+        recompute(tx, id, at).await?;
+    }
+    Ok(applied)
+}
+
+/// Merges one fact into the records, in the room of its family; returns the donations it
+/// touched.
+async fn merge(tx: &mut dyn LedgerTx, fact: &Fact, at: i64) -> StoreResult<Vec<String>> {
+    match fact {
+        Fact::CheckoutCompleted { .. }
+        | Fact::CheckoutAsyncFailed { .. }
+        | Fact::CheckoutExpired { .. }
+        | Fact::PaymentSucceeded { .. }
+        | Fact::PaymentFailed { .. } => checkout_session::merge(tx, fact, at).await,
+        Fact::InvoicePaid { .. }
+        | Fact::InvoiceFailed { .. }
+        | Fact::InvoicePaymentLinked { .. } => invoice::merge(tx, fact, at).await,
+        Fact::Subscription { .. } => subscription::merge(tx, fact, at).await,
+        Fact::Charge { .. } | Fact::Refund(_) | Fact::Dispute { .. } => {
+            money_back::merge(tx, fact, at).await
+        }
+    }
+}
+
+/// Recomputes every donation of every campaign, one ledger transaction each: after an upgrade
+/// whose rules count some records differently (`donations webhooks recount`). A donation whose
+/// figures already agree with its records is left as it is. Returns how many were visited.
+pub async fn recount_all(store: &dyn crate::store::Store, at: i64) -> StoreResult<usize> {
+    // Page through the staff list (all campaigns, newest first) rather than loading every
+    // campaign's records at once: a recount of a million donations holds one page.
+    const PAGE: i64 = 500;
+    let every = crate::store::DonationFilter::default();
+    let (mut visited, mut after) = (0, None);
+    loop {
+        let page = store.list_donations(&every, after.as_ref(), PAGE).await?;
+        for listed in &page {
+            let mut tx = store.begin_ledger().await?;
+            recompute(&mut *tx, &listed.donation.id, at).await?;
+            tx.commit().await?;
+        }
+        visited += page.len();
+        match page.last() {
+            Some(last) if page.len() as i64 == PAGE => {
+                after = Some(crate::services::reporting::cursor_of(&last.donation))
+            }
+            _ => return Ok(visited),
+        }
+    }
+}
+
+/// Recomputes what a donation contributes from every fact recorded about it, and moves the
+/// campaign aggregate (and its donor count) by exactly the difference.
+pub async fn recompute(tx: &mut dyn LedgerTx, donation_id: &str, at: i64) -> StoreResult<()> {
+    let Some(mut d) = tx.donation(donation_id).await? else {
+        return Ok(());
+    };
+    let payments = tx.payments_of(donation_id).await?;
+    let mut facts = Vec::new();
+    for p in &payments {
+        facts.push(payment_facts(tx, p).await?);
+    }
+    let c = contribution(&d, &facts);
+    for (payment_id, detail) in &c.mismatches {
+        tx.flag(
+            &format!("mismatch:{payment_id}"),
+            Some(&d.id),
+            None,
+            "amount_mismatch",
+            detail,
+        )
+        .await?;
+    }
+
+    let before = progress_of(&d);
+    d.counted_raised_minor = c.raised_minor;
+    d.counted_gifts = c.gifts;
+    d.counted_recurring = i64::from(c.recurring_active);
+    d.counted_recurring_gift_minor = if c.recurring_active { plan_gift(&d) } else { 0 };
+    let after = progress_of(&d);
+    let mut delta = after.minus(&before);
+    let donor_delta = i64::from(c.donor) - d.counted_donor;
+    if donor_delta != 0 {
+        let (was, now) = tx
+            .add_donor_count(d.campaign_id, &d.donor_key, donor_delta)
+            .await?;
+        delta.donors = i64::from(now > 0) - i64::from(was > 0);
+    }
+    d.counted_donor = i64::from(c.donor);
+    d.refunded_minor = c.refunded_minor;
+    d.disputed_minor = c.disputed_minor;
+    d.fee_actual_minor = c.fee_actual_minor;
+    d.failure_reason = failure_reason(tx, donation_id, &d).await?;
+    d.status = c.status;
+    d.updated_at = d.updated_at.max(at);
+    if !delta.is_zero() {
+        tx.add_progress(d.campaign_id, &delta).await?;
+    }
+    tx.save_donation(&d).await?;
+    queue_notices(tx, &d, &payments, at).await
+}
+
+/// Queues the emails the donation's records now call for, in this same transaction: the
+/// message commits with its cause or not at all.
+async fn queue_notices(
+    tx: &mut dyn LedgerTx,
+    d: &Donation,
+    payments: &[Payment],
+    at: i64,
+) -> StoreResult<()> {
+    let queued = tx.message_keys_of(&d.id).await?.into_iter().collect();
+    for message in notices::due(d, payments, &queued) {
+        tx.enqueue(&message, at).await?;
+    }
+    Ok(())
+}
+
+async fn failure_reason(
+    tx: &mut dyn LedgerTx,
+    donation_id: &str,
+    d: &Donation,
+) -> StoreResult<Option<String>> {
+    let checkout = tx.payment(&checkout_payment_id(donation_id)).await?;
+    Ok(checkout
+        .and_then(|p| p.failure_reason)
+        .or_else(|| d.failure_reason.clone()))
+}
+
+/// A payment with the refunds, disputes and fees recorded against its PaymentIntent.
+async fn payment_facts(tx: &mut dyn LedgerTx, p: &Payment) -> StoreResult<PaymentFacts> {
+    let (refunds, charges, disputes) = match &p.payment_intent_id {
+        Some(pi) => (
+            tx.refunds_by_intent(pi).await?,
+            tx.charges_by_intent(pi).await?,
+            tx.disputes_by_intent(pi).await?,
+        ),
+        None => (vec![], vec![], vec![]),
+    };
+    Ok(rules::payment_facts(p, &refunds, &charges, &disputes))
+}
+
+/// Records an offline gift (check, cash, ...) and counts it, in one ledger transaction.
+pub async fn record_offline_gift(tx: &mut dyn LedgerTx, d: &Donation) -> StoreResult<()> {
+    tx.insert_donation(d).await?;
+    recompute(tx, &d.id, d.created_at).await
+}
+
+/// Voids an offline gift: it is kept, marked, and no longer counts.
+pub async fn void_offline_gift(
+    tx: &mut dyn LedgerTx,
+    donation_id: &str,
+    at: i64,
+) -> StoreResult<bool> {
+    let Some(mut d) = tx.donation(donation_id).await? else {
+        return Ok(false);
+    };
+    if d.source != "offline" || d.voided_at.is_some() {
+        return Ok(false);
+    }
+    d.voided_at = Some(at);
+    tx.save_donation(&d).await?;
+    recompute(tx, donation_id, at).await?;
+    Ok(true)
+}
+
+pub use rules::Frequency;

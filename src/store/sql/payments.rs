@@ -1,0 +1,201 @@
+//! In a ledger transaction, the money records: [`PaymentTx`] (payments and charges) and
+//! [`MoneyBackTx`] (refunds and disputes). Each record is saved whole, as an upsert by its id.
+
+use std::sync::LazyLock;
+
+use super::rows::{CHARGE_COLUMNS, DISPUTE_COLUMNS, PAYMENT_COLUMNS, REFUND_COLUMNS};
+use super::{SqlLedgerTx, upsert_sql};
+use crate::store::traits::{MoneyBackTx, PaymentTx};
+use crate::store::{ChargeRecord, Dispute, Payment, Refund, StoreResult};
+
+/// `SELECT` of a record's columns from `table` by one column's value, ordered by id.
+fn select_by(columns: &str, table: &str, column: &str) -> String {
+    format!("SELECT {columns} FROM {table} WHERE {column} = $1 ORDER BY id")
+}
+pub(super) static SELECT_PAYMENTS_OF: LazyLock<String> =
+    LazyLock::new(|| select_by(PAYMENT_COLUMNS, "payments", "donation_id"));
+static PAYMENTS_BY_INTENT: LazyLock<String> =
+    LazyLock::new(|| select_by(PAYMENT_COLUMNS, "payments", "payment_intent_id"));
+pub(super) static REFUNDS_BY_INTENT: LazyLock<String> =
+    LazyLock::new(|| select_by(REFUND_COLUMNS, "refunds", "payment_intent_id"));
+pub(super) static CHARGES_BY_INTENT: LazyLock<String> =
+    LazyLock::new(|| select_by(CHARGE_COLUMNS, "charges", "payment_intent_id"));
+pub(super) static DISPUTES_BY_INTENT: LazyLock<String> =
+    LazyLock::new(|| select_by(DISPUTE_COLUMNS, "disputes", "payment_intent_id"));
+static UPSERT_PAYMENT: LazyLock<String> = LazyLock::new(|| upsert_sql("payments", PAYMENT_COLUMNS));
+static UPSERT_CHARGE: LazyLock<String> = LazyLock::new(|| upsert_sql("charges", CHARGE_COLUMNS));
+static UPSERT_REFUND: LazyLock<String> = LazyLock::new(|| upsert_sql("refunds", REFUND_COLUMNS));
+static UPSERT_DISPUTE: LazyLock<String> = LazyLock::new(|| upsert_sql("disputes", DISPUTE_COLUMNS));
+
+sql_impl! {
+    impl PaymentTx for SqlLedgerTx {
+        async fn payment(&mut self, id: &str) -> StoreResult<Option<Payment>> {
+            Ok(sqlx::query_as(&format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await?)
+        }
+
+        async fn save_payment(&mut self, p: &Payment) -> StoreResult<()> {
+            sqlx::query(&UPSERT_PAYMENT)
+                .bind(&p.id)
+                .bind(&p.donation_id)
+                .bind(&p.subscription_id)
+                .bind(&p.payment_intent_id)
+                .bind(&p.kind)
+                .bind(&p.status)
+                .bind(p.status_rank)
+                .bind(p.amount_minor)
+                .bind(&p.currency)
+                .bind(&p.failure_reason)
+                .bind(p.attempt_count)
+                .bind(p.fee_actual_minor)
+                .bind(p.paid_at)
+                .bind(p.created_at)
+                .bind(p.updated_at)
+                .execute(&mut *self.tx)
+                .await?;
+            Ok(())
+        }
+
+        async fn payments_of(&mut self, donation_id: &str) -> StoreResult<Vec<Payment>> {
+            Ok(sqlx::query_as(&SELECT_PAYMENTS_OF)
+                .bind(donation_id)
+                .fetch_all(&mut *self.tx)
+                .await?)
+        }
+
+        async fn payments_by_intent(&mut self, pi: &str) -> StoreResult<Vec<Payment>> {
+            Ok(sqlx::query_as(&PAYMENTS_BY_INTENT)
+                .bind(pi)
+                .fetch_all(&mut *self.tx)
+                .await?)
+        }
+
+        async fn adopt_subscription_payments(
+            &mut self,
+            sub_id: &str,
+            donation_id: &str,
+        ) -> StoreResult<u64> {
+            let done = sqlx::query(
+                "UPDATE payments SET donation_id = $2 WHERE subscription_id = $1 \
+                 AND donation_id IS NULL",
+            )
+            .bind(sub_id)
+            .bind(donation_id)
+            .execute(&mut *self.tx)
+            .await?;
+            Ok(DB::rows_affected(&done))
+        }
+
+        async fn charge(&mut self, id: &str) -> StoreResult<Option<ChargeRecord>> {
+            Ok(sqlx::query_as(&format!("SELECT {CHARGE_COLUMNS} FROM charges WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await?)
+        }
+
+        async fn save_charge(&mut self, c: &ChargeRecord) -> StoreResult<()> {
+            sqlx::query(&UPSERT_CHARGE)
+                .bind(&c.id)
+                .bind(&c.payment_intent_id)
+                .bind(c.amount_minor)
+                .bind(c.amount_refunded_minor)
+                .bind(&c.currency)
+                .bind(c.fee_actual_minor)
+                .bind(c.updated_at)
+                .bind(c.refunded_at)
+                .execute(&mut *self.tx)
+                .await?;
+            Ok(())
+        }
+
+        async fn charges_by_intent(&mut self, pi: &str) -> StoreResult<Vec<ChargeRecord>> {
+            Ok(sqlx::query_as(&CHARGES_BY_INTENT)
+                .bind(pi)
+                .fetch_all(&mut *self.tx)
+                .await?)
+        }
+
+        async fn backfill_intent(&mut self, charge_id: &str, pi: &str) -> StoreResult<()> {
+            for table in ["refunds", "disputes"] {
+                sqlx::query(&format!(
+                    "UPDATE {table} SET payment_intent_id = $2 WHERE charge_id = $1 \
+                     AND payment_intent_id IS NULL"
+                ))
+                .bind(charge_id)
+                .bind(pi)
+                .execute(&mut *self.tx)
+                .await?;
+            }
+            Ok(())
+        }
+    }
+}
+
+sql_impl! {
+    impl MoneyBackTx for SqlLedgerTx {
+        async fn refund(&mut self, id: &str) -> StoreResult<Option<Refund>> {
+            Ok(sqlx::query_as(&format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await?)
+        }
+
+        async fn save_refund(&mut self, r: &Refund) -> StoreResult<()> {
+            sqlx::query(&UPSERT_REFUND)
+                .bind(&r.id)
+                .bind(&r.charge_id)
+                .bind(&r.payment_intent_id)
+                .bind(r.amount_minor)
+                .bind(&r.currency)
+                .bind(&r.status)
+                .bind(r.status_rank)
+                .bind(r.created_at)
+                .bind(r.updated_at)
+                .bind(r.status_at)
+                .bind(r.refund_created)
+                .execute(&mut *self.tx)
+                .await?;
+            Ok(())
+        }
+
+        async fn refunds_by_intent(&mut self, pi: &str) -> StoreResult<Vec<Refund>> {
+            Ok(sqlx::query_as(&REFUNDS_BY_INTENT)
+                .bind(pi)
+                .fetch_all(&mut *self.tx)
+                .await?)
+        }
+
+        async fn dispute(&mut self, id: &str) -> StoreResult<Option<Dispute>> {
+            Ok(sqlx::query_as(&format!("SELECT {DISPUTE_COLUMNS} FROM disputes WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await?)
+        }
+
+        async fn save_dispute(&mut self, d: &Dispute) -> StoreResult<()> {
+            sqlx::query(&UPSERT_DISPUTE)
+                .bind(&d.id)
+                .bind(&d.charge_id)
+                .bind(&d.payment_intent_id)
+                .bind(d.amount_minor)
+                .bind(&d.currency)
+                .bind(&d.status)
+                .bind(d.withdrawn)
+                .bind(d.reinstated)
+                .bind(d.created_at)
+                .bind(d.updated_at)
+                .execute(&mut *self.tx)
+                .await?;
+            Ok(())
+        }
+
+        async fn disputes_by_intent(&mut self, pi: &str) -> StoreResult<Vec<Dispute>> {
+            Ok(sqlx::query_as(&DISPUTES_BY_INTENT)
+                .bind(pi)
+                .fetch_all(&mut *self.tx)
+                .await?)
+        }
+    }
+}

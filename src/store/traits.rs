@@ -1,0 +1,272 @@
+//! What the store offers, by concern: [`Store`] is every sub-trait at once (what `Arc<dyn Store>`
+//! is), and [`LedgerTx`] is one ledger transaction, made of four sub-traits likewise. A method of
+//! a sub-trait is callable on `dyn Store` (or `dyn LedgerTx`) without importing the sub-trait;
+//! code generic over a concrete store imports them from [`prelude`](super::prelude).
+//!
+//! The SQL behind each sub-trait is in `sql/<concern>.rs`, written once for both backends.
+
+use async_trait::async_trait;
+
+use super::{
+    Campaign, CampaignFields, CampaignOptions, CampaignRecords, ChargeRecord, Dispute, Donation,
+    DonationCursor, DonationFilter, Flag, IdempotencyClaim, ListedDonation, ListedFlag, NewMessage,
+    OutboxMessage, Payment, Progress, Refund, StaffSession, StaffToken, StoreResult, WebhookEvent,
+};
+
+/// The whole store: its health and its secrets, and every concern's sub-trait.
+#[async_trait]
+pub trait Store:
+    CampaignStore
+    + StaffStore
+    + DonationStore
+    + ReportStore
+    + OutboxStore
+    + LedgerStore
+    + Send
+    + Sync
+    + 'static
+{
+    fn backend(&self) -> &'static str;
+    async fn ping(&self) -> StoreResult<()>;
+    /// Makes a write the way every other write is made (a write transaction on the writer's
+    /// connection) on a heartbeat row: readiness means a gift can be recorded now.
+    async fn heartbeat(&self, at: i64) -> StoreResult<()>;
+    async fn close(&self);
+    /// The secret called `name`, made from `candidate` on first use and the same ever after
+    /// for every process sharing the database.
+    async fn server_secret(&self, name: &str, candidate: &str) -> StoreResult<String>;
+}
+
+/// Campaigns, their settings, and their aggregate as the public progress route reads it.
+#[async_trait]
+pub trait CampaignStore: Send + Sync {
+    /// Creates a campaign with default options.
+    async fn create_campaign(&self, fields: &CampaignFields) -> StoreResult<Campaign> {
+        self.create_campaign_with(fields, &CampaignOptions::default())
+            .await
+    }
+    async fn create_campaign_with(
+        &self,
+        fields: &CampaignFields,
+        options: &CampaignOptions,
+    ) -> StoreResult<Campaign>;
+    async fn update_campaign(
+        &self,
+        id: i64,
+        fields: &CampaignFields,
+        options: &CampaignOptions,
+    ) -> StoreResult<Campaign>;
+    async fn campaign_by_slug(&self, slug: &str) -> StoreResult<Option<Campaign>>;
+    async fn campaign_by_id(&self, id: i64) -> StoreResult<Option<Campaign>>;
+    async fn campaigns(&self) -> StoreResult<Vec<Campaign>>;
+    /// One indexed read of a campaign with its aggregate: what the public progress route serves.
+    async fn campaign_progress(&self, slug: &str) -> StoreResult<Option<(Campaign, Progress)>>;
+}
+
+/// Staff API tokens (kept only as hashes) and the dashboard sessions that ride on them.
+#[async_trait]
+pub trait StaffStore: Send + Sync {
+    async fn create_staff_token(&self, name: &str, token_hash: &str) -> StoreResult<StaffToken>;
+    async fn revoke_staff_token(&self, name: &str) -> StoreResult<bool>;
+    async fn staff_token_by_hash(&self, token_hash: &str) -> StoreResult<Option<StaffToken>>;
+    /// Records a dashboard session (its id only as a hash).
+    async fn create_staff_session(
+        &self,
+        id_hash: &str,
+        token_id: i64,
+        csrf_token: &str,
+        expires_at: i64,
+    ) -> StoreResult<()>;
+    /// The session with this id hash, if it has not expired at `at` and its token is not revoked.
+    async fn staff_session(&self, id_hash: &str, at: i64) -> StoreResult<Option<StaffSession>>;
+    async fn delete_staff_session(&self, id_hash: &str) -> StoreResult<()>;
+}
+
+/// A donation from checkout to its Checkout Session (with the request's idempotency key), and
+/// the reads of one donation outside the ledger.
+#[async_trait]
+pub trait DonationStore: Send + Sync {
+    /// Inserts a pending donation, and with `idempotency` (key, request hash) claims the key in
+    /// the same transaction. When the key exists, nothing is inserted and the claim is returned.
+    async fn insert_donation(
+        &self,
+        donation: &Donation,
+        idempotency: Option<(&str, &str)>,
+    ) -> StoreResult<IdempotencyClaim>;
+    async fn donation(&self, id: &str) -> StoreResult<Option<Donation>>;
+    /// Records the Checkout Session made for a pending donation and the response to replay.
+    async fn checkout_created(
+        &self,
+        donation_id: &str,
+        session_id: &str,
+        url: &str,
+        idempotency_key: Option<&str>,
+        response_json: &str,
+    ) -> StoreResult<()>;
+    /// Marks a pending donation failed (Stripe refused or timed out) and frees its idempotency
+    /// key, so that the donor's retry can try again.
+    async fn checkout_failed(
+        &self,
+        donation_id: &str,
+        reason: &str,
+        idempotency_key: Option<&str>,
+    ) -> StoreResult<()>;
+    async fn payments_of(&self, donation_id: &str) -> StoreResult<Vec<Payment>>;
+    /// Donations still pending after `older_than` (unix seconds), oldest first.
+    async fn pending_donations(&self, older_than: i64, limit: i64) -> StoreResult<Vec<Donation>>;
+}
+
+/// The reads behind lists, summaries, the donor wall and statements.
+#[async_trait]
+pub trait ReportStore: Send + Sync {
+    /// Donations matching `filter`, newest first by (created_at, id), after `cursor`.
+    async fn list_donations(
+        &self,
+        filter: &DonationFilter,
+        cursor: Option<&DonationCursor>,
+        limit: i64,
+    ) -> StoreResult<Vec<ListedDonation>>;
+    /// A campaign's donations that count toward its goal now, newest first (the donor wall).
+    async fn counted_donations(&self, campaign_id: i64, limit: i64) -> StoreResult<Vec<Donation>>;
+    /// Everything a campaign's summary is computed from, in one consistent snapshot.
+    async fn campaign_records(&self, campaign_id: i64) -> StoreResult<CampaignRecords>;
+    /// Counted payments (one-time gifts and installments) that succeeded in `[from, to)`.
+    async fn payments_paid_between(&self, from: i64, to: i64) -> StoreResult<Vec<Payment>>;
+    /// Offline gifts dated in `[from, to)` that were not voided.
+    async fn offline_gifts_between(&self, from: i64, to: i64) -> StoreResult<Vec<Donation>>;
+    /// What was taken back from a PaymentIntent: its refunds, charges and disputes.
+    async fn intent_records(
+        &self,
+        pi: &str,
+    ) -> StoreResult<(Vec<Refund>, Vec<ChargeRecord>, Vec<Dispute>)>;
+}
+
+/// The email outbox: messages queued, claimed by a mail worker under a lease, sent or failed.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Queues a message outside a ledger transaction (statements); false if its key is queued.
+    async fn enqueue_message(&self, message: &NewMessage, at: i64) -> StoreResult<bool>;
+    /// Claims up to `limit` pending messages due at `now` that no other worker holds, until
+    /// `lease_until`, counting the attempt. On PostgreSQL concurrent workers skip each other's
+    /// rows (`FOR UPDATE SKIP LOCKED`); a claim that outlives its worker lapses at its lease.
+    async fn claim_messages(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxMessage>>;
+    async fn message_sent(&self, id: i64, subject: &str, at: i64) -> StoreResult<()>;
+    /// Records a failed attempt: retried at `retry_at`, or given up on when it is `None`.
+    async fn message_failed(&self, id: i64, error: &str, retry_at: Option<i64>) -> StoreResult<()>;
+    /// The outbox, oldest first; one donation's messages when `donation_id` is given.
+    async fn outbox(&self, donation_id: Option<&str>) -> StoreResult<Vec<OutboxMessage>>;
+    async fn message(&self, id: i64) -> StoreResult<Option<OutboxMessage>>;
+    /// Sends a message that was sent or given up on again, as a fresh message due at `at`;
+    /// false when there is no such message or it is still waiting to be sent.
+    async fn requeue_message(&self, id: i64, at: i64) -> StoreResult<bool>;
+}
+
+/// The ledger from outside a transaction: beginning one, and reading back the webhook events it
+/// recorded and the flags it raised for staff.
+#[async_trait]
+pub trait LedgerStore: Send + Sync {
+    /// Starts a ledger transaction. Ledger transactions are serialized across every server
+    /// process sharing the database, so a recomputation always sees every fact committed before.
+    async fn begin_ledger(&self) -> StoreResult<Box<dyn LedgerTx>>;
+    async fn webhook_events_by_outcome(&self, outcome: &str) -> StoreResult<Vec<WebhookEvent>>;
+    async fn webhook_event(&self, id: &str) -> StoreResult<Option<WebhookEvent>>;
+    async fn flags(&self) -> StoreResult<Vec<Flag>>;
+    /// Flags newest first; with a campaign, only those of its donations.
+    async fn recent_flags(
+        &self,
+        campaign_id: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<ListedFlag>>;
+}
+
+/// One ledger transaction: records are read and written here, and nothing is visible to others
+/// until `commit`. Dropping it without commit rolls everything back.
+#[async_trait]
+pub trait LedgerTx: EventTx + DonationTx + PaymentTx + MoneyBackTx + Send {
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
+}
+
+/// In a ledger transaction: the webhook event itself, and what it leaves behind (flags for
+/// staff, emails to send).
+#[async_trait]
+pub trait EventTx: Send {
+    /// Inserts the event; false when its id is already recorded (a duplicate delivery).
+    async fn insert_event(&mut self, event: &WebhookEvent) -> StoreResult<bool>;
+    async fn event(&mut self, id: &str) -> StoreResult<Option<WebhookEvent>>;
+    async fn set_event_outcome(
+        &mut self,
+        id: &str,
+        outcome: &str,
+        detail: Option<&str>,
+        applied_at: Option<i64>,
+    ) -> StoreResult<()>;
+    /// Queues a message with the fact that causes it; false if its key is already queued.
+    async fn enqueue(&mut self, message: &NewMessage, at: i64) -> StoreResult<bool>;
+    /// The keys of the messages queued for a donation.
+    async fn message_keys_of(&mut self, donation_id: &str) -> StoreResult<Vec<String>>;
+    /// Records a flag for staff; a flag with the same key is kept once.
+    async fn flag(
+        &mut self,
+        key: &str,
+        donation_id: Option<&str>,
+        event_id: Option<&str>,
+        kind: &str,
+        detail: &str,
+    ) -> StoreResult<()>;
+}
+
+/// In a ledger transaction: donations, and the campaign figures they count toward.
+#[async_trait]
+pub trait DonationTx: Send {
+    async fn campaign(&mut self, id: i64) -> StoreResult<Option<Campaign>>;
+    async fn donation(&mut self, id: &str) -> StoreResult<Option<Donation>>;
+    async fn donation_by_session(&mut self, session_id: &str) -> StoreResult<Option<Donation>>;
+    async fn donation_by_subscription(&mut self, sub_id: &str) -> StoreResult<Option<Donation>>;
+    async fn insert_donation(&mut self, donation: &Donation) -> StoreResult<()>;
+    /// Writes every field the ledger owns (status, Stripe links, plan state, counted figures).
+    async fn save_donation(&mut self, donation: &Donation) -> StoreResult<()>;
+    async fn add_progress(&mut self, campaign_id: i64, delta: &Progress) -> StoreResult<()>;
+    /// Adds `delta` to a donor's counted donations; returns the count before and after.
+    async fn add_donor_count(
+        &mut self,
+        campaign_id: i64,
+        donor_key: &str,
+        delta: i64,
+    ) -> StoreResult<(i64, i64)>;
+}
+
+/// In a ledger transaction: payments (checkouts, one-time gifts, installments) and charges.
+#[async_trait]
+pub trait PaymentTx: Send {
+    async fn payment(&mut self, id: &str) -> StoreResult<Option<Payment>>;
+    async fn save_payment(&mut self, payment: &Payment) -> StoreResult<()>;
+    async fn payments_of(&mut self, donation_id: &str) -> StoreResult<Vec<Payment>>;
+    async fn payments_by_intent(&mut self, pi: &str) -> StoreResult<Vec<Payment>>;
+    /// Links installments that arrived before their plan was known; returns how many.
+    async fn adopt_subscription_payments(
+        &mut self,
+        sub_id: &str,
+        donation_id: &str,
+    ) -> StoreResult<u64>;
+    async fn charge(&mut self, id: &str) -> StoreResult<Option<ChargeRecord>>;
+    async fn save_charge(&mut self, charge: &ChargeRecord) -> StoreResult<()>;
+    async fn charges_by_intent(&mut self, pi: &str) -> StoreResult<Vec<ChargeRecord>>;
+    /// Fills the PaymentIntent of refunds and disputes known only by their charge.
+    async fn backfill_intent(&mut self, charge_id: &str, pi: &str) -> StoreResult<()>;
+}
+
+/// In a ledger transaction: money taken back, as refunds and disputes.
+#[async_trait]
+pub trait MoneyBackTx: Send {
+    async fn refund(&mut self, id: &str) -> StoreResult<Option<Refund>>;
+    async fn save_refund(&mut self, refund: &Refund) -> StoreResult<()>;
+    async fn refunds_by_intent(&mut self, pi: &str) -> StoreResult<Vec<Refund>>;
+    async fn dispute(&mut self, id: &str) -> StoreResult<Option<Dispute>>;
+    async fn save_dispute(&mut self, dispute: &Dispute) -> StoreResult<()>;
+    async fn disputes_by_intent(&mut self, pi: &str) -> StoreResult<Vec<Dispute>>;
+}
