@@ -6,15 +6,16 @@
 //!
 //! Without chromium this test fails on CI (`CI` set) and is skipped, saying why, elsewhere.
 
-mod common;
+#[path = "api/helpers/mod.rs"]
+mod helpers;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{Backend, spawn_app};
 use fantoccini::{Client, ClientBuilder, Locator};
+use helpers::{Backend, spawn_app};
 use serde_json::json;
 
 const CHROMIUM: &str = "/usr/bin/chromium";

@@ -14,7 +14,8 @@
 //! - `ready_fails_while_a_write_cannot_be_made`: `/ready` answers 503 while another connection
 //!   holds the database's write lock (reads still work), and 200 again once it is let go.
 
-mod common;
+#[path = "api/helpers/mod.rs"]
+mod helpers;
 
 use std::future::Future;
 use std::io::Write as _;
@@ -22,8 +23,8 @@ use std::sync::{Arc, Mutex, Once};
 use std::task::Poll;
 use std::time::Duration;
 
-use common::pages::{csrf_of, get_with_cookie, post_form, session_cookie, sign_in};
-use common::{Backend, TestApp, TestDb, WEBHOOK_SECRET, gift_vars, pending_donation, spawn_app};
+use helpers::pages::{csrf_of, get_with_cookie, post_form, session_cookie, sign_in};
+use helpers::{Backend, TestApp, TestDb, WEBHOOK_SECRET, gift_vars, pending_donation, spawn_app};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::io::AsyncWriteExt;
@@ -120,7 +121,7 @@ async fn a_dropped_transaction_future_leaves_the_store_usable(backend: Backend) 
     // Two connections on PostgreSQL (its least), so that a connection left dirty is soon
     // handed out again; SQLite has its single writer anyway.
     let store = donations::store::connect(&db.url, 2).await.expect("store");
-    let campaign = common::campaign_in(store.as_ref(), "drops", 1_000_000).await;
+    let campaign = helpers::campaign_in(store.as_ref(), "drops", 1_000_000).await;
     let pauses = [
         Duration::ZERO,
         Duration::from_micros(50),
@@ -146,7 +147,7 @@ async fn a_dropped_transaction_future_leaves_the_store_usable(backend: Backend) 
         )
         .await;
         let vars = gift_vars(&d, "drops", &format!("drop{round}"));
-        let payload = common::event("checkout.session.completed", &vars);
+        let payload = helpers::event("checkout.session.completed", &vars);
         let verified = donations::webhooks::Verified::Event(Box::new(
             stripe_webhook::Webhook::insecure(&payload).expect("event"),
         ));
@@ -186,7 +187,7 @@ async fn a_dropped_transaction_future_leaves_the_store_usable(backend: Backend) 
         tx.commit().await.expect("commit");
         // And the event, delivered again as Stripe would, applies once: the dropped ingest
         // either committed whole or left nothing.
-        let again = common::ingest(store.as_ref(), &payload).await;
+        let again = helpers::ingest(store.as_ref(), &payload).await;
         assert!(
             matches!(
                 again,
@@ -318,7 +319,7 @@ impl Raw {
 
     /// Sends the request whole and reads the answer: an ordinary client.
     async fn send(&self, app: &TestApp) -> u16 {
-        let mut req = common::pages::no_redirects()
+        let mut req = helpers::pages::no_redirects()
             .post(app.at(&self.path))
             .body(self.body.clone());
         for (k, v) in &self.headers {
@@ -412,7 +413,7 @@ async fn hung_up_requests_never_stop_the_server_taking_gifts(backend: Backend) {
 
     // Two connections on PostgreSQL, so that one left dirty would soon serve someone else.
     let app = spawn_app(&backend, &[("DATABASE_MAX_CONNECTIONS", "2")]).await;
-    let campaign = common::campaign(&app, "hang", 10_000_000).await;
+    let campaign = helpers::campaign(&app, "hang", 10_000_000).await;
     let token = app.staff_token("hangups").await;
     let (status, headers, _) = sign_in(&app, &token).await;
     assert_eq!(status, 303);
@@ -434,7 +435,7 @@ async fn hung_up_requests_never_stop_the_server_taking_gifts(backend: Backend) {
         )
         .await;
         let vars = gift_vars(&d, "hang", &format!("hang{i}"));
-        payloads.push(common::event("checkout.session.completed", &vars));
+        payloads.push(helpers::event("checkout.session.completed", &vars));
     }
     let expected_webhook_raised: i64 = (0..gifts).map(|i| 1000 + i as i64).sum();
 

@@ -5,15 +5,16 @@
 //! permutation of the events with duplicates ends in the same donation states and campaign
 //! progress as in-order delivery. Runs at the ledger level on SQLite and PostgreSQL.
 
-mod common;
+#[path = "api/helpers/mod.rs"]
+mod helpers;
 
 use std::sync::Arc;
 
-use common::scenario::{
+use donations::store::{Campaign, CampaignFields, Store};
+use helpers::scenario::{
     DisputeEnd, GiftSpec, Undo, events_of, expected, expected_recurring, total_for,
 };
-use common::{Backend, TestDb, gift_vars, ingest, pending_donation};
-use donations::store::{Campaign, CampaignFields, Store};
+use helpers::{Backend, TestDb, gift_vars, ingest, pending_donation};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, TestCaseError, TestRunner};
 

@@ -4,13 +4,14 @@
 //! still answers, nothing panics. Restarted, the same server process recovers without a restart
 //! of its own, the refused events are redelivered, and the totals are exact.
 
-mod common;
+#[path = "api/helpers/mod.rs"]
+mod helpers;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::scenario::{DisputeEnd, GiftSpec, events_of, expected, total_for};
-use common::{Backend, TestDb, gift_vars, pending_donation};
+use helpers::scenario::{DisputeEnd, GiftSpec, events_of, expected, total_for};
+use helpers::{Backend, TestDb, gift_vars, pending_donation};
 
 const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
 
@@ -146,8 +147,8 @@ async fn a_database_outage_answers_5xx_and_recovers_without_restart() {
         return;
     };
     let db = TestDb::new(&Backend::Postgres(pg.url())).await;
-    let app = common::spawn_on(db, &[("DATABASE_MAX_CONNECTIONS", "4")]).await;
-    let campaign = common::campaign(&app, "outage", 1_000_000).await;
+    let app = helpers::spawn_on(db, &[("DATABASE_MAX_CONNECTIONS", "4")]).await;
+    let campaign = helpers::campaign(&app, "outage", 1_000_000).await;
     let gifts = gifts();
     let mut events = Vec::new();
     let mut clock = 1_700_000_000;

@@ -8,17 +8,20 @@
 //! Quick by default (120 donations, about 1,100 distinct events); `STORM_FULL=1` runs 2,000
 //! donations (about 18,000 events). `STORM_SEED=N` replays one scenario.
 
-mod common;
+#[path = "api/helpers/mod.rs"]
+mod helpers;
 
 use std::collections::BTreeSet;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::scenario::{DisputeEnd, GiftSpec, Undo, events_of, expected, expected_gift, total_for};
-use common::{Backend, TestDb, WEBHOOK_SECRET, gift_vars, pending_donation};
 use donations::store::{Campaign, CampaignFields, Store};
 use futures::StreamExt;
+use helpers::scenario::{
+    DisputeEnd, GiftSpec, Undo, events_of, expected, expected_gift, total_for,
+};
+use helpers::{Backend, TestDb, WEBHOOK_SECRET, gift_vars, pending_donation};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -330,7 +333,7 @@ fn summary(name: &str, storm: &Storm, retries: usize, seed: u64) {
 }
 
 async fn webhook_storm_gives_exact_totals(b: Backend) {
-    let app = common::spawn_app(&b, &[("DATABASE_MAX_CONNECTIONS", "8")]).await;
+    let app = helpers::spawn_app(&b, &[("DATABASE_MAX_CONNECTIONS", "8")]).await;
     let seed = seed();
     let storm = prepare(app.store.as_ref(), "storm", donations_count(), seed).await;
     let retries = send_until_accepted(std::slice::from_ref(&app.url), &storm).await;

@@ -3,13 +3,11 @@
 //! connections. The server's own accept loop (`src/http/serve.rs`) closes each in time and a
 //! normal request is still answered. Waits are bounded polls, generous for a slow machine.
 
-mod common;
-
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{Backend, TestDb, WEBHOOK_SECRET, spawn_app};
+use crate::helpers::{Backend, TestDb, WEBHOOK_SECRET, spawn_app};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout};
@@ -375,7 +373,7 @@ impl wiremock::Respond for SlowStripe {
         let n = self
             .created
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let s = common::fake_stripe::open_session(&format!("cs_test_slow_{n}"), "payment");
+        let s = crate::helpers::fake_stripe::open_session(&format!("cs_test_slow_{n}"), "payment");
         wiremock::ResponseTemplate::new(200)
             .set_body_json(s)
             .set_delay(self.delay)
@@ -391,7 +389,7 @@ async fn requests_whose_clients_give_up_while_waiting_are_never_started(b: Backe
         delay: Duration::from_secs(3),
         created: Default::default(),
     };
-    let (app, stripe) = common::fake_stripe::spawn_with_stripe(
+    let (app, stripe) = crate::helpers::fake_stripe::spawn_with_stripe(
         &b,
         &[("MAX_REQUESTS_IN_FLIGHT", "1")],
         slow.clone(),

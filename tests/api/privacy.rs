@@ -2,10 +2,8 @@
 //! webhooks never show their donor's name, and no email of anyone ever shows, on any public
 //! route or page: progress, donor wall, fee quote, thank-you pages, OpenAPI, operations.
 
-mod common;
-
-use common::fake_stripe::with_counting_stripe;
-use common::{Backend, TestApp, event, gift_vars, with};
+use crate::helpers::fake_stripe::with_counting_stripe;
+use crate::helpers::{Backend, TestApp, event, gift_vars, with};
 use serde_json::{Value, json};
 
 const ANON: [(&str, &str); 3] = [

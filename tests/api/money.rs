@@ -5,10 +5,8 @@
 //! statement (and, for the extremes, every page that shows them). Events go through the signed
 //! webhook endpoint as Stripe sends them.
 
-mod common;
-
-use common::scenario::{half_up_share, total_for, with_balance_transactions, withdrawal};
-use common::{
+use crate::helpers::scenario::{half_up_share, total_for, with_balance_transactions, withdrawal};
+use crate::helpers::{
     Backend, TestApp, Vars, campaign, event, gift_vars, pending_donation, spawn_app, with,
 };
 use donations::mail::statements;
@@ -585,8 +583,8 @@ async fn extreme_stored_figures_never_answer_500(b: Backend) {
     ];
     sql(&app, &b, &updates).await;
     let token = token(&app).await;
-    let (_, headers, _) = common::pages::sign_in(&app, &token).await;
-    let cookie = common::pages::session_cookie(&headers);
+    let (_, headers, _) = crate::helpers::pages::sign_in(&app, &token).await;
+    let cookie = crate::helpers::pages::session_cookie(&headers);
     for path in [
         "/api/v1/campaigns/edge",
         "/api/v1/campaigns/edge/donors",
@@ -613,7 +611,7 @@ async fn extreme_stored_figures_never_answer_500(b: Backend) {
         "/dashboard/campaigns/edge",
         "/dashboard/campaigns/edge/donations.csv",
     ] {
-        let (status, body) = common::pages::get_with_cookie(&app, path, &cookie).await;
+        let (status, body) = crate::helpers::pages::get_with_cookie(&app, path, &cookie).await;
         assert_eq!(status, 200, "{path}: {body}");
     }
     // A new event for the donation still applies (2xx), from the figures as they are.
@@ -664,7 +662,7 @@ async fn honorees_that_look_like_contact_details_are_not_published(b: Backend) {
     assert_eq!(status, 200);
     let text = wall.to_string();
     assert!(text.contains("In honor of Lynda Callon"), "{text}");
-    let (status, _, page) = common::pages::get_page(&app, "/donate/wall").await;
+    let (status, _, page) = crate::helpers::pages::get_page(&app, "/donate/wall").await;
     assert_eq!(status, 200);
     assert!(page.contains("In honor of Lynda Callon"), "{page}");
     for secret in ["lynda@example.org", "555", "123-4567"] {
@@ -703,8 +701,8 @@ async fn sql(app: &TestApp, b: &Backend, statements: &[String]) {
 /// migration runs them on rows made before it.
 fn repairs_of_0007(b: &Backend) -> Vec<String> {
     let file = match b {
-        Backend::Sqlite => include_str!("../migrations/sqlite/0007_money_sequences.sql"),
-        Backend::Postgres(_) => include_str!("../migrations/postgres/0007_money_sequences.sql"),
+        Backend::Sqlite => include_str!("../../migrations/sqlite/0007_money_sequences.sql"),
+        Backend::Postgres(_) => include_str!("../../migrations/postgres/0007_money_sequences.sql"),
     };
     let code: String = file
         .lines()

@@ -2,14 +2,12 @@
 //! answers start from Stripe's own checkout.session object (webhooks/events, from fixtures3.json).
 //! Asserts what reaches Stripe, fee coverage, idempotency, validation and failures; both backends.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::fake_stripe::{open_session, spawn_with_stripe};
-use common::{Backend, TestApp, spawn_app};
+use crate::helpers::fake_stripe::{open_session, spawn_with_stripe};
+use crate::helpers::{Backend, TestApp, spawn_app};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -328,7 +326,7 @@ async fn stripe_failures_leave_a_failed_donation_and_a_502(b: Backend) {
         ],
     )
     .await;
-    common::campaign(&app, "policy", 10_000_000).await;
+    crate::helpers::campaign(&app, "policy", 10_000_000).await;
 
     for what in ["error", "timeout"] {
         let (status, body) = post(&app, "policy", &gift("30", "one_time"), Some(what)).await;

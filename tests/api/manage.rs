@@ -5,13 +5,11 @@
 //! (webhooks/objects, from fixtures3.json), the cancel and billing-portal calls and a failing
 //! provider.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use common::fake_stripe::{CountingStripe, spawn_with_stripe};
-use common::{Backend, TestApp, event, gift_vars, pending_donation, spawn_app, with};
+use crate::helpers::fake_stripe::{CountingStripe, spawn_with_stripe};
+use crate::helpers::{Backend, TestApp, event, gift_vars, pending_donation, spawn_app, with};
 use donations::domain::manage_link;
 use donations::store::now;
 use reqwest::header::HeaderMap;
@@ -21,8 +19,8 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 const SECRET: &str = "manage-link-secret-for-the-tests-0123456789";
-const SUBSCRIPTION: &str = include_str!("../webhooks/objects/subscription.json");
-const PORTAL_SESSION: &str = include_str!("../webhooks/objects/billing_portal.session.json");
+const SUBSCRIPTION: &str = include_str!("../../webhooks/objects/subscription.json");
+const PORTAL_SESSION: &str = include_str!("../../webhooks/objects/billing_portal.session.json");
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -125,7 +123,7 @@ async fn donation(app: &TestApp, id: &str) -> donations::store::Donation {
 /// A gift given through the donation page's form and paid on the sandbox's checkout page (which
 /// sends Stripe-shaped events to this server's webhook): its donation id.
 async fn give_through_sandbox(app: &TestApp, amount: &str, frequency: &str) -> String {
-    let id = common::pages::give_through_sandbox(
+    let id = crate::helpers::pages::give_through_sandbox(
         app,
         &[
             ("amount", amount),
@@ -151,7 +149,11 @@ async fn a_valid_link_shows_the_plan(b: Backend) {
     let d = donation(&app, &id).await;
     assert_eq!(d.plan_status.as_deref(), Some("active"));
 
-    let page = get(&app, &link(&id)).await;
+    // One link for the whole test: a second `link(&id)` a second later would carry another
+    // expiry, and so another token, than the page's forms were built from.
+    let token_path = link(&id);
+    let token_path = token_path.as_str();
+    let page = get(&app, token_path).await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert_page(&page, "the manage page");
     let body = &page.body;
@@ -177,8 +179,6 @@ async fn a_valid_link_shows_the_plan(b: Backend) {
         "the start date: {body}"
     );
     // Both actions are forms posting to this link (no script needed); canceling asks first.
-    let token_path = link(&id);
-    let token_path = token_path.as_str();
     assert!(
         body.contains(&format!("action=\"{token_path}/cancel\"")),
         "{body}"
@@ -326,8 +326,10 @@ async fn canceling_in_the_sandbox_ends_the_plan_once(b: Backend) {
     let (raised, active, monthly) = progress(&app).await;
     assert_eq!((active, monthly), (2, 2500 + 1000));
 
-    // The portal button leads to the sandbox's stand-in, which links back here.
-    let to_portal = post(&app, &format!("{}/portal", link(&id))).await;
+    // The portal button leads to the sandbox's stand-in, which links back here (to the link
+    // posted: one `link(&id)`, as a later one may carry another expiry).
+    let manage = link(&id);
+    let to_portal = post(&app, &format!("{manage}/portal")).await;
     assert_eq!(to_portal.status, 303, "{}", to_portal.body);
     assert_private(&to_portal, "portal redirect");
     let location = to_portal.header("location").to_string();
@@ -347,7 +349,7 @@ async fn canceling_in_the_sandbox_ends_the_plan_once(b: Backend) {
     assert!(
         portal
             .body
-            .contains(&format!("href=\"{}{}\"", app.url, link(&id))),
+            .contains(&format!("href=\"{}{manage}\"", app.url)),
         "links back to the manage page: {}",
         portal.body
     );
@@ -559,8 +561,10 @@ async fn stripe_cancel_and_portal_reach_stripe(b: Backend) {
         .mount(&stripe)
         .await;
 
-    // The portal: a session for the plan's customer, returning to this page; 303 to it.
-    let to = post(&app, &format!("{}/portal", link(&kept))).await;
+    // The portal: a session for the plan's customer, returning to this page (the link posted:
+    // one `link(&kept)`, as a later one may carry another expiry); 303 to it.
+    let manage = link(&kept);
+    let to = post(&app, &format!("{manage}/portal")).await;
     assert_eq!(to.status, 303, "{}", to.body);
     assert_private(&to, "portal redirect");
     assert_eq!(
@@ -575,7 +579,7 @@ async fn stripe_cancel_and_portal_reach_stripe(b: Backend) {
     );
     assert_eq!(
         seen[0].get("return_url"),
-        Some(&format!("{}{}", app.config.public_base_url, link(&kept)))
+        Some(&format!("{}{manage}", app.config.public_base_url))
     );
     // The page's CSP lets that redirect through.
     let page = get(&app, &link(&kept)).await;

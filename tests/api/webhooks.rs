@@ -2,9 +2,7 @@
 //! and concurrent), unparsed and foreign events, reconcile against a fake Events API, and the
 //! sandbox flow end to end with `donations webhooks send`; on both backends.
 
-mod common;
-
-use common::{
+use crate::helpers::{
     Backend, TestApp, WEBHOOK_SECRET, event, gift_vars, pending_donation, spawn_app, with,
 };
 use donations::store::Donation;
@@ -634,7 +632,7 @@ async fn reconcile_applies_missed_events_once(b: Backend) {
         ],
     )
     .await;
-    let c = common::campaign(&app, "spring", 1_000_000).await;
+    let c = crate::helpers::campaign(&app, "spring", 1_000_000).await;
     let missed = pending_donation(
         app.store.as_ref(),
         &c,

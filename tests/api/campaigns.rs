@@ -1,9 +1,7 @@
 //! Foundation over HTTP: the demo campaign, public progress (ETag/304, 404), staff campaign
 //! routes and their authentication, body limits and error format; on both backends.
 
-mod common;
-
-use common::{Backend, spawn_app};
+use crate::helpers::{Backend, spawn_app};
 use serde_json::{Value, json};
 
 fn field_errors(body: &Value) -> Vec<String> {
@@ -19,7 +17,7 @@ fn field_errors(body: &Value) -> Vec<String> {
 
 /// A staff API request with a JSON body: (status, JSON answer).
 async fn staff_json(
-    app: &common::TestApp,
+    app: &crate::helpers::TestApp,
     token: &str,
     method: reqwest::Method,
     path: &str,
@@ -322,7 +320,7 @@ async fn bodies_are_limited_and_must_be_json(b: Backend) {
         r#"{{"slug":"big","name":"{}","goal":"5"}}"#,
         "x".repeat(70 * 1024)
     );
-    let r = common::send_oversized(|| {
+    let r = crate::helpers::send_oversized(|| {
         app.client
             .post(app.at("/api/v1/staff/campaigns"))
             .bearer_auth(&token)
@@ -441,7 +439,7 @@ backend_tests!(
 
 /// The command line a nonprofit's engineer uses: campaigns and staff tokens.
 async fn cli_manages_campaigns_and_tokens(b: Backend) {
-    let db = common::TestDb::new(&b).await;
+    let db = crate::helpers::TestDb::new(&b).await;
     let run = |args: &[&str]| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_donations"))
             .args(args)

@@ -2,12 +2,10 @@
 //! post, errors next to their fields, escaping, framing), the thank-you page, and the staff
 //! dashboard's sign-in, session cookie, CSRF checks and session end on token revocation.
 
-mod common;
-
-use common::pages::{
+use crate::helpers::pages::{
     csrf_of, get_page, get_with_cookie, header, no_redirects, post_form, session_cookie, sign_in,
 };
-use common::{Backend, spawn_app};
+use crate::helpers::{Backend, spawn_app};
 
 fn good_gift<'a>() -> Vec<(&'a str, &'a str)> {
     vec![
@@ -196,7 +194,7 @@ async fn donor_text_is_escaped(backend: Backend) {
 
     // A stored gift whose tribute carries markup: escaped on the thank-you page.
     let c = app.store.campaign_by_slug("demo").await.unwrap().unwrap();
-    let mut d = common::pending_donation(
+    let mut d = crate::helpers::pending_donation(
         app.store.as_ref(),
         &c,
         "one_time",

@@ -6,19 +6,19 @@
 //! sandbox walk-through of the issue: a monthly gift with a tribute, its receipt's link, cancel,
 //! and the dashboard.
 
-mod common;
-
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
-use async_trait::async_trait;
-use common::pages::{get_with_cookie, give_through_sandbox, no_redirects, session_cookie, sign_in};
-use common::{
+use crate::helpers::pages::{
+    get_with_cookie, give_through_sandbox, no_redirects, session_cookie, sign_in,
+};
+use crate::helpers::{
     Backend, TestApp, campaign, event, gift_vars, ingest, pending_donation, spawn_app, with,
 };
+use async_trait::async_trait;
 use donations::mail::Letter;
 use donations::mail::render::{MailContext, Prerendered};
 use donations::mail::statements;
@@ -181,7 +181,7 @@ async fn queued_keys(app: &TestApp) -> Vec<String> {
     keys
 }
 
-async fn send(app: &TestApp, kind: &str, vars: &common::Vars, event_id: &str) {
+async fn send(app: &TestApp, kind: &str, vars: &crate::helpers::Vars, event_id: &str) {
     let payload = event(kind, &with(vars, &[("EVENT_ID", event_id.to_string())]));
     ingest(app.store.as_ref(), &payload).await;
 }
@@ -206,7 +206,7 @@ async fn monthly_plan(
     gift: i64,
     email: &str,
     tag: &str,
-) -> (Donation, common::Vars) {
+) -> (Donation, crate::helpers::Vars) {
     let d = pending_donation(app.store.as_ref(), c, "monthly", gift, gift, email).await;
     let vars = gift_vars(&d, &c.slug, tag);
     send(

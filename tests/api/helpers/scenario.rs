@@ -54,7 +54,7 @@ pub enum GiftSpec {
 
 /// Stripe's `balance_transaction` example object (webhooks/objects), as a dispute's withdrawal.
 pub fn withdrawal(amount: i64, at: i64, tag: &str) -> serde_json::Value {
-    let text = include_str!("../../webhooks/objects/balance_transaction.json");
+    let text = include_str!("../../../webhooks/objects/balance_transaction.json");
     let mut bt: serde_json::Value = serde_json::from_str(text).unwrap();
     bt["id"] = format!("txn_{tag}_dispute").into();
     bt["amount"] = (-amount).into();

@@ -2,11 +2,9 @@
 //! summary, offline gifts, flags, authentication of every staff route, the public donor wall's
 //! privacy, and the OpenAPI document's completeness; on both backends.
 
-mod common;
-
 use std::collections::{BTreeSet, HashSet};
 
-use common::{Backend, TestApp, campaign, event, gift_vars, spawn_app, with};
+use crate::helpers::{Backend, TestApp, campaign, event, gift_vars, spawn_app, with};
 use donations::store::{Campaign, Donation};
 use serde_json::{Value, json};
 

@@ -5,9 +5,7 @@
 //! Also: deep nesting 400, oversized bodies 413, and strange text stored as given and shown
 //! escaped on the thank-you and sandbox pages.
 
-mod common;
-
-use common::{Backend, TestApp, WEBHOOK_SECRET, spawn_app};
+use crate::helpers::{Backend, TestApp, WEBHOOK_SECRET, spawn_app};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, TestCaseError, TestRunner};
 use serde_json::{Value, json};
@@ -249,7 +247,7 @@ fn hostile_input_never_gets_a_5xx_postgres() {
 }
 
 async fn post_raw(app: &TestApp, path: &str, body: Vec<u8>) -> (u16, Value) {
-    let r = common::send_oversized(|| {
+    let r = crate::helpers::send_oversized(|| {
         app.client
             .post(app.at(path))
             .header("content-type", "application/json")

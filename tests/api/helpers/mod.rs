@@ -1,6 +1,9 @@
 //! Test harness: `spawn_app` starts the real server on port 0 with a fresh database per test,
 //! on SQLite, and on PostgreSQL when `TEST_DATABASE_URL` is set (a new database per test,
 //! dropped afterwards). `backend_tests!` runs a test function once per backend.
+//!
+//! Shared by the `tests/api` binary (`mod helpers`) and by the suites that keep a process of
+//! their own (`#[path = "api/helpers/mod.rs"] mod helpers`), so each test binary compiles it once.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -48,11 +51,11 @@ macro_rules! backend_tests {
             mod $name {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
-                    super::$name($crate::common::Backend::Sqlite).await
+                    super::$name($crate::helpers::Backend::Sqlite).await
                 }
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
-                    if let Some(b) = $crate::common::Backend::postgres() {
+                    if let Some(b) = $crate::helpers::Backend::postgres() {
                         super::$name(b).await
                     }
                 }
@@ -226,10 +229,10 @@ pub fn config(db_url: &str, vars: &[(&str, &str)]) -> Config {
             WEBHOOK_SECRET.to_string(),
         ),
         ("DATABASE_MAX_CONNECTIONS".to_string(), "4".to_string()),
-        // Tests send many checkouts from one address; tests/abuse.rs sets the limits it proves.
+        // Tests send many checkouts from one address; tests/api/abuse.rs sets the limits it proves.
         ("CHECKOUT_RATE_PER_IP".to_string(), "off".to_string()),
         ("CHECKOUT_RATE_PER_EMAIL".to_string(), "off".to_string()),
-        // Tests of email drive the worker themselves (tests/mail.rs) or turn it on.
+        // Tests of email drive the worker themselves (tests/api/mail.rs) or turn it on.
         ("MAIL_WORKER_INTERVAL".to_string(), "off".to_string()),
     ]);
     for (k, v) in vars {

@@ -3,13 +3,11 @@
 //! Referrer-Policy; and the real binary's log, through a full flow at debug level, never shows
 //! the Stripe secret key, the webhook secret, a staff token or the database password.
 
-mod common;
-
 use std::io::Read;
 use std::process::{Command, Stdio};
 
-use common::fake_stripe::CountingStripe;
-use common::{Backend, TestDb, WEBHOOK_SECRET, spawn_app};
+use crate::helpers::fake_stripe::CountingStripe;
+use crate::helpers::{Backend, TestDb, WEBHOOK_SECRET, spawn_app};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer};
@@ -240,9 +238,9 @@ async fn secrets_never_reach_the_log(b: Backend) {
         .to_string();
     let store = donations::store::connect(&db_url, 2).await.unwrap();
     let payload = match store.donation(&id).await.unwrap() {
-        Some(d) => common::event(
+        Some(d) => crate::helpers::event(
             "checkout.session.completed",
-            &common::gift_vars(&d, "logs", "log"),
+            &crate::helpers::gift_vars(&d, "logs", "log"),
         ),
         None => "{}".to_string(),
     };

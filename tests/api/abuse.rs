@@ -4,12 +4,10 @@
 //! counting all of it. Invalid requests never spend a donor's email allowance, and IPv6
 //! clients are limited per network (/64 by default). Limits are per hour so that no test depends on the machine's speed.
 
-mod common;
-
 use std::sync::atomic::Ordering;
 
-use common::fake_stripe::with_counting_stripe;
-use common::{Backend, TestApp};
+use crate::helpers::fake_stripe::with_counting_stripe;
+use crate::helpers::{Backend, TestApp};
 use futures::StreamExt;
 use serde_json::{Value, json};
 
@@ -283,7 +281,7 @@ async fn metrics_count_requests_webhooks_limits_and_reconciles(b: Backend) {
         429
     );
     let c = app.store.campaign_by_slug("policy").await.unwrap().unwrap();
-    let d = common::pending_donation(
+    let d = crate::helpers::pending_donation(
         app.store.as_ref(),
         &c,
         "one_time",
@@ -292,8 +290,8 @@ async fn metrics_count_requests_webhooks_limits_and_reconciles(b: Backend) {
         "m@example.org",
     )
     .await;
-    let v = common::gift_vars(&d, "policy", "metrics");
-    let payload = common::event("checkout.session.completed", &v);
+    let v = crate::helpers::gift_vars(&d, "policy", "metrics");
+    let payload = crate::helpers::event("checkout.session.completed", &v);
     assert_eq!(app.deliver(&payload).await.0, 200);
     assert_eq!(app.deliver(&payload).await.0, 200);
     let bad = app
