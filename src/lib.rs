@@ -14,16 +14,6 @@ pub mod services;
 pub mod store;
 pub mod webhooks;
 
-// Transitional paths for the tests and the benchmark while they move to `services::` (issue 18).
-pub use services::campaign_admin as campaigns;
-pub use services::checkout;
-pub use services::ledger;
-pub use services::offline_gifts as offline;
-pub use services::reconcile;
-pub use services::reporting as reports;
-pub use services::selfservice;
-pub use services::staff_tokens as staff;
-
 /// The Stripe API version async-stripe 1.0.0-rc.10 is generated for and sends on every request.
 /// A webhook endpoint must be configured with it, or event objects may fail to parse.
 pub const STRIPE_API_VERSION: &str = "2026-09-30.endive";

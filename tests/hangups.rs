@@ -159,14 +159,14 @@ async fn a_dropped_transaction_future_leaves_the_store_usable(backend: Backend) 
         .await;
         // A checkout's pending donation, dropped.
         let mut other = d.clone();
-        other.id = donations::checkout::new_donation_id();
+        other.id = donations::services::checkout::new_donation_id();
         other.checkout_session_id = None;
         let _ = poll_then_drop(store.insert_donation(&other, None), polls, pause).await;
         // The mail worker's claim, dropped.
         let _ = poll_then_drop(store.claim_messages(0, 1, 10), polls, pause).await;
 
         // Whatever was dropped where, the next writes go through.
-        let (_, hash) = donations::staff::new_token();
+        let (_, hash) = donations::services::staff_tokens::new_token();
         store
             .create_staff_token(&format!("after-drop-{round}"), &hash)
             .await
@@ -534,7 +534,7 @@ async fn hung_up_requests_never_stop_the_server_taking_gifts(backend: Backend) {
     )
     .await;
     assert_eq!(status, 303, "offline gift after the storm: {body}");
-    let (_, hash) = donations::staff::new_token();
+    let (_, hash) = donations::services::staff_tokens::new_token();
     app.store
         .create_staff_token("after-the-storm", &hash)
         .await

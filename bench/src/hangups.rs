@@ -84,7 +84,7 @@ pub async fn run(minutes: f64, pg_url: Option<&str>) {
 
 async fn staff_token(url: &str) -> String {
     let store = donations::store::connect(url, 2).await.expect("store");
-    let (token, hash) = donations::staff::new_token();
+    let (token, hash) = donations::services::staff_tokens::new_token();
     store
         .create_staff_token("bench-hangups", &hash)
         .await

@@ -61,7 +61,7 @@ async fn first_sandbox_run_has_a_demo_campaign(b: Backend) {
     // A second start finds campaigns and creates nothing.
     assert_eq!(app.store.campaigns().await.unwrap().len(), 1);
     assert!(
-        !donations::campaigns::ensure_demo(app.store.as_ref(), &app.config)
+        !donations::services::campaign_admin::ensure_demo(app.store.as_ref(), &app.config)
             .await
             .unwrap()
     );
@@ -491,11 +491,14 @@ async fn cli_manages_campaigns_and_tokens(b: Backend) {
     let (ok, token, err) = run(&["staff", "token", "create", "--name", "ana"]);
     assert!(ok, "{err}");
     let token = token.trim().to_string();
-    assert!(donations::staff::well_formed(&token), "{token}");
+    assert!(
+        donations::services::staff_tokens::well_formed(&token),
+        "{token}"
+    );
     assert!(err.contains("shown only this once"));
     let store = donations::store::connect(&db.url, 2).await.unwrap();
     let found = store
-        .staff_token_by_hash(&donations::staff::hash_token(&token))
+        .staff_token_by_hash(&donations::services::staff_tokens::hash_token(&token))
         .await
         .unwrap();
     assert_eq!(

@@ -244,7 +244,7 @@ async fn outbox_is_written_with_its_cause_and_once(b: Backend) {
     let parsed = stripe_webhook::Webhook::insecure(&payload).unwrap();
     let facts = donations::webhooks::facts::from_event(&parsed).unwrap();
     let mut tx = app.store.begin_ledger().await.unwrap();
-    donations::ledger::apply(&mut *tx, &facts, now(), &Default::default())
+    donations::services::ledger::apply(&mut *tx, &facts, now(), &Default::default())
         .await
         .unwrap();
     let key = format!("receipt:donation:{}", d.id);
@@ -574,11 +574,11 @@ async fn statements_are_net_of_refunds_and_disputes(b: Backend) {
         ],
     );
     send(&app, "invoice.paid", &second, "evt_a2_2").await;
-    let check = donations::offline::OfflineGiftInput {
-        amount: donations::campaigns::MajorAmount("25".into()),
+    let check = donations::services::offline_gifts::OfflineGiftInput {
+        amount: donations::services::campaign_admin::MajorAmount("25".into()),
         date: "2023-11-20".into(),
         method: "check".into(),
-        donor: Some(donations::offline::OfflineDonorInput {
+        donor: Some(donations::services::offline_gifts::OfflineDonorInput {
             name: Some("Ana Pérez".into()),
             email: Some("ana@example.org".into()),
         }),
@@ -586,7 +586,7 @@ async fn statements_are_net_of_refunds_and_disputes(b: Backend) {
         anonymous: false,
         email_receipt: true,
     };
-    donations::offline::record(
+    donations::services::offline_gifts::record(
         app.store.as_ref(),
         &c,
         &app.config,

@@ -173,9 +173,9 @@ async fn a_valid_link_shows_the_plan(b: Backend) {
     assert!(body.contains(&total), "{total}: {body}");
     assert!(body.contains("id=\"plan-status\">Active<"), "{body}");
     assert!(
-        body.contains(&donations::reports::format_day(donations::reports::day_of(
-            d.created_at
-        ))),
+        body.contains(&donations::services::reporting::format_day(
+            donations::services::reporting::day_of(d.created_at)
+        )),
         "the start date: {body}"
     );
     // Both actions are forms posting to this link (no script needed); canceling asks first.

@@ -636,7 +636,7 @@ async fn honorees_that_look_like_contact_details_are_not_published(b: Backend) {
         ("ben", "lynda@example.org"),
         ("cy", "+1 (555) 123-4567"),
     ] {
-        let id = donations::checkout::new_donation_id();
+        let id = donations::services::checkout::new_donation_id();
         let mut d =
             donations::domain::donation::Donation::pending(id.clone(), &c, donations::store::now());
         d.gift_minor = 1000;
@@ -774,7 +774,9 @@ async fn an_upgrade_keeps_old_refunds_once_and_recounts_old_inquiries(b: Backend
     sql(&app, &b, &repairs_of_0007(&b)).await;
     let recount = |app: &TestApp| {
         let store = app.store.clone();
-        async move { donations::ledger::recount_all(store.as_ref(), donations::store::now()).await }
+        async move {
+            donations::services::ledger::recount_all(store.as_ref(), donations::store::now()).await
+        }
     };
     assert!(recount(&app).await.unwrap() >= 2);
     // Ana's refund is taken off once (not once by the charge and again by the refund), and

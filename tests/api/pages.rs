@@ -205,7 +205,7 @@ async fn donor_text_is_escaped(backend: Backend) {
     .await;
     d.tribute_kind = Some("honor".into());
     d.tribute_honoree = Some("<i>Grandma</i>".into());
-    let id = donations::checkout::new_donation_id();
+    let id = donations::services::checkout::new_donation_id();
     d.id = id.clone();
     d.checkout_session_id = None;
     app.store.insert_donation(&d, None).await.unwrap();
@@ -425,7 +425,10 @@ async fn dashboard_campaign_forms(backend: Backend) {
     assert!(header(&headers, "location").starts_with("/dashboard/campaigns/roof"));
     let c = app.store.campaign_by_slug("roof").await.unwrap().unwrap();
     assert_eq!((c.goal_minor, c.fee_percent.as_str()), (500_000, "2.2"));
-    assert_eq!(c.ends_at, donations::reports::parse_date("2031-01-01"));
+    assert_eq!(
+        c.ends_at,
+        donations::services::reporting::parse_date("2031-01-01")
+    );
 
     let edit = [
         ("csrf", csrf.as_str()),

@@ -67,7 +67,7 @@ async fn insert_at(
     at: i64,
     shape: impl FnOnce(&mut Donation),
 ) -> Donation {
-    let id = donations::checkout::new_donation_id();
+    let id = donations::services::checkout::new_donation_id();
     let mut d = donations::domain::donation::Donation::pending(id.clone(), c, at);
     d.gift_minor = 1000;
     d.total_minor = 1000;
@@ -322,7 +322,7 @@ async fn csv_download_streams_every_row_quoted_and_defused(b: Backend) {
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
     assert_eq!(
         header,
-        donations::reports::CSV_HEADER
+        donations::services::reporting::CSV_HEADER
             .iter()
             .map(|s| s.to_string())
             .collect::<Vec<_>>()
@@ -528,7 +528,9 @@ async fn offline_gifts_count_until_voided(b: Backend) {
     let app = spawn_app(&b, &[]).await;
     let token = app.staff_token("ops").await;
     let c = campaign(&app, "gala", 1_000_000).await;
-    let today = donations::reports::format_day(donations::reports::day_of(donations::store::now()));
+    let today = donations::services::reporting::format_day(donations::services::reporting::day_of(
+        donations::store::now(),
+    ));
     let url = "/api/v1/staff/campaigns/gala/offline-gifts";
 
     let (status, check) = post(
@@ -649,8 +651,9 @@ async fn offline_gifts_count_until_voided(b: Backend) {
     assert_eq!(status, 404);
 
     // Bad input: 422 naming the field, nothing recorded.
-    let future =
-        donations::reports::format_day(donations::reports::day_of(donations::store::now()) + 3);
+    let future = donations::services::reporting::format_day(
+        donations::services::reporting::day_of(donations::store::now()) + 3,
+    );
     let base = json!({"amount": "10", "date": today, "method": "check"});
     let long_note = "n".repeat(1001);
     for (change, field) in [
@@ -948,7 +951,7 @@ async fn donor_wall_shows_first_names_only(b: Backend) {
         ana,
         &json!({"name": "Ana", "amount_minor": 5000, "currency": "usd",
                 "tribute": "In honor of Lynda Callon", "frequency": "one_time",
-                "date": donations::reports::format_day(donations::reports::day_of(now - 50))})
+                "date": donations::services::reporting::format_day(donations::services::reporting::day_of(now - 50))})
     );
     assert_eq!(donors[3]["tribute"], "In memory of Old Friend");
     assert_eq!(donors[3]["frequency"], "monthly");

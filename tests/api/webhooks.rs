@@ -690,10 +690,14 @@ async fn reconcile_applies_missed_events_once(b: Backend) {
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     let gateway = donations::app::gateway(&app.config).unwrap();
     let since = std::time::Duration::from_secs(72 * 3600);
-    let report =
-        donations::reconcile::run(app.store.as_ref(), gateway.as_ref(), &app.config, since)
-            .await
-            .unwrap();
+    let report = donations::services::reconcile::run(
+        app.store.as_ref(),
+        gateway.as_ref(),
+        &app.config,
+        since,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         (
             report.listed,
@@ -709,9 +713,14 @@ async fn reconcile_applies_missed_events_once(b: Backend) {
         (p["raised_minor"].as_i64(), p["gifts"].as_i64()),
         (Some(8000), Some(2))
     );
-    let again = donations::reconcile::run(app.store.as_ref(), gateway.as_ref(), &app.config, since)
-        .await
-        .unwrap();
+    let again = donations::services::reconcile::run(
+        app.store.as_ref(),
+        gateway.as_ref(),
+        &app.config,
+        since,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         (again.applied, again.duplicates, again.rechecked),
         (0, 2, 0),

@@ -177,7 +177,7 @@ impl TestApp {
 
     /// A fresh staff token, created through the store as the CLI does.
     pub async fn staff_token(&self, name: &str) -> String {
-        let (token, hash) = donations::staff::new_token();
+        let (token, hash) = donations::services::staff_tokens::new_token();
         self.store
             .create_staff_token(name, &hash)
             .await
@@ -402,7 +402,7 @@ pub async fn pending_donation(
     total: i64,
     email: &str,
 ) -> donations::store::Donation {
-    let id = donations::checkout::new_donation_id();
+    let id = donations::services::checkout::new_donation_id();
     let mut d = donations::domain::donation::Donation::pending(
         id.clone(),
         campaign,
