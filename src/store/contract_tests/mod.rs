@@ -131,55 +131,12 @@ async fn campaign(store: &Fresh, slug: &str) -> Campaign {
         .expect("create campaign")
 }
 
-/// A pending Stripe gift of $10 to `campaign`, made at `at`. (Every field is written out only
-/// until `Donation::pending` lands in `domain::donation`; this is then that, plus the amounts.)
+/// A pending Stripe gift of $10 to `campaign`, made at `at`.
 fn gift(id: &str, campaign: &Campaign, at: i64) -> Donation {
     Donation {
-        id: id.into(),
-        campaign_id: campaign.id,
-        source: crate::domain::donation::Source::Stripe,
-        frequency: "one_time".into(),
-        currency: campaign.currency.clone(),
         gift_minor: 1_000,
-        fee_minor: 0,
         total_minor: 1_000,
-        donor_name: None,
-        donor_email: None,
         donor_key: format!("donor-{id}"),
-        anonymous: false,
-        tribute_kind: None,
-        tribute_honoree: None,
-        tribute_notify_email: None,
-        tribute_message: None,
-        tribute_show_amount: false,
-        email_receipt: true,
-        comment: None,
-        status: "pending".into(),
-        failure_reason: None,
-        checkout_session_id: None,
-        checkout_url: None,
-        subscription_id: None,
-        customer_id: None,
-        plan_status: None,
-        plan_status_at: 0,
-        plan_status_rank: 0,
-        cancel_at: None,
-        canceled_at: None,
-        counted_raised_minor: 0,
-        counted_gifts: 0,
-        counted_donor: 0,
-        counted_recurring: 0,
-        counted_recurring_gift_minor: 0,
-        plan_amount_minor: None,
-        plan_amount_at: 0,
-        refunded_minor: 0,
-        disputed_minor: 0,
-        fee_actual_minor: None,
-        offline_method: None,
-        note: None,
-        gift_date: None,
-        voided_at: None,
-        created_at: at,
-        updated_at: at,
+        ..Donation::pending(id.into(), campaign, at)
     }
 }
