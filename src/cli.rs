@@ -420,7 +420,7 @@ async fn donation_vars(config: &Config, donation_id: &str) -> Result<Vars, CliEr
         .unwrap_or_else(|| format!("pi_sandbox_{tag}"));
     // A one-time gift's charge, as the sandbox names it (recurring ones follow the invoice).
     let mut v = Vars::new();
-    let recurring = d.frequency != "one_time";
+    let recurring = d.frequency.is_recurring();
     for (k, val) in [
         ("DONATION_ID", d.id.clone()),
         ("CAMPAIGN", c.slug.clone()),
@@ -450,7 +450,7 @@ async fn donation_vars(config: &Config, donation_id: &str) -> Result<Vars, CliEr
         ),
         (
             "INTERVAL",
-            if d.frequency == "annual" {
+            if d.frequency == crate::domain::donation::Frequency::Annual {
                 "year"
             } else {
                 "month"

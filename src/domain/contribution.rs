@@ -4,40 +4,12 @@
 //! facts rather than adjusted event by event: the same facts always give the same figures.
 
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde::Serialize;
 
 use crate::domain::campaign::Progress;
 use crate::domain::donation::Donation;
 use crate::domain::payment::{ChargeRecord, Dispute, Payment, Refund};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Frequency {
-    OneTime,
-    Monthly,
-    Annual,
-}
-
-impl Frequency {
-    pub fn parse(s: &str) -> Option<Frequency> {
-        match s {
-            "one_time" => Some(Frequency::OneTime),
-            "monthly" => Some(Frequency::Monthly),
-            "annual" => Some(Frequency::Annual),
-            _ => None,
-        }
-    }
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Frequency::OneTime => "one_time",
-            Frequency::Monthly => "monthly",
-            Frequency::Annual => "annual",
-        }
-    }
-    pub fn is_recurring(&self) -> bool {
-        !matches!(self, Frequency::OneTime)
-    }
-}
+pub use crate::domain::donation::Frequency;
 
 /// Payment states, in the order in which a later fact may overrule an earlier one: a payment
 /// that succeeded stays succeeded whatever failure or expiry event arrives after it.
@@ -413,7 +385,7 @@ pub fn contribution(d: &Donation, payments: &[PaymentFacts]) -> Contribution {
 }
 
 fn is_one_time(d: &Donation) -> bool {
-    d.frequency == Frequency::OneTime.as_str()
+    d.frequency == Frequency::OneTime
 }
 
 /// What this donation adds to each aggregate figure (donors are counted separately, per donor),
@@ -430,8 +402,17 @@ pub fn progress_of(d: &Donation) -> Progress {
         gifts: d.counted_gifts,
         donors: 0,
         recurring_active: d.counted_recurring,
-        recurring_monthly_gift_minor: if d.frequency == "monthly" { value } else { 0 },
-        recurring_annual_gift_minor: if d.frequency == "annual" { value } else { 0 },
+        recurring_monthly_gift_minor: if d.frequency == crate::domain::donation::Frequency::Monthly
+        {
+            value
+        } else {
+            0
+        },
+        recurring_annual_gift_minor: if d.frequency == crate::domain::donation::Frequency::Annual {
+            value
+        } else {
+            0
+        },
     }
 }
 
@@ -458,7 +439,7 @@ pub(crate) mod tests {
     pub(crate) fn donation(frequency: &str, gift: i64, total: i64) -> Donation {
         let campaign = crate::domain::campaign::Campaign::sample("roof", "Roof", 100_000);
         Donation {
-            frequency: frequency.into(),
+            frequency: Frequency::parse(frequency).expect("a frequency"),
             gift_minor: gift,
             fee_minor: total - gift,
             total_minor: total,

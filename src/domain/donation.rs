@@ -13,7 +13,7 @@ pub struct Donation {
     pub id: String,
     pub campaign_id: i64,
     pub source: Source,
-    pub frequency: String,
+    pub frequency: Frequency,
     pub currency: String,
     pub gift_minor: i64,
     pub fee_minor: i64,
@@ -65,6 +65,43 @@ pub struct Donation {
     pub updated_at: i64,
 }
 
+/// How often a gift is given: once, or each month or year until the plan ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Frequency {
+    OneTime,
+    Monthly,
+    Annual,
+}
+
+impl Frequency {
+    pub fn parse(s: &str) -> Option<Frequency> {
+        match s {
+            "one_time" => Some(Frequency::OneTime),
+            "monthly" => Some(Frequency::Monthly),
+            "annual" => Some(Frequency::Annual),
+            _ => None,
+        }
+    }
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Frequency::OneTime => "one_time",
+            Frequency::Monthly => "monthly",
+            Frequency::Annual => "annual",
+        }
+    }
+    pub fn is_recurring(&self) -> bool {
+        !matches!(self, Frequency::OneTime)
+    }
+}
+
+impl std::str::FromStr for Frequency {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Frequency::parse(s).ok_or_else(|| format!("unknown frequency {s:?}"))
+    }
+}
+
 /// Where a gift came from: a Stripe checkout, or recorded by staff (check, cash, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -110,7 +147,7 @@ impl Donation {
             id,
             campaign_id: campaign.id,
             source: Source::Stripe,
-            frequency: "one_time".into(),
+            frequency: Frequency::OneTime,
             currency: campaign.currency.clone(),
             gift_minor: 0,
             fee_minor: 0,

@@ -84,7 +84,7 @@ pub fn due(d: &Donation, payments: &[Payment], queued: &HashSet<String>) -> Vec<
             d.tribute_notify_email.as_ref(),
         );
     }
-    if paid_any && d.frequency != "one_time" && d.plan_status.as_deref() == Some("canceled") {
+    if paid_any && d.frequency.is_recurring() && d.plan_status.as_deref() == Some("canceled") {
         push(
             format!("{PLAN_CANCELED}:{}", d.id),
             PLAN_CANCELED,

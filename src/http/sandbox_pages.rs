@@ -69,7 +69,7 @@ async fn page(State(state): State<AppState>, Path(id): Path<String>) -> AppResul
 /// The ids the sandbox gives the Stripe objects of a donation (stable, so repeats are duplicates).
 fn sandbox_vars(d: &Donation, c: &Campaign) -> Vars {
     let tag = d.id.trim_start_matches("don_");
-    let recurring = d.frequency != "one_time";
+    let recurring = d.frequency.is_recurring();
     let mut v = Vars::new();
     let mut set = |k: &str, val: String| {
         v.insert(k.to_string(), val);
@@ -113,7 +113,7 @@ fn sandbox_vars(d: &Donation, c: &Campaign) -> Vars {
     set("SUBSCRIPTION_STATUS", "active".into());
     set(
         "INTERVAL",
-        if d.frequency == "annual" {
+        if d.frequency == crate::domain::donation::Frequency::Annual {
             "year"
         } else {
             "month"
@@ -160,7 +160,7 @@ async fn pay(State(state): State<AppState>, Path(id): Path<String>) -> AppResult
         return Err(AppError::Conflict("this checkout was never opened".into()));
     }
     let vars = sandbox_vars(&d, &c);
-    if d.frequency == "one_time" {
+    if !d.frequency.is_recurring() {
         send(&state, "checkout.session.completed", &vars).await?;
     } else {
         // A subscription's session has no PaymentIntent; its first invoice has one of its own.

@@ -131,7 +131,7 @@ pub fn long_date(unix: i64) -> String {
 }
 
 fn base_view(ctx: &MailContext, d: &Donation, c: &Campaign) -> View {
-    let frequency = Frequency::parse(&d.frequency).unwrap_or(Frequency::OneTime);
+    let frequency = d.frequency;
     let (word, label, per) = match frequency {
         Frequency::OneTime => ("one-time", "One-time gift", ""),
         Frequency::Monthly => ("monthly", "Monthly gift", "month"),
@@ -419,7 +419,7 @@ mod tests {
     fn donation(frequency: &str, gift: i64, fee: i64) -> Donation {
         let mut d =
             crate::domain::donation::Donation::pending("don_0193snapshot".into(), &campaign(), NOW);
-        d.frequency = frequency.into();
+        d.frequency = Frequency::parse(frequency).expect("a frequency");
         d.gift_minor = gift;
         d.fee_minor = fee;
         d.total_minor = gift + fee;

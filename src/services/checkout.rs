@@ -359,7 +359,7 @@ impl Checkout<'_> {
             // request with the same key.
             let at = now + started.elapsed().as_secs() as i64;
             let mut d = Donation::pending(new_donation_id(), &campaign, at);
-            d.frequency = gift.frequency.as_str().into();
+            d.frequency = gift.frequency;
             d.currency = gift.currency.code().into();
             d.gift_minor = gift.coverage.gift_minor;
             d.fee_minor = gift.coverage.fee_minor;
@@ -422,7 +422,7 @@ impl Checkout<'_> {
             campaign_name: campaign.name.clone(),
             currency: d.currency.clone(),
             unit_amount_minor: d.total_minor,
-            frequency: Frequency::parse(&d.frequency).unwrap_or(Frequency::OneTime),
+            frequency: d.frequency,
             donor_email: d.donor_email.clone().unwrap_or_default(),
             success_url: campaign.success_url.clone().unwrap_or_else(|| {
                 format!("{base}/donate/{}/thanks?donation={}", campaign.slug, d.id)
@@ -441,7 +441,7 @@ impl Checkout<'_> {
                     gift_minor: d.gift_minor,
                     fee_minor: d.fee_minor,
                     total_minor: d.total_minor,
-                    frequency: d.frequency.clone(),
+                    frequency: d.frequency.as_str().to_string(),
                 };
                 let json = serde_json::to_string(&response)
                     .map_err(|e| CheckoutError::Internal(e.to_string()))?;

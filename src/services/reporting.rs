@@ -135,7 +135,7 @@ impl DonationView {
             id: d.id.clone(),
             campaign: campaign_slug.to_string(),
             status: d.status.clone(),
-            frequency: d.frequency.clone(),
+            frequency: d.frequency.as_str().to_string(),
             currency: d.currency.clone(),
             gift_minor: d.gift_minor,
             fee_minor: d.fee_minor,
@@ -452,10 +452,10 @@ pub fn summarize(c: &Campaign, rate: &FeeRate, r: &CampaignRecords) -> CampaignS
     }
 
     for d in &r.donations {
-        let f = match Frequency::parse(&d.frequency) {
-            Some(Frequency::Monthly) => &mut s.by_frequency.monthly,
-            Some(Frequency::Annual) => &mut s.by_frequency.annual,
-            _ => &mut s.by_frequency.one_time,
+        let f = match d.frequency {
+            Frequency::Monthly => &mut s.by_frequency.monthly,
+            Frequency::Annual => &mut s.by_frequency.annual,
+            Frequency::OneTime => &mut s.by_frequency.one_time,
         };
         f.gifts = f.gifts.saturating_add(d.counted_gifts);
         f.donations += i64::from(d.counted_gifts > 0);
@@ -549,7 +549,7 @@ pub fn wall_entry(d: &Donation, hide_amounts: bool) -> DonorWallEntry {
         amount_minor: (!hide_amounts).then_some(d.counted_raised_minor),
         currency: d.currency.clone(),
         tribute,
-        frequency: d.frequency.clone(),
+        frequency: d.frequency.as_str().to_string(),
         date: format_day(day_of(at)),
     }
 }

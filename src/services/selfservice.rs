@@ -41,7 +41,7 @@ pub enum PlanState {
 }
 
 pub fn plan_state(d: &Donation) -> PlanState {
-    if d.frequency == "one_time" {
+    if !d.frequency.is_recurring() {
         return PlanState::OneTime;
     }
     let status = d.plan_status.as_deref().unwrap_or(d.status.as_str());

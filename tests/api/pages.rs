@@ -91,7 +91,7 @@ async fn form_post_redirects_to_checkout_or_shows_errors(backend: Backend) {
     let d = app.store.donation(id).await.unwrap().expect("donation");
     assert_eq!(d.gift_minor, 10_000);
     assert!(d.fee_minor > 0);
-    assert_eq!(d.frequency, "monthly");
+    assert_eq!(d.frequency.as_str(), "monthly");
     assert_eq!(d.tribute_kind.as_deref(), Some("honor"));
     assert_eq!(d.tribute_honoree.as_deref(), Some("Lynda Callon"));
     assert_eq!(d.comment.as_deref(), Some("Keep going"));

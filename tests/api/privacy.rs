@@ -36,7 +36,7 @@ async fn give(app: &TestApp, name: &str, email: &str, anonymous: bool, frequency
 async fn pay(app: &TestApp, id: &str, tag: &str) {
     let d = app.store.donation(id).await.unwrap().unwrap();
     let v = gift_vars(&d, "policy", tag);
-    let kinds: &[&str] = if d.frequency == "one_time" {
+    let kinds: &[&str] = if !d.frequency.is_recurring() {
         &["checkout.session.completed", "charge.succeeded"]
     } else {
         &[

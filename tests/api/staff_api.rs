@@ -122,7 +122,7 @@ async fn donation_list_pages_and_filters(b: Backend) {
         let at = NOV_21 + (i / 5) * DAY + (i % 3) * 3600;
         let d = insert_at(&app, &c1, at, |d| {
             if i % 4 == 0 {
-                d.frequency = "monthly".into();
+                d.frequency = donations::domain::donation::Frequency::Monthly;
             }
             if i % 3 == 0 {
                 d.status = "succeeded".into();
@@ -152,7 +152,11 @@ async fn donation_list_pages_and_filters(b: Backend) {
     let (ids, _) = all_pages(&app, &token, "campaign=c1&status=succeeded&limit=3").await;
     assert_eq!(ids, newest_first(&ds, |d| d.status == "succeeded"));
     let (ids, _) = all_pages(&app, &token, "frequency=monthly&limit=2").await;
-    assert_eq!(ids, newest_first(&ds, |d| d.frequency == "monthly"));
+    assert_eq!(
+        ids,
+        newest_first(&ds, |d| d.frequency
+            == donations::domain::donation::Frequency::Monthly)
+    );
     let (ids, _) = all_pages(&app, &token, "from=2026-11-22&to=2026-11-23&limit=4").await;
     let days_22_23 = |d: &Donation| d.created_at >= NOV_21 + DAY && d.created_at < NOV_21 + 3 * DAY;
     let mut expected = ds.clone();
@@ -174,7 +178,7 @@ async fn donation_list_pages_and_filters(b: Backend) {
     .await;
     assert_eq!(
         ids,
-        newest_first(&ds, |d| d.frequency == "one_time"
+        newest_first(&ds, |d| !d.frequency.is_recurring()
             && d.status == "pending"
             && d.created_at < NOV_21 + DAY)
     );
@@ -382,7 +386,8 @@ async fn pending(
     shape: impl FnOnce(&mut Donation),
 ) -> Donation {
     insert_at(app, c, donations::store::now(), |d| {
-        d.frequency = frequency.into();
+        d.frequency =
+            donations::domain::donation::Frequency::parse(frequency).expect("a frequency");
         d.gift_minor = gift;
         d.fee_minor = total - gift;
         d.total_minor = total;
@@ -811,7 +816,7 @@ async fn donor_wall_shows_first_names_only(b: Backend) {
     })
     .await;
     let hidden = insert_at(&app, &c, now - 40, |d| {
-        d.frequency = "monthly".into();
+        d.frequency = donations::domain::donation::Frequency::Monthly;
         d.gift_minor = 2500;
         d.total_minor = 2500;
         d.donor_name = Some("Secretia Hiddenworth".into());

@@ -105,7 +105,7 @@ fn plan_view(d: &Donation, c: &Campaign) -> PlanView {
         _ => "",
     };
     PlanView {
-        recurring: d.frequency != "one_time",
+        recurring: d.frequency.is_recurring(),
         campaign: c.name.clone(),
         amount: format!("{}{every}", money(d.total_minor, &d.currency)),
         fee_note: (d.fee_minor > 0).then(|| {

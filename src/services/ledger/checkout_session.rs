@@ -29,7 +29,7 @@ pub(super) async fn merge(tx: &mut dyn LedgerTx, fact: &Fact, at: i64) -> StoreR
             learn(&mut d.checkout_session_id, Some(session_id));
             let mut p = checkout_payment(tx, &d, at).await?;
             learn(&mut p.payment_intent_id, payment_intent.as_ref());
-            if d.frequency == "one_time" {
+            if !d.frequency.is_recurring() {
                 if p.amount_minor.is_none() {
                     p.amount_minor = *amount_minor;
                     p.currency.clone_from(currency);

@@ -78,7 +78,7 @@ pub(super) async fn checkout_payment(
     Ok(match tx.payment(&id).await? {
         Some(p) => p,
         None => {
-            let kind = if d.frequency == "one_time" {
+            let kind = if !d.frequency.is_recurring() {
                 "one_time"
             } else {
                 "checkout"

@@ -363,7 +363,7 @@ async fn the_donation_list_filters_and_pages_by_cursor(s: Fresh) {
     let spring = campaign(&s, "spring").await;
     let autumn = campaign(&s, "autumn").await;
     let mut monthly = gift("d-30", &spring, 30);
-    monthly.frequency = "monthly".into();
+    monthly.frequency = crate::domain::donation::Frequency::Monthly;
     for d in [
         gift("d-10", &spring, 10),
         gift("d-20a", &spring, 20),

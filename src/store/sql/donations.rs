@@ -51,7 +51,7 @@ where
     q.bind(&d.id)
         .bind(d.campaign_id)
         .bind(d.source.as_str().to_string())
-        .bind(&d.frequency)
+        .bind(d.frequency.as_str().to_string())
         .bind(&d.currency)
         .bind(d.gift_minor)
         .bind(d.fee_minor)

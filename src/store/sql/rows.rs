@@ -87,7 +87,7 @@ columns!(StaffSession {
 });
 
 columns!(DONATION_COLUMNS => Donation {
-    id, campaign_id, source: text, frequency, currency, gift_minor, fee_minor, total_minor, donor_name,
+    id, campaign_id, source: text, frequency: text, currency, gift_minor, fee_minor, total_minor, donor_name,
     donor_email, donor_key, anonymous, tribute_kind, tribute_honoree, tribute_notify_email,
     tribute_message, comment, status, failure_reason, checkout_session_id, checkout_url,
     subscription_id, customer_id, plan_status, plan_status_at, plan_status_rank, cancel_at,

@@ -320,7 +320,7 @@ pub fn event(kind: &str, vars: &Vars) -> String {
 
 /// Variables describing one donation's Stripe objects, as a test scenario names them.
 pub fn gift_vars(d: &donations::store::Donation, campaign: &str, tag: &str) -> Vars {
-    let recurring = d.frequency != "one_time";
+    let recurring = d.frequency.is_recurring();
     let mut v = Vars::new();
     for (k, val) in [
         ("LIVEMODE", "false".to_string()),
@@ -371,7 +371,7 @@ pub fn gift_vars(d: &donations::store::Donation, campaign: &str, tag: &str) -> V
         ("FAILURE_MESSAGE", "Your card was declined.".to_string()),
         (
             "INTERVAL",
-            if d.frequency == "annual" {
+            if d.frequency == donations::domain::donation::Frequency::Annual {
                 "year"
             } else {
                 "month"
@@ -408,7 +408,7 @@ pub async fn pending_donation(
         campaign,
         donations::store::now(),
     );
-    d.frequency = frequency.into();
+    d.frequency = donations::domain::donation::Frequency::parse(frequency).expect("a frequency");
     d.gift_minor = gift;
     d.fee_minor = total - gift;
     d.total_minor = total;
