@@ -137,7 +137,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(response)))
 }
 
-fn rate_limited(state: &AppState, (kind, e): (LimitKind, AppError)) -> AppError {
+fn rate_limited(state: &AppState, (kind, e): (LimitKind, AllowanceSpent)) -> AllowanceSpent {
     state.metrics.rate_limited(kind.as_str());
     tracing::info!(limit = kind.as_str(), "checkout rate-limited");
     e
@@ -149,7 +149,7 @@ pub fn limit_address(state: &AppState, ip: std::net::IpAddr) -> Result<(), AppEr
     state
         .limits
         .check_ip(ip)
-        .map_err(|e| rate_limited(state, e))
+        .map_err(|e| rate_limited(state, e).into())
 }
 
 /// The honeypot guard on a parsed gift, for every way of starting a checkout.
@@ -173,14 +173,6 @@ impl crate::services::checkout::EmailAllowance for EmailLimit<'_> {
         self.0
             .limits
             .check_email(normalized_email)
-            .map_err(|e| match rate_limited(self.0, e) {
-                AppError::TooManyRequests { retry_after_secs } => {
-                    AllowanceSpent { retry_after_secs }
-                }
-                // The limiter refuses only with a wait; a refusal without one waits a second.
-                _ => AllowanceSpent {
-                    retry_after_secs: 1,
-                },
-            })
+            .map_err(|e| rate_limited(self.0, e))
     }
 }

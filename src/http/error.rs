@@ -6,7 +6,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::services::checkout::CheckoutError;
+use crate::services::checkout::{AllowanceSpent, CheckoutError};
 use crate::services::offline_gifts::OfflineGiftError;
 use crate::store::StoreError;
 
@@ -70,12 +70,18 @@ impl From<CheckoutError> for AppError {
             CheckoutError::KeyInFlight => AppError::Conflict(
                 "a request with this Idempotency-Key is still in progress; retry shortly".into(),
             ),
-            CheckoutError::AllowanceSpent(spent) => AppError::TooManyRequests {
-                retry_after_secs: spent.retry_after_secs,
-            },
+            CheckoutError::AllowanceSpent(spent) => spent.into(),
             CheckoutError::Gateway(cause) => AppError::BadGateway(cause),
             CheckoutError::Store(e) => e.into(),
             CheckoutError::Internal(cause) => AppError::Internal(cause),
+        }
+    }
+}
+
+impl From<AllowanceSpent> for AppError {
+    fn from(spent: AllowanceSpent) -> Self {
+        AppError::TooManyRequests {
+            retry_after_secs: spent.retry_after_secs,
         }
     }
 }

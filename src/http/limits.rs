@@ -11,8 +11,8 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 
 use super::AppState;
-use super::error::AppError;
 use crate::config::{Config, Rate};
+use crate::services::checkout::AllowanceSpent;
 
 /// Keys not seen for a full period are dropped every this many checks.
 const SWEEP_EVERY: u64 = 4096;
@@ -74,14 +74,14 @@ impl Limits {
         }
     }
 
-    fn refuse(&self, wait: std::time::Duration) -> AppError {
-        AppError::TooManyRequests {
+    fn refuse(&self, wait: std::time::Duration) -> AllowanceSpent {
+        AllowanceSpent {
             retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
         }
     }
 
     /// Takes one checkout from the allowance of `ip`'s address (IPv4) or network (IPv6).
-    pub fn check_ip(&self, ip: IpAddr) -> Result<(), (LimitKind, AppError)> {
+    pub fn check_ip(&self, ip: IpAddr) -> Result<(), (LimitKind, AllowanceSpent)> {
         self.sweep();
         match &self.per_ip {
             Some(l) => l.check_key(&limit_key(ip, self.ipv6_prefix)).map_err(|n| {
@@ -95,7 +95,7 @@ impl Limits {
     }
 
     /// Takes one checkout from the allowance of a normalized donor email.
-    pub fn check_email(&self, email: &str) -> Result<(), (LimitKind, AppError)> {
+    pub fn check_email(&self, email: &str) -> Result<(), (LimitKind, AllowanceSpent)> {
         match &self.per_email {
             Some(l) => l.check_key(&email.to_string()).map_err(|n| {
                 (
