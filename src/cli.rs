@@ -27,6 +27,22 @@ pub enum Command {
     Serve,
     /// Create or update the database schema, then exit.
     Migrate,
+    /// Write a consistent copy of the SQLite database to FILE while the server runs
+    /// (PostgreSQL: use pg_dump, as deploy/backup.sh does).
+    Backup {
+        /// The new file (never overwritten).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Exit 0 if the local server's /ready answers 200 (for container health checks).
+    ReadyCheck {
+        /// What to ask (default: /ready on BIND_ADDR, loopback for 0.0.0.0).
+        #[arg(long)]
+        url: Option<String>,
+        /// How long to wait for the answer, e.g. 5s.
+        #[arg(long, default_value = "5s")]
+        timeout: String,
+    },
     /// Create and list campaigns.
     #[command(subcommand)]
     Campaign(CampaignCommand),
@@ -184,6 +200,20 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let store = open_store(&config).await?;
             println!("database is up to date ({})", store.backend());
             store.close().await;
+        }
+        Command::Backup { out } => {
+            crate::store::backup::sqlite_snapshot(&config.database_url, &out)
+                .await
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            println!("{}", out.display());
+        }
+        Command::ReadyCheck { url, timeout } => {
+            let timeout =
+                parse_duration(&timeout).map_err(|e| CliError::Usage(format!("--timeout: {e}")))?;
+            let url = url.unwrap_or_else(|| crate::probe::ready_url(config.bind_addr));
+            crate::probe::ready_check(&url, timeout)
+                .await
+                .map_err(CliError::Usage)?;
         }
         Command::Campaign(CampaignCommand::Create {
             slug,

@@ -10,6 +10,7 @@ pub mod http;
 pub mod mail;
 pub mod metrics;
 pub mod payments;
+pub mod probe;
 pub mod services;
 pub mod store;
 pub mod webhooks;

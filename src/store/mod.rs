@@ -23,6 +23,7 @@
 //! uses `$N` placeholders, which both accept); `sqlite` and `postgres` keep what differs:
 //! connections, pools, locks, migrations. [`connect`] chooses by the URL's scheme.
 
+pub mod backup;
 mod cancel_safe;
 #[cfg(test)]
 mod contract_tests;

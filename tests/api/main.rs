@@ -20,6 +20,7 @@ mod hostile;
 mod mail;
 mod manage;
 mod money;
+mod operations;
 mod pages;
 mod privacy;
 mod security;
