@@ -57,7 +57,7 @@ pub enum Command {
     Mail(MailCommand),
     /// Write each donor's annual giving statement (net of refunds and disputes), and send them.
     Statements {
-        /// The calendar year (UTC), e.g. 2026.
+        /// The calendar year in ORG_TIMEZONE, e.g. 2026.
         #[arg(long)]
         year: i32,
         /// Where to write the statements (default: statements/<year>).
@@ -327,7 +327,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let store = worker.store.clone();
             let org = config.org.clone();
             let statements =
-                crate::mail::statements::build(store.as_ref(), year, org.utc_offset_secs).await?;
+                crate::mail::statements::build(store.as_ref(), year, &org.zone).await?;
             let written = crate::mail::statements::write(&dir, &org, &statements)?;
             println!(
                 "wrote {written} statement{} for {year} to {}",

@@ -1,5 +1,5 @@
 //! Who the receipts are from and how they leave. Variables: `ORG_NAME`, `ORG_ADDRESS`, `ORG_EIN`,
-//! `ORG_UTC_OFFSET` (the organization), `MAIL_FROM`, `MAIL_REPLY_TO`, `SMTP_URL`,
+//! `ORG_TIMEZONE` (the organization), `MAIL_FROM`, `MAIL_REPLY_TO`, `SMTP_URL`,
 //! `MAIL_OUTBOX_DIR`, `MAIL_WORKER_INTERVAL`, `MAIL_MAX_ATTEMPTS` (the mail).
 
 use std::time::Duration;
@@ -12,9 +12,9 @@ pub struct Organization {
     pub name: String,
     pub address: String,
     pub ein: Option<String>,
-    /// The organization's standard-time offset from UTC, in seconds: receipts are dated and
-    /// statement years are cut in its local time (year-end falls in standard time).
-    pub utc_offset_secs: i64,
+    /// The organization's time zone: receipts are dated and statement years are cut in its
+    /// local time, summer time included.
+    pub zone: crate::domain::zone::Zone,
 }
 
 /// How email leaves: SMTP when `SMTP_URL` is set, else `.eml` files in `MAIL_OUTBOX_DIR`.

@@ -18,7 +18,7 @@ pub use connections::ConnectionLimits;
 pub use mail::{MailConfig, Organization};
 pub use payments::{PaymentsMode, SANDBOX_WEBHOOK_SECRET};
 pub use values::{Rate, parse_duration, redact_url};
-use values::{is_ein, parse_origins, parse_proxies, parse_utc_offset};
+use values::{is_ein, parse_origins, parse_proxies};
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -309,14 +309,17 @@ impl Config {
                 Some(v) if is_ein(&v) => Some(v),
                 Some(_) => return Err(err("ORG_EIN", "must be an EIN such as 12-3456789")),
             },
-            utc_offset_secs: match var("ORG_UTC_OFFSET") {
-                None => 0,
-                Some(v) => parse_utc_offset(&v).ok_or_else(|| {
-                    err(
+            zone: match (var("ORG_TIMEZONE"), var("ORG_UTC_OFFSET")) {
+                (_, Some(_)) => {
+                    return Err(err(
                         "ORG_UTC_OFFSET",
-                        "must be an offset such as -05:00 (US Eastern standard time) or +00:00",
-                    )
-                })?,
+                        "was replaced by ORG_TIMEZONE, an IANA time zone name such as \
+                         America/New_York (a fixed offset dates summer gifts an hour off)",
+                    ));
+                }
+                (None, None) => crate::domain::zone::Zone::utc(),
+                (Some(v), None) => crate::domain::zone::Zone::parse(&v)
+                    .map_err(|e| err("ORG_TIMEZONE", e.to_string()))?,
             },
         };
         let mail_address = |name: &'static str, v: String| {

@@ -36,21 +36,19 @@ fn mail_and_organization_errors_name_the_variable() {
         load(&[("ORG_EIN", "123456789")]).unwrap_err().var,
         "ORG_EIN"
     );
-    for bad in ["-5", "EST", "-05:00:00", "+15:00", "-05:60"] {
+    for bad in ["-05:00", "Eastern", "America/Nowhere", "/etc/localtime"] {
         assert_eq!(
-            load(&[("ORG_UTC_OFFSET", bad)]).unwrap_err().var,
-            "ORG_UTC_OFFSET"
+            load(&[("ORG_TIMEZONE", bad)]).unwrap_err().var,
+            "ORG_TIMEZONE"
         );
     }
-    let east = load(&[("ORG_UTC_OFFSET", "-05:00")]).unwrap();
-    assert_eq!(east.org.utc_offset_secs, -5 * 3600);
-    assert_eq!(
-        load(&[("ORG_UTC_OFFSET", "+05:30")])
-            .unwrap()
-            .org
-            .utc_offset_secs,
-        19_800
-    );
+    // The fixed offset is gone: an old configuration is told what replaced it.
+    let old = load(&[("ORG_UTC_OFFSET", "-05:00")]).unwrap_err();
+    assert_eq!(old.var, "ORG_UTC_OFFSET");
+    assert!(old.detail.contains("ORG_TIMEZONE"), "{}", old.detail);
+    let east = load(&[("ORG_TIMEZONE", "America/New_York")]).unwrap();
+    assert_eq!(east.org.zone.name(), "America/New_York");
+    assert_eq!(load(&[]).unwrap().org.zone.name(), "UTC");
     assert_eq!(
         load(&[("SMTP_URL", "mail.example.org")]).unwrap_err().var,
         "SMTP_URL"

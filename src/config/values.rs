@@ -56,25 +56,6 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-/// `+HH:MM` or `-HH:MM` (or `Z`), from -12:00 to +14:00, as seconds.
-pub(super) fn parse_utc_offset(v: &str) -> Option<i64> {
-    if v == "Z" {
-        return Some(0);
-    }
-    let (sign, rest) = match v.as_bytes().first()? {
-        b'+' => (1, &v[1..]),
-        b'-' => (-1, &v[1..]),
-        _ => return None,
-    };
-    let (h, m) = rest.split_once(':')?;
-    if h.len() != 2 || m.len() != 2 {
-        return None;
-    }
-    let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
-    let secs = sign * (h * 3600 + m * 60);
-    (m < 60 && (-12 * 3600..=14 * 3600).contains(&secs)).then_some(secs)
-}
-
 /// `NN-NNNNNNN`, the form the IRS prints an Employer Identification Number in.
 pub(super) fn is_ein(v: &str) -> bool {
     let b = v.as_bytes();

@@ -17,3 +17,4 @@ pub mod payment;
 pub mod staff_access;
 pub mod text;
 pub mod time;
+pub mod zone;

@@ -178,9 +178,9 @@ fn base_view(ctx: &MailContext, d: &Donation, c: &Campaign) -> View {
     }
 }
 
-/// The organization's local date of a moment (`ORG_UTC_OFFSET`).
+/// The organization's local date of a moment (`ORG_TIMEZONE`).
 fn local_date(ctx: &MailContext, unix: i64) -> String {
-    long_date(unix + ctx.org.utc_offset_secs)
+    long_date(ctx.org.zone.local(unix))
 }
 
 fn with_manage_link(v: &mut View, ctx: &MailContext, d: &Donation, now: i64) {
@@ -404,7 +404,7 @@ mod tests {
                 name: "Immigrant Rights Coalition".into(),
                 address: "100 Liberty Ave, Springfield, IL 62701".into(),
                 ein: ein.then(|| "12-3456789".into()),
-                utc_offset_secs: 0,
+                zone: crate::domain::zone::Zone::utc(),
             },
             public_base_url: "https://donate.example.org".into(),
             link_secret: Arc::from(SECRET),
@@ -664,7 +664,7 @@ mod tests {
     #[test]
     fn receipts_are_dated_in_the_organizations_time() {
         let mut eastern = ctx(true);
-        eastern.org.utc_offset_secs = -5 * 3600;
+        eastern.org.zone = crate::domain::zone::Zone::parse("America/New_York").unwrap();
         let d = donation("one_time", 5000, 0);
         // 2027-01-01 03:00 UTC is still New Year's Eve in New York: last year's gift.
         let mut p = paid("donation:x", 5000);
@@ -673,6 +673,15 @@ mod tests {
         assert!(l.text.contains("Date: December 31, 2026"), "{}", l.text);
         let l = receipt(&ctx(true), &d, &campaign(), &p, "R-1", NOW).unwrap();
         assert!(l.text.contains("Date: January 1, 2027"));
+        // Summer time: 2026-07-04 03:30 UTC is 23:30 on July 3 in New York (UTC-4), which a
+        // fixed standard offset (UTC-5) would also say; at 04:30 UTC it is July 4, 00:30
+        // there, which the fixed offset would have dated July 3.
+        p.paid_at = Some(1_783_135_800);
+        let l = receipt(&eastern, &d, &campaign(), &p, "R-1", NOW).unwrap();
+        assert!(l.text.contains("Date: July 3, 2026"), "{}", l.text);
+        p.paid_at = Some(1_783_139_400);
+        let l = receipt(&eastern, &d, &campaign(), &p, "R-1", NOW).unwrap();
+        assert!(l.text.contains("Date: July 4, 2026"), "{}", l.text);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! of both. A gift belongs to the year it was paid in; money returned later is netted against
 //! that gift on the statement made after it.
 
+use crate::domain::zone::Zone;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -58,13 +59,6 @@ impl Statement {
     }
 }
 
-/// `[start, end)` of a calendar year in unix seconds, for a place `utc_offset` seconds ahead of
-/// UTC (its January 1 starts that much earlier).
-pub fn year_bounds(year: i32, utc_offset: i64) -> Option<(i64, i64)> {
-    let at = |y: i32| crate::services::reporting::parse_date(&format!("{y:04}-01-01"));
-    Some((at(year)? - utc_offset, at(year + 1)? - utc_offset))
-}
-
 fn description(d: &Donation) -> String {
     match (d.source.as_str(), d.frequency.as_str()) {
         ("offline", _) => match &d.offline_method {
@@ -77,15 +71,16 @@ fn description(d: &Donation) -> String {
     }
 }
 
-/// Every donor's statement for `year` in the organization's time (`utc_offset` seconds ahead
-/// of UTC), ordered by donor.
+/// Every donor's statement for `year` in the organization's time zone (`ORG_TIMEZONE`: the year
+/// runs from local midnight of January 1, and lines are dated by the local day), ordered by
+/// donor.
 pub async fn build(
     store: &dyn Store,
     year: i32,
-    utc_offset: i64,
+    zone: &Zone,
 ) -> Result<Vec<Statement>, StoreError> {
     let (Some((from, to)), Some((day_from, day_to))) =
-        (year_bounds(year, utc_offset), year_bounds(year, 0))
+        (zone.year_bounds(year), Zone::utc().year_bounds(year))
     else {
         return Ok(vec![]);
     };
@@ -115,7 +110,7 @@ pub async fn build(
         entries.push((
             d.clone(),
             Line {
-                at: p.paid_at.unwrap_or(p.created_at) + utc_offset,
+                at: zone.local(p.paid_at.unwrap_or(p.created_at)),
                 campaign: String::new(),
                 description: description(d),
                 currency: p.currency.clone().unwrap_or_else(|| d.currency.clone()),
@@ -345,10 +340,14 @@ mod tests {
     fn a_year_starts_at_local_midnight() {
         let jan1_2026_utc = 1_767_225_600;
         let jan1_2027_utc = 1_798_761_600;
-        assert_eq!(year_bounds(2026, 0), Some((jan1_2026_utc, jan1_2027_utc)));
-        // New York (UTC-5 in winter): its 2026 runs from 05:00 UTC on January 1.
         assert_eq!(
-            year_bounds(2026, -5 * 3600),
+            Zone::utc().year_bounds(2026),
+            Some((jan1_2026_utc, jan1_2027_utc))
+        );
+        // New York (UTC-5 in winter): its 2026 runs from 05:00 UTC on January 1.
+        let ny = Zone::parse("America/New_York").unwrap();
+        assert_eq!(
+            ny.year_bounds(2026),
             Some((jan1_2026_utc + 18_000, jan1_2027_utc + 18_000))
         );
     }

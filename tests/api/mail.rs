@@ -614,9 +614,13 @@ async fn statements_are_net_of_refunds_and_disputes(b: Backend) {
     .await;
 
     // The events are dated 2023-11-14.
-    let all = statements::build(app.store.as_ref(), 2023, 0)
-        .await
-        .unwrap();
+    let all = statements::build(
+        app.store.as_ref(),
+        2023,
+        &donations::domain::zone::Zone::utc(),
+    )
+    .await
+    .unwrap();
     assert_eq!(all.len(), 2, "{all:#?}");
     let ana = &all[0];
     assert_eq!(ana.donor_key, "ana@example.org");
@@ -638,10 +642,14 @@ async fn statements_are_net_of_refunds_and_disputes(b: Backend) {
         (5000, 0)
     );
     assert!(
-        statements::build(app.store.as_ref(), 2024, 0)
-            .await
-            .unwrap()
-            .is_empty()
+        statements::build(
+            app.store.as_ref(),
+            2024,
+            &donations::domain::zone::Zone::utc()
+        )
+        .await
+        .unwrap()
+        .is_empty()
     );
 
     let letter = statements::render(&app.config.org, ana).unwrap();

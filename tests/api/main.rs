@@ -26,4 +26,5 @@ mod privacy;
 mod security;
 mod slow_clients;
 mod staff_api;
+mod time_zones;
 mod webhooks;

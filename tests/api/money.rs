@@ -101,9 +101,13 @@ async fn flags(app: &TestApp) -> Vec<Value> {
 
 /// The donor's 2023 statement as (gift, charged, returned) per line, and its net total.
 async fn statement(app: &TestApp, who: &str) -> (Vec<(i64, i64, i64)>, i64) {
-    let all = statements::build(app.store.as_ref(), 2023, 0)
-        .await
-        .unwrap();
+    let all = statements::build(
+        app.store.as_ref(),
+        2023,
+        &donations::domain::zone::Zone::utc(),
+    )
+    .await
+    .unwrap();
     let key = format!("{who}@example.org");
     let s = all
         .iter()
@@ -430,9 +434,13 @@ async fn a_plan_changed_in_the_portal_counts_by_one_rule(b: Backend) {
     );
     let letter = donations::mail::statements::render(
         &app.config.org,
-        &statements::build(app.store.as_ref(), 2023, 0)
-            .await
-            .unwrap()[0],
+        &statements::build(
+            app.store.as_ref(),
+            2023,
+            &donations::domain::zone::Zone::utc(),
+        )
+        .await
+        .unwrap()[0],
     )
     .unwrap();
     let gift_line = format!(
@@ -623,7 +631,15 @@ async fn extreme_stored_figures_never_answer_500(b: Backend) {
         T0 + 5,
     )
     .await;
-    assert!(statements::build(app.store.as_ref(), 2023, 0).await.is_ok());
+    assert!(
+        statements::build(
+            app.store.as_ref(),
+            2023,
+            &donations::domain::zone::Zone::utc()
+        )
+        .await
+        .is_ok()
+    );
 }
 
 // ---- 5. honorees guarded like donor names ----
