@@ -1,9 +1,14 @@
 //! Recovering what webhooks missed: events from Stripe's Events API go through the same path as
 //! deliveries (ids already seen are no-ops), and checkouts pending too long are re-checked.
+//!
+//! A run told to stop ([`run_until`], a shutdown) finishes the event or re-check it is on and
+//! stops before the next: every one is applied in a transaction of its own and is idempotent,
+//! so the next run takes up what this one left.
 
 use std::time::Duration;
 
 use stripe_webhook::{Webhook, WebhookError};
+use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::payments::Gateway;
@@ -19,6 +24,8 @@ pub struct Report {
     pub ignored: usize,
     pub unparsed: usize,
     pub rechecked: usize,
+    /// Told to stop before it was through: the next run takes up the rest.
+    pub stopped: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -35,12 +42,27 @@ pub async fn run(
     config: &Config,
     since: Duration,
 ) -> Result<Report, ReconcileError> {
+    run_until(store, gateway, config, since, &CancellationToken::new()).await
+}
+
+/// [`run`], stopping between events (and between re-checks) once `stop` is cancelled.
+pub async fn run_until(
+    store: &dyn Store,
+    gateway: &dyn Gateway,
+    config: &Config,
+    since: Duration,
+    stop: &CancellationToken,
+) -> Result<Report, ReconcileError> {
     let mut report = Report::default();
     // Stripe keeps 30 days of events.
     let since = since.min(Duration::from_secs(30 * 24 * 3600));
     let events = gateway.list_events(now() - since.as_secs() as i64).await?;
     report.listed = events.len();
     for raw in events {
+        if stop.is_cancelled() {
+            report.stopped = true;
+            return Ok(report);
+        }
         // These come from Stripe's API over TLS with our key: there is no signature to check.
         let verified = match Webhook::insecure(&raw) {
             Ok(e) => Verified::Event(Box::new(e)),
@@ -57,7 +79,8 @@ pub async fn run(
             Outcome::Unparsed => report.unparsed += 1,
         }
     }
-    report.rechecked = recheck_pending(store, gateway, config).await?;
+    (report.rechecked, report.stopped) =
+        recheck_pending_until(store, gateway, config, stop).await?;
     Ok(report)
 }
 
@@ -68,9 +91,24 @@ pub async fn recheck_pending(
     gateway: &dyn Gateway,
     config: &Config,
 ) -> Result<usize, ReconcileError> {
+    let (changed, _) =
+        recheck_pending_until(store, gateway, config, &CancellationToken::new()).await?;
+    Ok(changed)
+}
+
+/// [`recheck_pending`], stopping between donations once `stop` is cancelled (then `true`).
+async fn recheck_pending_until(
+    store: &dyn Store,
+    gateway: &dyn Gateway,
+    config: &Config,
+    stop: &CancellationToken,
+) -> Result<(usize, bool), ReconcileError> {
     let cutoff = now() - config.pending_recheck_after.as_secs() as i64;
     let mut changed = 0;
     for d in store.pending_donations(cutoff, 500).await? {
+        if stop.is_cancelled() {
+            return Ok((changed, true));
+        }
         let Some(session) = &d.checkout_session_id else {
             continue;
         };
@@ -108,5 +146,5 @@ pub async fn recheck_pending(
             changed += 1;
         }
     }
-    Ok(changed)
+    Ok((changed, false))
 }
