@@ -9,6 +9,9 @@
 //!   receives every message exactly once (counted per `Message-ID`).
 //! - `the_drain_deadline_abandons_what_is_left`: with a server slower than `SHUTDOWN_TIMEOUT`,
 //!   the process logs what it abandons and exits (code 1) at the deadline.
+//! - `a_request_in_flight_is_answered_after_sigterm`: SIGTERM arrives while a request's body is
+//!   half sent. New connections are refused at once, the request is answered once its body
+//!   is in, and then the process exits 0.
 //! - `json_logs_are_one_object_per_line`: with `LOG_FORMAT=json` every line the process writes
 //!   from start to stop is a JSON object with a `message`; a bad `LOG_FORMAT` stops start-up
 //!   with an error naming it.
@@ -29,6 +32,7 @@ use helpers::{Backend, TestDb, campaign_in, event, gift_vars, ingest, pending_do
 backend_tests!(
     a_sigterm_mid_round_sends_each_message_once,
     the_drain_deadline_abandons_what_is_left,
+    a_request_in_flight_is_answered_after_sigterm,
     json_logs_are_one_object_per_line,
 );
 
@@ -352,6 +356,47 @@ async fn the_drain_deadline_abandons_what_is_left(b: Backend) {
     assert!(log.contains("SHUTDOWN_TIMEOUT passed"), "{log}");
     assert!(log.contains("mail_round=true"), "{log}");
     store.close().await;
+}
+
+async fn a_request_in_flight_is_answered_after_sigterm(b: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let db = TestDb::new(&b).await;
+    let mut server = Proc::start(&db.url, &[]).await;
+    let addr = server.url.trim_start_matches("http://").to_string();
+    let body = br#"{"amount":"25.00","email":"ana@example.org"}"#;
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/campaigns/nothing-here/checkout HTTP/1.1\r\nHost: {addr}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body[..10]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    server.sigterm();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        tokio::net::TcpStream::connect(&addr).await.is_err(),
+        "no longer accepting"
+    );
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "still serving the request in flight: {}",
+        server.output()
+    );
+    stream.write_all(&body[10..]).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
+        .await
+        .expect("answered")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    // The body's second half (sent after the signal) was read: its unknown field is named.
+    assert!(answer.starts_with("HTTP/1.1 422"), "{answer}");
+    assert!(answer.contains(r#""field":"email""#), "{answer}");
+    let (status, _) = server.exit_within(Duration::from_secs(20)).await;
+    assert!(status.success(), "exit {status}: {}", server.output());
 }
 
 async fn json_logs_are_one_object_per_line(b: Backend) {
