@@ -148,3 +148,75 @@ async fn recheck_pending_until(
     }
     Ok((changed, false))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::payments::{CheckoutRequest, CreatedSession, GatewayError, RawEvent};
+
+    /// Lists two events (of a kind the ledger ignores); nothing else is asked of it.
+    struct TwoEvents;
+
+    #[async_trait::async_trait]
+    impl Gateway for TwoEvents {
+        fn name(&self) -> &'static str {
+            "two-events"
+        }
+        async fn create_checkout(
+            &self,
+            _: &CheckoutRequest,
+        ) -> Result<CreatedSession, GatewayError> {
+            Err(GatewayError::Refused("not in this test".into()))
+        }
+        async fn list_events(&self, _: i64) -> Result<Vec<RawEvent>, GatewayError> {
+            Ok((1..=2)
+                .map(|i| {
+                    serde_json::json!({
+                        "id": format!("evt_stop_{i}"), "object": "event", "type": "customer.created",
+                        "created": 1_700_000_000 + i, "livemode": false, "api_version": crate::STRIPE_API_VERSION,
+                        "data": {"object": {"id": format!("cus_{i}"), "object": "customer"}},
+                    })
+                    .to_string()
+                })
+                .collect())
+        }
+        async fn session_facts(&self, _: &str) -> Result<Vec<ledger::Fact>, GatewayError> {
+            Err(GatewayError::Refused("not in this test".into()))
+        }
+        async fn cancel_subscription(&self, _: &str) -> Result<Vec<ledger::Fact>, GatewayError> {
+            Err(GatewayError::Refused("not in this test".into()))
+        }
+        async fn billing_portal(&self, _: &str, _: &str) -> Result<String, GatewayError> {
+            Err(GatewayError::Refused("not in this test".into()))
+        }
+    }
+
+    fn handled(r: &Report) -> usize {
+        r.applied + r.duplicates + r.ignored + r.unparsed
+    }
+
+    #[tokio::test]
+    async fn a_run_told_to_stop_handles_no_further_event() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("r.db").display());
+        let store = crate::store::connect(&url, 2).await.unwrap();
+        let config = Config::from_lookup(|k| (k == "DATABASE_URL").then(|| url.clone())).unwrap();
+        let since = Duration::from_secs(3600);
+
+        let stop = CancellationToken::new();
+        stop.cancel();
+        let stopped = run_until(store.as_ref(), &TwoEvents, &config, since, &stop)
+            .await
+            .unwrap();
+        assert_eq!((stopped.listed, handled(&stopped)), (2, 0), "{stopped:?}");
+        assert!(stopped.stopped);
+
+        // Not told to stop, the same run handles both (the next run takes up what one left).
+        let full = run(store.as_ref(), &TwoEvents, &config, since)
+            .await
+            .unwrap();
+        assert_eq!((full.listed, handled(&full)), (2, 2), "{full:?}");
+        assert!(!full.stopped);
+        store.close().await;
+    }
+}
