@@ -1,9 +1,11 @@
-//! Building the service from its configuration and running it until SIGTERM or Ctrl-C.
+//! Building the service from its configuration, running it until SIGTERM or Ctrl-C, and
+//! draining it then (within `SHUTDOWN_TIMEOUT`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, PaymentsMode, redact_url};
 use crate::http::{AppState, router};
@@ -153,7 +155,10 @@ impl Server {
         })
     }
 
-    /// Serves until `shutdown` resolves, then finishes the requests in flight.
+    /// Serves until `shutdown` resolves, then drains within `SHUTDOWN_TIMEOUT`: the listener
+    /// closes, the requests in flight finish, the mail worker finishes the message it is
+    /// sending and releases the rest of its claim, and the reconciler the event it is on. An
+    /// error of kind `TimedOut` if the deadline passed first (what was abandoned is logged).
     pub async fn run(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
@@ -185,95 +190,222 @@ impl Server {
             Ok(false) => {}
             Err(e) => tracing::warn!(error = %e, "could not create the demo campaign"),
         }
-        let reconciler = config.reconcile_interval.map(|every| {
-            let store = state.store.clone();
-            let gateway = state.gateway.clone();
-            let config = config.clone();
-            let metrics = state.metrics.clone();
-            let rounds = state.tasks.clone();
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(every);
-                tick.tick().await;
-                loop {
-                    tick.tick().await;
-                    // A run in a task of its own: aborting this loop on shutdown lets the run
-                    // in progress finish its events (`http::completion` does the same for
-                    // requests), and the server waits for it.
-                    let (store, gateway, config) = (store.clone(), gateway.clone(), config.clone());
-                    let run = rounds.spawn(async move {
-                        crate::services::reconcile::run(
-                            store.as_ref(),
-                            gateway.as_ref(),
-                            &config,
-                            every * 2,
-                        )
-                        .await
-                    });
-                    match run.await {
-                        Ok(Ok(report)) => {
-                            metrics.reconcile(true);
-                            tracing::info!(?report, "reconcile")
-                        }
-                        Ok(Err(e)) => {
-                            metrics.reconcile(false);
-                            tracing::warn!(error = %e, "reconcile failed; will try again")
-                        }
-                        Err(e) => {
-                            metrics.reconcile(false);
-                            tracing::error!(error = %e, "reconcile run failed; will try again")
-                        }
-                    }
-                }
-            })
-        });
+        // Cancelled on the shutdown signal: the listener, the connections, the mail worker
+        // and the reconciler are told to stop, not aborted.
+        let stop = CancellationToken::new();
+        let reconciler = config
+            .reconcile_interval
+            .map(|every| spawn_reconciler(&state, every, stop.clone()));
         let mailer = config.mail.worker_interval.map(|every| {
             tracing::info!(transport = mail.transport.name(), "mail worker started");
-            mail.spawn(every, state.tasks.clone())
+            mail.spawn(every, state.tasks.clone(), stop.clone())
         });
         tracing::info!(%addr, database = %redact_url(&config.database_url), "listening");
         let store = state.store.clone();
         let tasks = state.tasks.clone();
-        let result = crate::http::serve::serve(
+        let mut serving = tokio::spawn(crate::http::serve::serve(
             listener,
             router(state),
             config.connections,
             config.database_max_connections,
-            shutdown,
-        )
-        .await;
-        if let Some(r) = reconciler {
-            r.abort();
+            stop.clone().cancelled_owned(),
+        ));
+        let ended = tokio::select! {
+            _ = shutdown => None,
+            ended = &mut serving => Some(ended),
+        };
+        stop.cancel();
+        let deadline = config.shutdown_timeout;
+        tracing::info!(
+            shutdown_timeout = %humantime::format_duration(deadline),
+            "shutting down: finishing the requests, the mail round and the reconcile run in progress"
+        );
+        let (mut mailer, mut reconciler) = (mailer, reconciler);
+        let drain = async {
+            let served = match ended {
+                Some(ended) => ended,
+                None => (&mut serving).await,
+            };
+            if let Some(m) = mailer.as_mut() {
+                let _ = m.await;
+            }
+            if let Some(r) = reconciler.as_mut() {
+                let _ = r.await;
+            }
+            // Handlers whose clients hung up run on detached (`http::completion`), as does the
+            // background round in progress: let them finish their writes before the database
+            // closes under them.
+            tasks.close();
+            tasks.wait().await;
+            served
+        };
+        match tokio::time::timeout(deadline, drain).await {
+            Ok(served) => {
+                store.close().await;
+                tracing::info!("stopped");
+                served.map_err(std::io::Error::other)?
+            }
+            Err(_) => {
+                // The database is left as it is (closing it would wait for the work abandoned):
+                // a message being sent is sent again when its lease lapses.
+                let unfinished = |h: &Option<tokio::task::JoinHandle<()>>| {
+                    h.as_ref().is_some_and(|h| !h.is_finished())
+                };
+                tracing::error!(
+                    shutdown_timeout = %humantime::format_duration(deadline),
+                    requests_in_flight = !serving.is_finished(),
+                    mail_round = unfinished(&mailer),
+                    reconcile_run = unfinished(&reconciler),
+                    background_tasks = tasks.len(),
+                    "SHUTDOWN_TIMEOUT passed: abandoning the work still running"
+                );
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!(
+                        "SHUTDOWN_TIMEOUT ({}) passed before the work in progress finished",
+                        humantime::format_duration(deadline)
+                    ),
+                ))
+            }
         }
-        if let Some(m) = mailer {
-            m.abort();
-        }
-        // Handlers whose clients hung up run on detached (`http::completion`), as does the
-        // background round in progress: let them finish their writes before the database
-        // closes under them.
-        tasks.close();
-        tasks.wait().await;
-        store.close().await;
-        tracing::info!("stopped");
-        result
     }
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+/// The reconciler's loop: a run every `every` until `stop`, each in a task of its own in the
+/// server's tasks and told of `stop` too, so a shutdown lets it finish the event it is on.
+fn spawn_reconciler(
+    state: &AppState,
+    every: std::time::Duration,
+    stop: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    let store = state.store.clone();
+    let gateway = state.gateway.clone();
+    let config = state.config.clone();
+    let metrics = state.metrics.clone();
+    let rounds = state.tasks.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                biased;
+                _ = stop.cancelled() => return,
+                _ = tick.tick() => {}
             }
-            Err(_) => std::future::pending::<()>().await,
+            let (store, gateway, config) = (store.clone(), gateway.clone(), config.clone());
+            let stop = stop.clone();
+            let run = rounds.spawn(async move {
+                crate::services::reconcile::run_until(
+                    store.as_ref(),
+                    gateway.as_ref(),
+                    &config,
+                    every * 2,
+                    &stop,
+                )
+                .await
+            });
+            match run.await {
+                Ok(Ok(report)) => {
+                    metrics.reconcile(true);
+                    tracing::info!(?report, "reconcile")
+                }
+                Ok(Err(e)) => {
+                    metrics.reconcile(false);
+                    tracing::warn!(error = %e, "reconcile failed; will try again")
+                }
+                Err(e) => {
+                    metrics.reconcile(false);
+                    tracing::error!(error = %e, "reconcile run failed; will try again")
+                }
+            }
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    tracing::info!("shutting down: finishing requests in flight");
+    })
+}
+
+/// The token the process's SIGTERM and Ctrl-C handlers cancel ([`listen_for_shutdown`]).
+static SHUTDOWN: std::sync::OnceLock<CancellationToken> = std::sync::OnceLock::new();
+
+/// Installs the handlers of SIGTERM and Ctrl-C (SIGINT), once per process, and returns the
+/// token the first signal cancels. The binary calls this before start-up when it serves, so a
+/// signal during the migrations is neither lost nor fatal: the server starts and drains at
+/// once. A second signal ends the process at once, with exit code 1. Needs a tokio runtime.
+pub fn listen_for_shutdown() -> CancellationToken {
+    SHUTDOWN
+        .get_or_init(|| {
+            let token = CancellationToken::new();
+            let mut signals = Signals::install();
+            let cancel = token.clone();
+            tokio::spawn(async move {
+                let first = signals.next().await;
+                tracing::info!(signal = first, "shutting down");
+                cancel.cancel();
+                let again = signals.next().await;
+                tracing::error!(
+                    signal = again,
+                    "a second signal: stopping now, without draining"
+                );
+                std::process::exit(1);
+            });
+            token
+        })
+        .clone()
+}
+
+/// SIGTERM and SIGINT, listened to from the moment they are installed (not from a first poll).
+struct Signals {
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    int: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn install() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let installed = |kind| match signal(kind) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not listen for a shutdown signal");
+                    None
+                }
+            };
+            Signals {
+                term: installed(SignalKind::terminate()),
+                int: installed(SignalKind::interrupt()),
+            }
+        }
+        #[cfg(not(unix))]
+        Signals {}
+    }
+
+    /// The next signal's name.
+    async fn next(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            async fn recv(s: &mut Option<tokio::signal::unix::Signal>) {
+                if let Some(s) = s
+                    && s.recv().await.is_some()
+                {
+                    return;
+                }
+                std::future::pending().await
+            }
+            tokio::select! {
+                _ = recv(&mut self.term) => "SIGTERM",
+                _ = recv(&mut self.int) => "SIGINT",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        }
+    }
+}
+
+/// Resolves on the first Ctrl-C or SIGTERM of the process (see [`listen_for_shutdown`]).
+pub async fn shutdown_signal() {
+    listen_for_shutdown().cancelled_owned().await
 }

@@ -7,14 +7,17 @@
 //! `PUBLIC_BASE_URL`, `MAX_GIFT_AMOUNT`, `DEFAULT_FEE_PERCENT`, `DEFAULT_FEE_FIXED_MINOR`,
 //! `READY_TIMEOUT`, `ALLOWED_ORIGINS`, `RECONCILE_INTERVAL`, `PENDING_RECHECK_AFTER`,
 //! `DEMO_CAMPAIGN`, `CHECKOUT_RATE_PER_IP`, `CHECKOUT_RATE_PER_EMAIL`, `CHECKOUT_IPV6_PREFIX`,
-//! `TRUSTED_PROXIES`, `MANAGE_LINK_SECRET`, `MANAGE_LINK_TTL`.
+//! `TRUSTED_PROXIES`, `MANAGE_LINK_SECRET`, `MANAGE_LINK_TTL`; `lifecycle`: `SHUTDOWN_TIMEOUT`,
+//! `LOG_FORMAT`.
 
 mod connections;
+mod lifecycle;
 mod mail;
 mod payments;
 mod values;
 
 pub use connections::ConnectionLimits;
+pub use lifecycle::{DEFAULT_SHUTDOWN_TIMEOUT, LogFormat};
 pub use mail::{MailConfig, Organization};
 pub use payments::{PaymentsMode, SANDBOX_WEBHOOK_SECRET};
 pub use values::{Rate, parse_duration, redact_url};
@@ -78,6 +81,8 @@ pub struct Config {
     pub manage_link_ttl: Duration,
     /// How long a client may take, and how many may be connected at once (`http::serve`).
     pub connections: ConnectionLimits,
+    /// How long a shutdown may drain before what is left is abandoned (`SHUTDOWN_TIMEOUT`).
+    pub shutdown_timeout: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -411,6 +416,7 @@ impl Config {
             reconcile_interval,
             pending_recheck_after,
             demo_campaign,
+            shutdown_timeout: lifecycle::shutdown_timeout(var)?,
         })
     }
 

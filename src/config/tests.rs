@@ -220,3 +220,33 @@ fn connection_limits_have_defaults_and_are_parsed() {
     assert_eq!(c.max_connections, 200);
     assert_eq!(c.max_requests_in_flight, 16);
 }
+
+#[test]
+fn shutdown_timeout_has_a_default_and_names_its_variable() {
+    assert_eq!(
+        load(&[]).unwrap().shutdown_timeout,
+        super::DEFAULT_SHUTDOWN_TIMEOUT
+    );
+    assert_eq!(
+        load(&[("SHUTDOWN_TIMEOUT", "90s")])
+            .unwrap()
+            .shutdown_timeout,
+        Duration::from_secs(90)
+    );
+    for bad in ["soon", "0s", "-5s"] {
+        let e = load(&[("SHUTDOWN_TIMEOUT", bad)]).unwrap_err();
+        assert_eq!(e.var, "SHUTDOWN_TIMEOUT", "{bad}: {e}");
+    }
+}
+
+#[test]
+fn log_format_is_text_or_json() {
+    use super::LogFormat;
+    assert_eq!(LogFormat::parse(None), Ok(LogFormat::Text));
+    assert_eq!(LogFormat::parse(Some(" ")), Ok(LogFormat::Text));
+    assert_eq!(LogFormat::parse(Some("text")), Ok(LogFormat::Text));
+    assert_eq!(LogFormat::parse(Some("JSON")), Ok(LogFormat::Json));
+    let e = LogFormat::parse(Some("xml")).unwrap_err();
+    assert_eq!(e.var, "LOG_FORMAT");
+    assert!(e.to_string().contains("\"xml\""), "{e}");
+}

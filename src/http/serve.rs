@@ -152,6 +152,10 @@ pub async fn serve(
     }
     // Stop accepting: what is still in the accept queue is refused, not left hanging.
     drop(listener);
+    tracing::info!(
+        connections = connections.len(),
+        "stopped accepting; the open connections finish their requests"
+    );
     stop.cancel();
     connections.close();
     connections.wait().await;

@@ -1,9 +1,14 @@
 //! Recovering what webhooks missed: events from Stripe's Events API go through the same path as
 //! deliveries (ids already seen are no-ops), and checkouts pending too long are re-checked.
+//!
+//! A run told to stop ([`run_until`], a shutdown) finishes the event or re-check it is on and
+//! stops before the next: every one is applied in a transaction of its own and is idempotent,
+//! so the next run takes up what this one left.
 
 use std::time::Duration;
 
 use stripe_webhook::{Webhook, WebhookError};
+use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::payments::Gateway;
@@ -19,6 +24,8 @@ pub struct Report {
     pub ignored: usize,
     pub unparsed: usize,
     pub rechecked: usize,
+    /// Told to stop before it was through: the next run takes up the rest.
+    pub stopped: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -35,12 +42,27 @@ pub async fn run(
     config: &Config,
     since: Duration,
 ) -> Result<Report, ReconcileError> {
+    run_until(store, gateway, config, since, &CancellationToken::new()).await
+}
+
+/// [`run`], stopping between events (and between re-checks) once `stop` is cancelled.
+pub async fn run_until(
+    store: &dyn Store,
+    gateway: &dyn Gateway,
+    config: &Config,
+    since: Duration,
+    stop: &CancellationToken,
+) -> Result<Report, ReconcileError> {
     let mut report = Report::default();
     // Stripe keeps 30 days of events.
     let since = since.min(Duration::from_secs(30 * 24 * 3600));
     let events = gateway.list_events(now() - since.as_secs() as i64).await?;
     report.listed = events.len();
     for raw in events {
+        if stop.is_cancelled() {
+            report.stopped = true;
+            return Ok(report);
+        }
         // These come from Stripe's API over TLS with our key: there is no signature to check.
         let verified = match Webhook::insecure(&raw) {
             Ok(e) => Verified::Event(Box::new(e)),
@@ -57,7 +79,8 @@ pub async fn run(
             Outcome::Unparsed => report.unparsed += 1,
         }
     }
-    report.rechecked = recheck_pending(store, gateway, config).await?;
+    (report.rechecked, report.stopped) =
+        recheck_pending_until(store, gateway, config, stop).await?;
     Ok(report)
 }
 
@@ -68,9 +91,24 @@ pub async fn recheck_pending(
     gateway: &dyn Gateway,
     config: &Config,
 ) -> Result<usize, ReconcileError> {
+    let (changed, _) =
+        recheck_pending_until(store, gateway, config, &CancellationToken::new()).await?;
+    Ok(changed)
+}
+
+/// [`recheck_pending`], stopping between donations once `stop` is cancelled (then `true`).
+async fn recheck_pending_until(
+    store: &dyn Store,
+    gateway: &dyn Gateway,
+    config: &Config,
+    stop: &CancellationToken,
+) -> Result<(usize, bool), ReconcileError> {
     let cutoff = now() - config.pending_recheck_after.as_secs() as i64;
     let mut changed = 0;
     for d in store.pending_donations(cutoff, 500).await? {
+        if stop.is_cancelled() {
+            return Ok((changed, true));
+        }
         let Some(session) = &d.checkout_session_id else {
             continue;
         };
@@ -108,5 +146,77 @@ pub async fn recheck_pending(
             changed += 1;
         }
     }
-    Ok(changed)
+    Ok((changed, false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::payments::{CheckoutRequest, CreatedSession, GatewayError, RawEvent};
+
+    /// Lists two events (of a kind the ledger ignores); nothing else is asked of it.
+    struct TwoEvents;
+
+    #[async_trait::async_trait]
+    impl Gateway for TwoEvents {
+        fn name(&self) -> &'static str {
+            "two-events"
+        }
+        async fn create_checkout(
+            &self,
+            _: &CheckoutRequest,
+        ) -> Result<CreatedSession, GatewayError> {
+            Err(GatewayError::Refused("not in this test".into()))
+        }
+        async fn list_events(&self, _: i64) -> Result<Vec<RawEvent>, GatewayError> {
+            Ok((1..=2)
+                .map(|i| {
+                    serde_json::json!({
+                        "id": format!("evt_stop_{i}"), "object": "event", "type": "customer.created",
+                        "created": 1_700_000_000 + i, "livemode": false, "api_version": crate::STRIPE_API_VERSION,
+                        "data": {"object": {"id": format!("cus_{i}"), "object": "customer"}},
+                    })
+                    .to_string()
+                })
+                .collect())
+        }
+        async fn session_facts(&self, _: &str) -> Result<Vec<ledger::Fact>, GatewayError> {
+            Err(GatewayError::Refused("not in this test".into()))
+        }
+        async fn cancel_subscription(&self, _: &str) -> Result<Vec<ledger::Fact>, GatewayError> {
+            Err(GatewayError::Refused("not in this test".into()))
+        }
+        async fn billing_portal(&self, _: &str, _: &str) -> Result<String, GatewayError> {
+            Err(GatewayError::Refused("not in this test".into()))
+        }
+    }
+
+    fn handled(r: &Report) -> usize {
+        r.applied + r.duplicates + r.ignored + r.unparsed
+    }
+
+    #[tokio::test]
+    async fn a_run_told_to_stop_handles_no_further_event() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("r.db").display());
+        let store = crate::store::connect(&url, 2).await.unwrap();
+        let config = Config::from_lookup(|k| (k == "DATABASE_URL").then(|| url.clone())).unwrap();
+        let since = Duration::from_secs(3600);
+
+        let stop = CancellationToken::new();
+        stop.cancel();
+        let stopped = run_until(store.as_ref(), &TwoEvents, &config, since, &stop)
+            .await
+            .unwrap();
+        assert_eq!((stopped.listed, handled(&stopped)), (2, 0), "{stopped:?}");
+        assert!(stopped.stopped);
+
+        // Not told to stop, the same run handles both (the next run takes up what one left).
+        let full = run(store.as_ref(), &TwoEvents, &config, since)
+            .await
+            .unwrap();
+        assert_eq!((full.listed, handled(&full)), (2, 2), "{full:?}");
+        assert!(!full.stopped);
+        store.close().await;
+    }
 }

@@ -164,6 +164,11 @@ pub trait OutboxStore: Send + Sync {
     /// Sends a message that was sent or given up on again, as a fresh message due at `at`;
     /// false when there is no such message or it is still waiting to be sent.
     async fn requeue_message(&self, id: i64, at: i64) -> StoreResult<bool>;
+    /// Gives back messages claimed until `lease_until` and not attempted (a worker stopping):
+    /// their claim is cleared and the claim's attempt uncounted, so the next worker sends them
+    /// at once rather than when the lease lapses. A message another worker has claimed since
+    /// (another lease) is left alone. Returns how many were released.
+    async fn release_messages(&self, ids: &[i64], lease_until: i64) -> StoreResult<u64>;
 }
 
 /// The ledger from outside a transaction: beginning one, and reading back the webhook events it

@@ -301,7 +301,9 @@ async fn smtp_failures_are_retried_with_backoff(b: Backend) {
     assert_eq!((r.claimed, r.sent, r.retrying), (1, 0, 1));
     let m = &outbox(&app).await[0];
     assert_eq!((m.status.as_str(), m.attempts), ("pending", 1));
-    assert_eq!(m.next_attempt_at, t0 + backoff(1).as_secs() as i64);
+    // 30 s ± 20 % of jitter (`worker::retry_delay`).
+    let wait = m.next_attempt_at - t0;
+    assert!((24..=36).contains(&wait), "{m:?}");
     assert_eq!(backoff(1).as_secs(), 30);
     assert!(
         m.last_error.as_deref().unwrap_or("").contains("451"),
@@ -310,8 +312,8 @@ async fn smtp_failures_are_retried_with_backoff(b: Backend) {
     assert!(sink.messages().is_empty());
 
     // Not before its time; then sent and recorded.
-    assert_eq!(w.round_at(t0 + 29).await.unwrap().claimed, 0);
-    let r = w.round_at(t0 + 30).await.unwrap();
+    assert_eq!(w.round_at(t0 + wait - 1).await.unwrap().claimed, 0);
+    let r = w.round_at(t0 + wait).await.unwrap();
     assert_eq!((r.claimed, r.sent), (1, 1));
     let m = &outbox(&app).await[0];
     assert_eq!((m.status.as_str(), m.attempts), ("sent", 2));
@@ -333,7 +335,7 @@ async fn smtp_failures_are_retried_with_backoff(b: Backend) {
     let w = worker(&app, smtp(&app, &dead_url), 2);
     let t1 = now();
     assert_eq!(w.round_at(t1).await.unwrap().retrying, 1);
-    let r = w.round_at(t1 + 30).await.unwrap();
+    let r = w.round_at(t1 + 36).await.unwrap();
     assert_eq!((r.claimed, r.failed), (1, 1));
     let m = outbox(&app)
         .await

@@ -14,6 +14,7 @@ on_both_backends!(
     a_donation_claims_its_idempotency_key_once,
     a_checkout_is_recorded_or_fails_and_frees_its_key,
     outbox_messages_are_leased_sent_failed_and_requeued,
+    claimed_messages_are_released_to_be_sent_at_once,
     the_donation_list_filters_and_pages_by_cursor,
     the_reports_read_counted_pending_and_offline_gifts,
 );
@@ -476,4 +477,49 @@ async fn the_reports_read_counted_pending_and_offline_gifts(s: Fresh) {
     // An offline gift is dated by its gift date; a voided one is left out.
     assert_eq!(s.offline_gifts_between(0, 10).await.unwrap(), vec![offline]);
     assert!(s.offline_gifts_between(10, 40).await.unwrap().is_empty());
+}
+
+async fn claimed_messages_are_released_to_be_sent_at_once(s: Fresh) {
+    for key in ["r-a", "r-b", "r-c"] {
+        assert!(s.enqueue_message(&message(key, "d-1"), 100).await.unwrap());
+    }
+    let claimed = s.claim_messages(100, 160, 10).await.unwrap();
+    let [a, b, c] = [claimed[0].id, claimed[1].id, claimed[2].id];
+    s.message_sent(a, "Thank you", 110).await.unwrap();
+
+    assert_eq!(
+        s.release_messages(&[a, b], 999).await.unwrap(),
+        0,
+        "not under that lease"
+    );
+    assert_eq!(
+        s.release_messages(&[a, b], 160).await.unwrap(),
+        1,
+        "a sent message stays sent"
+    );
+    assert_eq!(s.message(a).await.unwrap().unwrap().status, "sent");
+    let released = s.message(b).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            released.status.as_str(),
+            released.attempts,
+            released.locked_until
+        ),
+        ("pending", 0, None),
+        "its claim cleared and its attempt uncounted"
+    );
+
+    // The released message is claimed again at once; the other still waits for its lease.
+    let again = s.claim_messages(101, 161, 10).await.unwrap();
+    assert_eq!(
+        again.iter().map(|m| (m.id, m.attempts)).collect::<Vec<_>>(),
+        [(b, 1)]
+    );
+
+    // Once its lease lapsed and another worker claimed it, the first worker's release is void.
+    let lapsed = s.claim_messages(160, 220, 10).await.unwrap();
+    assert_eq!(lapsed.iter().map(|m| m.id).collect::<Vec<_>>(), [c]);
+    assert_eq!(s.release_messages(&[c], 160).await.unwrap(), 0);
+    assert_eq!(s.message(c).await.unwrap().unwrap().locked_until, Some(220));
+    assert_eq!(s.release_messages(&[], 160).await.unwrap(), 0);
 }

@@ -162,5 +162,28 @@ sql_impl! {
             .await?;
             Ok(DB::rows_affected(&done) == 1)
         }
+
+        async fn release_messages(&self, ids: &[i64], lease_until: i64) -> StoreResult<u64> {
+            if ids.is_empty() {
+                return Ok(0);
+            }
+            // At most a round's claim (`mail::worker::BATCH`): one statement per message, in
+            // one transaction.
+            let mut tx = self.begin_write().await?;
+            let mut released = 0;
+            for id in ids {
+                let done = sqlx::query(
+                    "UPDATE outbox SET locked_until = NULL, attempts = attempts - 1 \
+                     WHERE id = $1 AND status = 'pending' AND locked_until = $2 AND attempts > 0",
+                )
+                .bind(id)
+                .bind(lease_until)
+                .execute(&mut *tx)
+                .await?;
+                released += DB::rows_affected(&done);
+            }
+            cancel_safe::commit(tx).await?;
+            Ok(released)
+        }
     }
 }
