@@ -171,6 +171,22 @@ impl Email {
     }
 }
 
+/// `address` as an SMTP envelope can carry it without SMTPUTF8 where possible: the domain in
+/// its ASCII (IDNA, punycode) form, the local part as it is. `ana@bücher.de` becomes
+/// `ana@xn--bcher-kva.de`, which any relay takes; lettre itself sends the domain as typed and
+/// asks for SMTPUTF8 (failing on a relay without it). An ASCII address, or one whose domain
+/// does not convert, comes back unchanged. A non-ASCII local part (`josé@…`) still needs a relay
+/// with SMTPUTF8: only the domain has an ASCII form.
+pub fn envelope_address(address: &str) -> String {
+    match address.rsplit_once('@') {
+        Some((local, domain)) if !domain.is_ascii() => match idna::domain_to_ascii(domain) {
+            Ok(ascii) if !ascii.is_empty() => format!("{local}@{ascii}"),
+            _ => address.to_owned(),
+        },
+        _ => address.to_owned(),
+    }
+}
+
 string_type!(Email);
 deserialize_via_parse!(Email);
 
@@ -386,6 +402,33 @@ mod tests {
             let headers = String::from_utf8(message.formatted()).unwrap();
             assert!(headers.contains("To: "), "{headers}");
         }
+    }
+
+    #[test]
+    fn envelope_addresses_carry_the_domain_in_ascii() {
+        for (typed, envelope) in [
+            ("ana@bücher.de", "ana@xn--bcher-kva.de"),
+            ("Ana@Bücher.DE", "Ana@xn--bcher-kva.de"),
+            ("ana@xn--bcher-kva.de", "ana@xn--bcher-kva.de"),
+            ("ana@example.org", "ana@example.org"),
+            ("josé@café.example", "josé@xn--caf-dma.example"),
+            ("no-at-sign", "no-at-sign"),
+        ] {
+            assert_eq!(envelope_address(typed), envelope, "{typed}");
+        }
+        // The envelope form is itself an address this service accepts, and lettre builds a
+        // message to it; with an ASCII local part it is all ASCII (no SMTPUTF8 needed).
+        let ascii = envelope_address(Email::parse("ana@bücher.de").unwrap().as_str());
+        assert!(ascii.is_ascii());
+        assert!(Email::parse(&ascii).is_ok());
+        let to: lettre::message::Mailbox = ascii.parse().unwrap();
+        let message = lettre::Message::builder()
+            .from("receipts@example.org".parse().unwrap())
+            .to(to)
+            .subject("Thank you")
+            .body(String::from("Thanks"))
+            .unwrap();
+        assert!(message.envelope().to()[0].to_string().is_ascii());
     }
 
     #[test]
