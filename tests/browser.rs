@@ -1,8 +1,9 @@
 //! A real browser (headless Chromium through chromedriver, driven by fantoccini) on SQLite: a
 //! donor gives through /donate/demo with the fee covered and a tribute, pays on the sandbox page
 //! and sees the thank-you page; an anonymous gift shows as "Anonymous" on the wall; staff sign in
-//! to the dashboard with a token and see the progress and figures, and the CSV holds the gift.
-//! Screenshots go to target/screenshots/.
+//! to the dashboard with a token and see the progress and figures, and the CSV holds the gift;
+//! on a 390-px-wide window the campaign page does not scroll sideways but its donations table
+//! does, in its wrapper. Screenshots go to `screenshots/` in the target dir.
 //!
 //! Without chromium this test fails on CI (`CI` set) and is skipped, saying why, elsewhere.
 
@@ -137,10 +138,25 @@ async fn type_into(c: &Client, css: &str, value: &str) {
     e.send_keys(value).await.expect("typing");
 }
 
+/// `screenshots/` in the target dir (`CARGO_TARGET_DIR` when set, else `target/`).
 fn screenshots() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
-    std::fs::create_dir_all(&dir).expect("target/screenshots");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let dir = target.join("screenshots");
+    std::fs::create_dir_all(&dir).expect("the screenshots dir");
     dir
+}
+
+/// A number the page's script answers.
+async fn js_number(c: &Client, script: &str) -> i64 {
+    let v = c
+        .execute(script, vec![])
+        .await
+        .unwrap_or_else(|e| panic!("{script}: {e}"));
+    v.as_i64()
+        .or_else(|| v.as_f64().map(|f| f.round() as i64))
+        .unwrap_or_else(|| panic!("{script}: not a number: {v}"))
 }
 
 async fn path_is(c: &Client, prefix: &str) -> bool {
@@ -308,6 +324,89 @@ async fn a_donor_gives_and_staff_see_it() {
         csv.contains("ana@example.org") && csv.contains("Lynda Callon") && csv.contains(",10000,"),
         "{csv}"
     );
+
+    // On a phone (390 px wide) with more donations: the page does not scroll sideways, the
+    // donations table does, inside its card.
+    for (i, note) in [
+        "Check from the parish bake sale, deposited with the Friday batch",
+        "Cash at the door",
+        "Memorial collection for the family, see the letter in the folder",
+        "Matching gift from an employer programme",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let r = app
+            .client
+            .post(app.at("/api/v1/staff/campaigns/demo/offline-gifts"))
+            .bearer_auth(&token)
+            .json(&json!({
+                "amount": format!("{}", 40 + i * 10), "date": "2026-11-20", "method": "check",
+                "donor": {"name": format!("Offline Donor Number {i}"), "email": format!("donor{i}@example.org")},
+                "note": note, "email_receipt": false
+            }))
+            .send()
+            .await
+            .expect("offline gift");
+        assert_eq!(r.status().as_u16(), 201);
+    }
+    // The chart at desktop width: bars, the cumulative line, the goal line.
+    c.goto(&app.at("/dashboard/campaigns/demo")).await.unwrap();
+    let chart = c.find(Locator::Css("svg.chart")).await.expect("the chart");
+    let png = chart.screenshot().await.expect("chart screenshot");
+    std::fs::write(shots.join("dashboard-chart.png"), png).expect("save screenshot");
+    c.set_window_size(390, 1400)
+        .await
+        .expect("a phone-sized window");
+    c.goto(&app.at("/dashboard/campaigns/demo")).await.unwrap();
+    let viewport = js_number(&c, "return document.documentElement.clientWidth").await;
+    assert!(viewport <= 390, "the window is phone-sized: {viewport}");
+    let page = js_number(&c, "return document.documentElement.scrollWidth").await;
+    assert!(
+        page <= viewport,
+        "the page scrolls sideways: {page} > {viewport}"
+    );
+    let wrapper = "document.getElementById('donations-scroll')";
+    let inner = js_number(&c, &format!("return {wrapper}.scrollWidth")).await;
+    let shown = js_number(&c, &format!("return {wrapper}.clientWidth")).await;
+    assert!(
+        inner > shown,
+        "the table scrolls inside its wrapper: {inner} <= {shown}"
+    );
+    let rows = c
+        .find_all(Locator::Css("#donations tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 6, "two gifts online, four offline");
+    assert!(
+        c.find(Locator::Css("svg.chart #chart-total")).await.is_ok(),
+        "the chart has its cumulative line"
+    );
+    c.execute(
+        "document.getElementById('donations-heading').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .expect("scroll to the donations");
+    let png = c.screenshot().await.expect("screenshot");
+    let phone = shots.join("dashboard-phone.png");
+    std::fs::write(&phone, png).expect("save screenshot");
+    println!("phone screenshot: {}", phone.display());
+    // Scrolled sideways to the table's end: the rest of the columns.
+    c.execute(
+        &format!("{wrapper}.scrollLeft = {wrapper}.scrollWidth"),
+        vec![],
+    )
+    .await
+    .expect("scroll the table");
+    let scrolled = js_number(&c, &format!("return {wrapper}.scrollLeft")).await;
+    assert!(scrolled > 0, "the table scrolled sideways");
+    let page_left = js_number(&c, "return window.scrollX").await;
+    assert_eq!(page_left, 0, "the page did not");
+    let png = c.screenshot().await.expect("screenshot");
+    let end = shots.join("dashboard-phone-scrolled.png");
+    std::fs::write(&end, png).expect("save screenshot");
+    println!("phone screenshot, table scrolled: {}", end.display());
 
     c.close().await.ok();
 }

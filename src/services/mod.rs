@@ -5,6 +5,7 @@
 
 pub mod campaign_admin;
 pub mod checkout;
+pub mod donation_csv;
 pub mod ledger;
 pub mod offline_gifts;
 pub mod reconcile;

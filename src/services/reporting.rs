@@ -17,6 +17,7 @@ use crate::store::{
     Refund,
 };
 
+pub use super::donation_csv::{CSV_HEADER, csv_chunk, csv_row, defuse};
 pub use crate::domain::time::{
     SECONDS_PER_DAY, day_of, format_day, format_time, parse_date, parse_rfc3339,
 };
@@ -166,101 +167,6 @@ impl From<&ListedDonation> for DonationView {
     fn from(l: &ListedDonation) -> Self {
         DonationView::new(&l.campaign_slug, &l.donation)
     }
-}
-
-/// The CSV columns, in the order of [`DonationView`]'s fields.
-pub const CSV_HEADER: [&str; 26] = [
-    "id",
-    "campaign",
-    "status",
-    "frequency",
-    "currency",
-    "gift_minor",
-    "fee_minor",
-    "total_minor",
-    "counted_raised_minor",
-    "refunded_minor",
-    "disputed_minor",
-    "fee_actual_minor",
-    "donor_name",
-    "donor_email",
-    "anonymous",
-    "tribute_kind",
-    "tribute_honoree",
-    "tribute_notify_email",
-    "tribute_message",
-    "comment",
-    "source",
-    "offline_method",
-    "note",
-    "gift_date",
-    "created_at",
-    "voided_at",
-];
-
-/// A text cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, or a leading tab
-/// or carriage return) gets a leading `'`, which spreadsheets show as text.
-pub fn defuse(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell.to_string()
-    }
-}
-
-fn text(v: &Option<String>) -> String {
-    v.as_deref().map(defuse).unwrap_or_default()
-}
-
-fn number(v: Option<i64>) -> String {
-    v.map(|n| n.to_string()).unwrap_or_default()
-}
-
-/// One CSV row, column for column with [`CSV_HEADER`].
-pub fn csv_row(v: &DonationView) -> [String; CSV_HEADER.len()] {
-    [
-        defuse(&v.id),
-        defuse(&v.campaign),
-        defuse(&v.status),
-        defuse(&v.frequency),
-        defuse(&v.currency),
-        v.gift_minor.to_string(),
-        v.fee_minor.to_string(),
-        v.total_minor.to_string(),
-        v.counted_raised_minor.to_string(),
-        v.refunded_minor.to_string(),
-        v.disputed_minor.to_string(),
-        number(v.fee_actual_minor),
-        text(&v.donor_name),
-        text(&v.donor_email),
-        v.anonymous.to_string(),
-        text(&v.tribute_kind),
-        text(&v.tribute_honoree),
-        text(&v.tribute_notify_email),
-        text(&v.tribute_message),
-        text(&v.comment),
-        defuse(&v.source),
-        text(&v.offline_method),
-        text(&v.note),
-        v.gift_date.clone().unwrap_or_default(),
-        v.created_at.clone(),
-        v.voided_at.clone().unwrap_or_default(),
-    ]
-}
-
-/// CSV text for rows (RFC 4180: quoted where needed, CRLF line ends), optionally after the
-/// header row.
-pub fn csv_chunk(header: bool, rows: &[DonationView]) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    if header {
-        w.write_record(CSV_HEADER)?;
-    }
-    for v in rows {
-        w.write_record(csv_row(v))?;
-    }
-    w.into_inner().map_err(|e| e.into_error().into())
 }
 
 // ---- a campaign's summary ----
@@ -599,21 +505,6 @@ mod tests {
         assert_eq!((c.created_at, c.id.as_str()), (1_700_000_000, "don_abc"));
         for bad in ["", "zz", &hex::encode("nocolon"), &hex::encode("x:don")] {
             assert!(decode_cursor(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn formulas_are_defused() {
-        for (cell, out) in [
-            ("=1+1", "'=1+1"),
-            ("+1", "'+1"),
-            ("-1", "'-1"),
-            ("@SUM(A1)", "'@SUM(A1)"),
-            ("\tx", "'\tx"),
-            ("Ana", "Ana"),
-            ("", ""),
-        ] {
-            assert_eq!(defuse(cell), out);
         }
     }
 

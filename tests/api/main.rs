@@ -14,6 +14,7 @@
 mod helpers;
 
 mod abuse;
+mod addresses;
 mod campaigns;
 mod checkout;
 mod hostile;

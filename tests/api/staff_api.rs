@@ -351,6 +351,18 @@ async fn csv_download_streams_every_row_quoted_and_defused(b: Backend) {
     assert_eq!(&first[col("gift_minor")], "1000");
     assert_eq!(&first[col("created_at")], "2026-11-22T00:00:00Z");
     assert_eq!(&first[col("fee_actual_minor")], "");
+    // Beside the minor units, after the original columns: major units, and UTC times that
+    // say so and that spreadsheets read.
+    assert_eq!(header[..26].last().map(String::as_str), Some("voided_at"));
+    assert_eq!(&first[col("gift")], "10.00");
+    assert_eq!(
+        (&first[col("total_minor")], &first[col("total")]),
+        ("1000", "10.00")
+    );
+    assert_eq!(&first[col("fee")], "0.00");
+    assert_eq!(&first[col("fee_actual")], "");
+    assert_eq!(&first[col("created_at_utc")], "2026-11-22 00:00:00");
+    assert_eq!(&first[col("voided_at_utc")], "");
 
     // format=csv is the same download; without a campaign the file is named "all".
     let r = app

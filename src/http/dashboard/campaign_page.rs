@@ -192,7 +192,7 @@ pub fn campaign_view(
         notice: shown.notice.to_string(),
         progress: ProgressBar::new(c, r.progress.raised_minor, r.progress.donors),
         figures: figures(r.summary, &c.currency),
-        chart: chart(&daily_series(&r.summary.daily), &c.currency),
+        chart: chart(&daily_series(&r.summary.daily), &c.currency, c.goal_minor),
         statuses: DONATION_STATUSES.iter().map(|s| s.to_string()).collect(),
         filter,
         filter_errors,
@@ -408,9 +408,12 @@ mod tests {
             .chart
             .days
             .iter()
-            .map(|(d, v)| format!("{d} {v}"))
+            .map(|(d, v, total)| format!("{d} {v} {total}"))
             .collect();
-        assert_eq!(days, vec!["2026-01-01 $10.00", "2026-01-03 $25.00"]);
+        assert_eq!(
+            days,
+            vec!["2026-01-01 $10.00 $10.00", "2026-01-03 $25.00 $35.00"]
+        );
         // Rows: the gift's own date, the donor, the method and note; only live gifts void.
         let rows: Vec<_> = p
             .donations
