@@ -12,11 +12,13 @@
 mod connections;
 mod mail;
 mod payments;
+mod staff;
 mod values;
 
 pub use connections::ConnectionLimits;
 pub use mail::{MailConfig, Organization};
 pub use payments::{PaymentsMode, SANDBOX_WEBHOOK_SECRET};
+pub use staff::StaffConfig;
 pub use values::{Rate, parse_duration, redact_url};
 use values::{is_ein, parse_origins, parse_proxies, parse_utc_offset};
 
@@ -78,6 +80,8 @@ pub struct Config {
     pub manage_link_ttl: Duration,
     /// How long a client may take, and how many may be connected at once (`http::serve`).
     pub connections: ConnectionLimits,
+    /// Staff sign-in links: their lifetimes and rate limits (`config::staff`).
+    pub staff: StaffConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -382,8 +386,10 @@ impl Config {
             Some(v) => parse_duration(&v).map_err(|d| err("MANAGE_LINK_TTL", d))?,
         };
         let connections = ConnectionLimits::from_vars(var)?;
+        let staff = StaffConfig::from_vars(var)?;
 
         Ok(Config {
+            staff,
             connections,
             org,
             mail,
