@@ -24,5 +24,6 @@ mod pages;
 mod privacy;
 mod security;
 mod slow_clients;
+mod staff_accounts;
 mod staff_api;
 mod webhooks;
