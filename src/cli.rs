@@ -1,4 +1,5 @@
-//! The command line: `donations serve` (the default), migrations, campaigns, staff tokens,
+//! The command line: `donations serve` (the default), migrations, campaigns, staff accounts and
+//! tokens,
 //! webhook tools and recovery.
 
 use std::collections::BTreeMap;
@@ -13,6 +14,9 @@ use crate::payments::sandbox::template::{self, Vars};
 use crate::services::campaign_admin::{
     CampaignPatch, CampaignView, ChangeError, MajorAmount, NewCampaign,
 };
+
+mod staff;
+pub use staff::{StaffCommand, TokenCommand};
 
 #[derive(Debug, Parser)]
 #[command(name = "donations", version, about = "Donation campaign backend")]
@@ -122,26 +126,6 @@ pub enum MailCommand {
     Send,
     /// List the outbox: each message's state, attempts and last error.
     List,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum StaffCommand {
-    #[command(subcommand)]
-    Token(TokenCommand),
-}
-
-#[derive(Debug, Subcommand)]
-pub enum TokenCommand {
-    /// Create a token; it is printed once and stored only as a hash.
-    Create {
-        #[arg(long)]
-        name: String,
-    },
-    /// Revoke the active token with this name.
-    Revoke {
-        #[arg(long)]
-        name: String,
-    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -351,29 +335,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             }
             store.close().await;
         }
-        Command::Staff(StaffCommand::Token(TokenCommand::Create { name })) => {
-            let name = name.trim().to_string();
-            if name.is_empty() || name.len() > 100 {
-                return Err(CliError::Usage("--name must be 1 to 100 characters".into()));
-            }
-            let store = open_store(&config).await?;
-            let (token, hash) = crate::services::staff_tokens::new_token();
-            store.create_staff_token(&name, &hash).await?;
-            store.close().await;
-            eprintln!("Staff token {name:?} created. It is shown only this once:");
-            println!("{token}");
-        }
-        Command::Staff(StaffCommand::Token(TokenCommand::Revoke { name })) => {
-            let store = open_store(&config).await?;
-            let revoked = store.revoke_staff_token(&name).await?;
-            store.close().await;
-            if !revoked {
-                return Err(CliError::Usage(format!(
-                    "no active staff token named {name:?}"
-                )));
-            }
-            println!("revoked {name:?}");
-        }
+        Command::Staff(command) => staff::run(&config, command).await?,
         Command::Webhooks(WebhooksCommand::Send {
             files,
             url,
@@ -416,7 +378,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 /// Field errors as command-line messages: `--goal: must be a positive amount`.
-fn field_errors(errors: &[crate::http::error::FieldError]) -> String {
+pub(crate) fn field_errors(errors: &[crate::http::error::FieldError]) -> String {
     errors
         .iter()
         .map(|e| {

@@ -14,12 +14,14 @@ mod connections;
 mod lifecycle;
 mod mail;
 mod payments;
+mod staff;
 mod values;
 
 pub use connections::ConnectionLimits;
 pub use lifecycle::{DEFAULT_SHUTDOWN_TIMEOUT, LogFormat};
 pub use mail::{MailConfig, Organization};
 pub use payments::{PaymentsMode, SANDBOX_WEBHOOK_SECRET};
+pub use staff::StaffConfig;
 pub use values::{Rate, parse_duration, redact_url};
 use values::{is_ein, parse_origins, parse_proxies};
 
@@ -83,6 +85,8 @@ pub struct Config {
     pub connections: ConnectionLimits,
     /// How long a shutdown may drain before what is left is abandoned (`SHUTDOWN_TIMEOUT`).
     pub shutdown_timeout: Duration,
+    /// Staff sign-in links: their lifetimes and rate limits (`config::staff`).
+    pub staff: StaffConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -390,8 +394,10 @@ impl Config {
             Some(v) => parse_duration(&v).map_err(|d| err("MANAGE_LINK_TTL", d))?,
         };
         let connections = ConnectionLimits::from_vars(var)?;
+        let staff = StaffConfig::from_vars(var)?;
 
         Ok(Config {
+            staff,
             connections,
             org,
             mail,

@@ -16,6 +16,11 @@ pub const TRIBUTE: &str = "tribute";
 pub const PAYMENT_FAILED: &str = "payment_failed";
 pub const PLAN_CANCELED: &str = "plan_canceled";
 pub const STATEMENT: &str = "statement";
+/// A staff sign-in link asked for on the sign-in page (key `staff_signin:<link id>`, payload the
+/// link id; not about a donation).
+pub const STAFF_SIGNIN: &str = "staff_signin";
+/// An admin's invitation, carrying a first sign-in link (key `staff_invite:<link id>`).
+pub const STAFF_INVITE: &str = "staff_invite";
 
 /// Payments a receipt is owed for: one-time gifts and installments (a recurring gift's checkout
 /// record is not a payment of its own; its first invoice is).

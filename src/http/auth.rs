@@ -1,4 +1,5 @@
-//! `Authorization: Bearer <token>` for every staff route.
+//! `Authorization: Bearer <token>` for every staff route: the person (or legacy token) making
+//! the request, with their role; [`Staff::require`] holds them to it (403 otherwise).
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
@@ -7,12 +8,33 @@ use subtle::ConstantTimeEq;
 
 use super::AppState;
 use super::error::AppError;
+use crate::domain::staff_access::{Permission, StaffRole};
+use crate::services::staff_accounts::Actor;
 use crate::services::staff_tokens::{hash_token, well_formed};
 
-/// The staff member (token name) making the request.
+/// The staff member making the request: the token's person, or (a token made before staff
+/// accounts) the token's name with an admin's rights.
 #[derive(Debug, Clone)]
 pub struct Staff {
     pub name: String,
+    pub member_id: Option<i64>,
+    pub role: StaffRole,
+}
+
+impl Staff {
+    /// `Ok` when their role allows `p`; otherwise 403.
+    pub fn require(&self, p: Permission) -> Result<(), AppError> {
+        self.actor().require(p).map_err(AppError::from)
+    }
+
+    /// As the use cases name who acts.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            member_id: self.member_id,
+            name: self.name.clone(),
+            role: self.role,
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for Staff {
@@ -35,15 +57,30 @@ impl FromRequestParts<AppState> for Staff {
         }
         let hash = hash_token(token);
         let found = state.store.staff_token_by_hash(&hash).await?;
-        match found {
+        let t = match found {
             // The lookup is by hash; comparing again in constant time costs nothing and keeps
             // the check honest should the lookup ever become a prefix or case-folding match.
             Some(t)
                 if t.revoked_at.is_none()
                     && bool::from(t.token_hash.as_bytes().ct_eq(hash.as_bytes())) =>
             {
-                Ok(Staff { name: t.name })
+                t
             }
+            _ => return Err(unauthorized("invalid or revoked token")),
+        };
+        let Some(member_id) = t.member_id else {
+            return Ok(Staff {
+                name: t.name,
+                member_id: None,
+                role: StaffRole::Admin,
+            });
+        };
+        match state.store.staff_member(member_id).await? {
+            Some(m) if m.revoked_at.is_none() => Ok(Staff {
+                name: m.name,
+                member_id: Some(m.id),
+                role: m.role,
+            }),
             _ => Err(unauthorized("invalid or revoked token")),
         }
     }

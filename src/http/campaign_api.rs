@@ -132,6 +132,7 @@ pub async fn donors(
         (status = 201, description = "Created", body = CampaignView),
         (status = 400, description = "The body is not JSON", body = ErrorBody),
         (status = 401, description = "No valid staff token", body = ErrorBody),
+        (status = 403, description = "Only an admin may create campaigns", body = ErrorBody),
         (status = 409, description = "The slug is taken", body = ErrorBody),
         (status = 413, description = "The body is too large", body = ErrorBody),
         (status = 415, description = "The body is not declared JSON", body = ErrorBody),
@@ -143,6 +144,7 @@ pub async fn create(
     staff: Staff,
     ApiJson(body): ApiJson<NewCampaign>,
 ) -> AppResult<(StatusCode, Json<CampaignView>)> {
+    staff.require(crate::domain::staff_access::Permission::ManageCampaigns)?;
     let fields = body.parse(&state.config).map_err(AppError::Invalid)?;
     let campaign = state
         .store
@@ -170,6 +172,7 @@ pub async fn create(
         (status = 200, description = "Updated", body = CampaignView),
         (status = 400, description = "The body is not JSON", body = ErrorBody),
         (status = 401, description = "No valid staff token", body = ErrorBody),
+        (status = 403, description = "Only an admin may edit campaigns", body = ErrorBody),
         (status = 404, description = "No such campaign", body = ErrorBody),
         (status = 415, description = "The body is not declared JSON", body = ErrorBody),
         (status = 422, description = "A field is invalid (named in `field`)", body = ErrorBody),
@@ -181,6 +184,7 @@ pub async fn update(
     Path(slug): Path<String>,
     ApiJson(patch): ApiJson<CampaignPatch>,
 ) -> AppResult<Json<CampaignView>> {
+    staff.require(crate::domain::staff_access::Permission::ManageCampaigns)?;
     let campaign =
         crate::services::campaign_admin::change(state.store.as_ref(), &state.config, &slug, &patch)
             .await

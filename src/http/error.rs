@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::services::checkout::{AllowanceSpent, CheckoutError};
 use crate::services::offline_gifts::OfflineGiftError;
+use crate::services::staff_accounts::StaffAccountError;
 use crate::store::StoreError;
 
 pub use crate::domain::field_error::FieldError;
@@ -20,6 +21,8 @@ pub enum AppError {
     Invalid(Vec<FieldError>),
     #[error("unauthorized")]
     Unauthorized(String),
+    #[error("forbidden")]
+    Forbidden(String),
     #[error("not found")]
     NotFound(String),
     #[error("conflict")]
@@ -98,6 +101,28 @@ impl From<OfflineGiftError> for AppError {
     }
 }
 
+impl From<StaffAccountError> for AppError {
+    fn from(e: StaffAccountError) -> Self {
+        use crate::domain::staff_access::Permission;
+        match e {
+            StaffAccountError::Forbidden(p) => AppError::Forbidden(
+                match p {
+                    Permission::ManageStaff => "only an admin may manage staff",
+                    Permission::ManageCampaigns => "only an admin may create or edit campaigns",
+                    _ => "your role may not do this",
+                }
+                .into(),
+            ),
+            StaffAccountError::Invalid(errors) => AppError::Invalid(errors),
+            e @ StaffAccountError::AlreadyMember(_) => AppError::Conflict(e.to_string()),
+            e @ StaffAccountError::NotFound => AppError::NotFound(e.to_string()),
+            e @ StaffAccountError::LastAdmin => AppError::Conflict(e.to_string()),
+            e @ StaffAccountError::LinkUnusable => AppError::Unauthorized(e.to_string()),
+            StaffAccountError::Store(e) => e.into(),
+        }
+    }
+}
+
 /// Every error answer: `{"errors":[{"field":..,"detail":..}]}`.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
@@ -110,6 +135,7 @@ impl IntoResponse for AppError {
             AppError::BadRequest(e) => (StatusCode::BAD_REQUEST, e.clone()),
             AppError::Invalid(e) => (StatusCode::UNPROCESSABLE_ENTITY, e.clone()),
             AppError::Unauthorized(d) => (StatusCode::UNAUTHORIZED, vec![FieldError::general(d)]),
+            AppError::Forbidden(d) => (StatusCode::FORBIDDEN, vec![FieldError::general(d)]),
             AppError::NotFound(d) => (StatusCode::NOT_FOUND, vec![FieldError::general(d)]),
             AppError::Conflict(d) => (StatusCode::CONFLICT, vec![FieldError::general(d)]),
             AppError::TooLarge => (

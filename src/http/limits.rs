@@ -37,6 +37,8 @@ pub struct Limits {
     per_ip: Option<DefaultKeyedRateLimiter<IpAddr>>,
     ipv6_prefix: u8,
     per_email: Option<DefaultKeyedRateLimiter<String>>,
+    /// Staff sign-in link requests per client address (`SIGNIN_RATE_PER_IP`).
+    signin_per_ip: Option<DefaultKeyedRateLimiter<IpAddr>>,
     clock: DefaultClock,
     checks: AtomicU64,
 }
@@ -58,6 +60,10 @@ impl Limits {
             per_email: config
                 .checkout_rate_per_email
                 .map(|r| DefaultKeyedRateLimiter::keyed(quota(r))),
+            signin_per_ip: config
+                .staff
+                .signin_rate_per_ip
+                .map(|r| DefaultKeyedRateLimiter::keyed(quota(r))),
             clock: DefaultClock::default(),
             checks: AtomicU64::new(0),
         }
@@ -69,6 +75,9 @@ impl Limits {
                 l.retain_recent();
             }
             if let Some(l) = &self.per_email {
+                l.retain_recent();
+            }
+            if let Some(l) = &self.signin_per_ip {
                 l.retain_recent();
             }
         }
@@ -103,6 +112,19 @@ impl Limits {
                     self.refuse(n.wait_time_from(self.clock.now())),
                 )
             }),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Limits {
+    /// Takes one staff sign-in link request from the allowance of `ip` (as checkout counts it).
+    pub fn check_signin_ip(&self, ip: IpAddr) -> Result<(), AllowanceSpent> {
+        self.sweep();
+        match &self.signin_per_ip {
+            Some(l) => l
+                .check_key(&limit_key(ip, self.ipv6_prefix))
+                .map_err(|n| self.refuse(n.wait_time_from(self.clock.now()))),
             None => Ok(()),
         }
     }

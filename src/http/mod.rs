@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod sandbox_pages;
 pub mod serve;
 pub mod staff_api;
+pub mod staff_members_api;
 pub mod stripe_webhook;
 
 use std::sync::Arc;
@@ -120,7 +121,10 @@ fn api() -> Api {
             .routes(routes!(staff_api::void_offline_gift))
             .routes(routes!(staff_api::flags))
             .routes(routes!(staff_api::donation_emails))
-            .routes(routes!(staff_api::resend_email)),
+            .routes(routes!(staff_api::resend_email))
+            .routes(routes!(staff_members_api::me))
+            .routes(routes!(staff_members_api::list, staff_members_api::invite))
+            .routes(routes!(staff_members_api::revoke)),
     );
     let webhooks = part(OpenApiRouter::new().routes(routes!(stripe_webhook::stripe)));
     let operations = part(

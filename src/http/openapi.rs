@@ -26,7 +26,7 @@ pub const STAFF_TOKEN: &str = "staff_token";
     components(schemas(ErrorBody, FieldError)),
     tags(
         (name = "public", description = "No authentication; CORS for ALLOWED_ORIGINS"),
-        (name = "staff", description = "`Authorization: Bearer <token>` from `donations staff token create`"),
+        (name = "staff", description = "`Authorization: Bearer <token>` from `donations staff create-token --email EMAIL --name NAME`; the token acts with its person's role (admin or staff)"),
         (name = "stripe", description = "Stripe's webhook deliveries"),
         (name = "operations", description = "Health checks and this document"),
     )

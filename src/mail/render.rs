@@ -15,6 +15,9 @@ use crate::domain::money::display as money;
 use crate::domain::{manage_link, notices};
 use crate::store::{Campaign, Donation, OutboxMessage, Payment, Store, StoreError};
 
+mod staff;
+pub use staff::{clock_time, staff_signin};
+
 /// What rendering needs beyond the records.
 #[derive(Clone)]
 pub struct MailContext {
@@ -82,6 +85,12 @@ pub struct View {
     pub failure: Option<String>,
     /// How an offline gift was paid: "check", "cash", "other".
     pub method: Option<String>,
+    /// A staff sign-in link (sign-in and invitation emails), and until when it works.
+    pub signin_url: String,
+    pub signin_until: String,
+    /// Who sent an invitation, and the role it gives ("an admin", "a staff member").
+    pub inviter: String,
+    pub role: &'static str,
 }
 
 macro_rules! mail_templates {
@@ -104,6 +113,8 @@ mail_templates! {
     TributeText, TributeHtml, "mail/tribute.txt", "mail/tribute.html";
     FailedText, FailedHtml, "mail/payment_failed.txt", "mail/payment_failed.html";
     CanceledText, CanceledHtml, "mail/plan_canceled.txt", "mail/plan_canceled.html";
+    SigninText, SigninHtml, "mail/signin.txt", "mail/signin.html";
+    InviteText, InviteHtml, "mail/signin_invite.txt", "mail/signin_invite.html";
 }
 
 const MONTHS: [&str; 12] = [
@@ -331,6 +342,9 @@ pub async fn render(
     m: &OutboxMessage,
     now: i64,
 ) -> Result<Letter, RenderError> {
+    if m.kind == notices::STAFF_SIGNIN || m.kind == notices::STAFF_INVITE {
+        return staff::staff_message(store, ctx, m, now).await;
+    }
     if m.kind == notices::STATEMENT {
         let p: Prerendered = serde_json::from_str(m.payload.as_deref().unwrap_or_default())
             .map_err(|e| RenderError::Missing(format!("statement payload: {e}")))?;
@@ -395,10 +409,10 @@ mod tests {
     use super::*;
     use crate::domain::contribution::payment_rank;
 
-    const NOW: i64 = 1_795_000_000; // 2026-11-18
-    const SECRET: &[u8] = b"snapshot-secret-0123456789abcdef";
+    pub(super) const NOW: i64 = 1_795_000_000; // 2026-11-18
+    pub(super) const SECRET: &[u8] = b"snapshot-secret-0123456789abcdef";
 
-    fn ctx(ein: bool) -> MailContext {
+    pub(super) fn ctx(ein: bool) -> MailContext {
         MailContext {
             org: Organization {
                 name: "Immigrant Rights Coalition".into(),
@@ -453,7 +467,7 @@ mod tests {
     }
 
     /// Compares `letter` with `snapshots/<name>.{txt,html}` (subject first in the text file).
-    fn snapshot(name: &str, letter: &Letter) {
+    pub(super) fn snapshot(name: &str, letter: &Letter) {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/mail/snapshots");
         let text = format!(
             "To: {}\nSubject: {}\n\n{}",

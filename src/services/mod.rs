@@ -11,4 +11,5 @@ pub mod offline_gifts;
 pub mod reconcile;
 pub mod reporting;
 pub mod selfservice;
+pub mod staff_accounts;
 pub mod staff_tokens;

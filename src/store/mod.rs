@@ -89,7 +89,9 @@ pub use crate::domain::donation::Donation;
 pub use crate::domain::event_log::{Flag, WebhookEvent};
 pub use crate::domain::message::{NewMessage, OutboxMessage};
 pub use crate::domain::payment::{ChargeRecord, Dispute, Payment, Refund};
-pub use crate::domain::staff_access::{StaffSession, StaffToken};
+pub use crate::domain::staff_access::{
+    LinkPurpose, SigninLink, StaffMember, StaffRole, StaffSession, StaffToken,
+};
 pub use crate::domain::time::now;
 
 /// Which donations the staff list selects; every `None` is "any".

@@ -26,6 +26,7 @@ mod pages;
 mod privacy;
 mod security;
 mod slow_clients;
+mod staff_accounts;
 mod staff_api;
 mod time_zones;
 mod webhooks;

@@ -69,7 +69,10 @@ async fn receipts_and_statements_follow_the_organizations_time_zone(b: Backend) 
         .unwrap();
     let worker = donations::app::mail_worker(app.store.clone(), &app.config, secret).unwrap();
     // The messages are queued at their events' times (one of them next year): send as then.
-    let round = worker.round_at(NEW_YEARS_EVE_2200_NEW_YORK + 60).await.unwrap();
+    let round = worker
+        .round_at(NEW_YEARS_EVE_2200_NEW_YORK + 60)
+        .await
+        .unwrap();
     assert_eq!(round.sent, 2, "{round:?}");
     let mut dates: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()

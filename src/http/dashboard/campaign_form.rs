@@ -199,6 +199,7 @@ pub(super) async fn new_campaign(
     State(state): State<AppState>,
     s: DashboardSession,
 ) -> AppResult<Response> {
+    s.require(crate::domain::staff_access::Permission::ManageCampaigns)?;
     let mut form = FormMap::new();
     form.insert("status".into(), "active".into());
     form.insert(
@@ -268,6 +269,7 @@ pub(super) async fn create_campaign(
     State(state): State<AppState>,
     CsrfForm { session: s, form }: CsrfForm,
 ) -> AppResult<Response> {
+    s.require(crate::domain::staff_access::Permission::ManageCampaigns)?;
     let mut errors = Vec::new();
     let cm = common(&form, &mut errors);
     let body = NewCampaign {
@@ -328,6 +330,7 @@ pub(super) async fn edit_campaign(
     Path(slug): Path<String>,
     s: DashboardSession,
 ) -> AppResult<Response> {
+    s.require(crate::domain::staff_access::Permission::ManageCampaigns)?;
     let c = campaign_or_404(&state, &slug).await?;
     form_page(
         &s,
@@ -347,6 +350,7 @@ pub(super) async fn update_campaign(
     Path(slug): Path<String>,
     CsrfForm { session: s, form }: CsrfForm,
 ) -> AppResult<Response> {
+    s.require(crate::domain::staff_access::Permission::ManageCampaigns)?;
     let current = campaign_or_404(&state, &slug).await?;
     let mut errors = Vec::new();
     let cm = common(&form, &mut errors);

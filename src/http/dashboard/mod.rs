@@ -9,6 +9,8 @@
 //! - [`session`]: the cookies, [`DashboardSession`] (a signed-in staff member; without one, the
 //!   sign-in page) and [`CsrfForm`] (a form POST of a session, its CSRF field checked);
 //! - [`signin`]: the sign-in page, sign-in and sign-out;
+//! - [`signin_link`]: signing in by an emailed one-time link;
+//! - [`staff_page`]: the people who may sign in; inviting and revoking (admins);
 //! - [`index`]: every campaign's progress;
 //! - [`campaign_page`]: one campaign (figures, chart, donations, flags) and its CSV;
 //! - [`donation_filter`]: the donation filters of that page and the CSV, checked by field;
@@ -29,6 +31,8 @@ pub mod index;
 pub mod offline_gift_form;
 pub mod session;
 pub mod signin;
+pub mod signin_link;
+pub mod staff_page;
 
 use std::collections::HashMap;
 
@@ -56,6 +60,16 @@ pub fn routes() -> Router<AppState> {
         .route("/dashboard", get(index::index))
         .route("/dashboard/login", post(signin::login))
         .route("/dashboard/logout", post(signin::logout))
+        .route("/dashboard/login/link", post(signin_link::request_link))
+        .route(
+            "/dashboard/signin",
+            get(signin_link::confirm_page).post(signin_link::redeem),
+        )
+        .route(
+            "/dashboard/staff",
+            get(staff_page::staff).post(staff_page::invite),
+        )
+        .route("/dashboard/staff/{id}/revoke", post(staff_page::revoke))
         .route("/dashboard/campaigns", post(campaign_form::create_campaign))
         .route("/dashboard/campaigns/new", get(campaign_form::new_campaign))
         .route(
@@ -100,8 +114,10 @@ mod fixtures {
     /// A session of staff member `name`, whose CSRF token is `t0k`.
     pub fn session(name: &str) -> StaffSession {
         StaffSession {
-            token_id: 1,
+            token_id: Some(1),
+            member_id: None,
             staff_name: name.into(),
+            role: crate::store::StaffRole::Admin,
             csrf_token: "t0k".into(),
             expires_at: 0,
         }

@@ -7,23 +7,19 @@ use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts, Req
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use rand::RngCore;
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
 use super::signin::login_page;
 use super::{COOKIE, FormMap, page};
+use crate::domain::staff_access::Permission;
 use crate::http::AppState;
-use crate::http::error::AppResult;
+use crate::http::error::{AppError, AppResult};
+use crate::services::staff_accounts::Actor;
 use crate::services::staff_tokens::hash_token;
 use crate::store::{StaffSession, now};
 
-/// 32 random bytes in hex: a session id, or a CSRF token.
-pub(super) fn random_hex() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
+pub(super) use crate::services::staff_tokens::random_hex;
 
 /// The value of the request's cookie `name`.
 pub(super) fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -67,6 +63,22 @@ pub(super) fn same_token(sent: &str, expected: &str) -> bool {
 pub struct DashboardSession {
     pub id_hash: String,
     pub session: StaffSession,
+}
+
+impl DashboardSession {
+    /// As the use cases name who acts.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            member_id: self.session.member_id,
+            name: self.session.staff_name.clone(),
+            role: self.session.role,
+        }
+    }
+
+    /// `Ok` when the signed-in person's role allows `p`; otherwise 403 (JSON, as the API).
+    pub fn require(&self, p: Permission) -> AppResult<()> {
+        self.actor().require(p).map_err(AppError::from)
+    }
 }
 
 /// The live session the request's cookie names, if any.

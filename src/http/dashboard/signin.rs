@@ -1,5 +1,6 @@
-//! Signing in and out: the sign-in page (a staff token, with its own double-submit CSRF cookie),
-//! `POST /dashboard/login` that opens a session, and `POST /dashboard/logout` that ends it.
+//! Signing in and out: the sign-in page (an email for a sign-in link, `signin_link`, or a staff
+//! token, with its own double-submit CSRF cookie), `POST /dashboard/login` that opens a session
+//! for a token, and `POST /dashboard/logout` that ends it.
 
 use askama::Template;
 use axum::Form;
@@ -23,6 +24,24 @@ pub struct LoginPage<'a> {
     /// Just signed out.
     pub ended: bool,
     pub csrf: &'a str,
+    /// What went wrong, after "Email" (empty: nothing).
+    pub email_error: &'a str,
+    /// A sign-in link was asked for (whether or not one was sent: the page says the same).
+    pub sent: bool,
+    /// How long a sign-in link works.
+    pub link_minutes: u64,
+    /// A message about the page as a whole (a link that did not work, too many requests).
+    pub notice: &'a str,
+}
+
+/// What the sign-in page says beyond its forms.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Says<'a> {
+    pub error: &'a str,
+    pub ended: bool,
+    pub email_error: &'a str,
+    pub sent: bool,
+    pub notice: &'a str,
 }
 
 /// The sign-in form, with a fresh CSRF token in its hidden field and in a cookie.
@@ -32,13 +51,34 @@ pub(super) fn login_page(
     error: &str,
     ended: bool,
 ) -> AppResult<Response> {
+    login_page_saying(
+        state,
+        status,
+        Says {
+            error,
+            ended,
+            ..Says::default()
+        },
+    )
+}
+
+/// The sign-in form saying `says`.
+pub(super) fn login_page_saying(
+    state: &AppState,
+    status: StatusCode,
+    says: Says<'_>,
+) -> AppResult<Response> {
     let csrf = random_hex();
     let mut r = page(
         status,
         render(&LoginPage {
-            error,
-            ended,
+            error: says.error,
+            ended: says.ended,
             csrf: &csrf,
+            email_error: says.email_error,
+            sent: says.sent,
+            link_minutes: state.config.staff.signin_link_ttl.as_secs().div_ceil(60),
+            notice: says.notice,
         })?,
     );
     r.headers_mut().append(
@@ -116,27 +156,44 @@ pub(super) async fn logout(
 mod tests {
     use super::*;
 
+    fn login(error: &'static str, ended: bool) -> LoginPage<'static> {
+        LoginPage {
+            error,
+            ended,
+            csrf: "c0ffee",
+            email_error: "",
+            sent: false,
+            link_minutes: 15,
+            notice: "",
+        }
+    }
+
+    #[test]
+    fn the_sign_in_page_offers_a_link_by_email_and_says_the_same_whoever_asked() {
+        let html = login("", false).render().unwrap();
+        assert!(html.contains("action=\"/dashboard/login/link\""), "{html}");
+        assert!(html.contains("Email me a sign-in link"));
+        assert!(!html.contains("a sign-in link is on its way"));
+        let mut p = login("", false);
+        p.sent = true;
+        let html = p.render().unwrap();
+        assert!(html.contains("If that address belongs to a staff member, a sign-in link is on its way to it. The link works once, for 15 minutes."));
+        let mut p = login("", false);
+        p.email_error = "is not a valid email address";
+        let html = p.render().unwrap();
+        assert!(html.contains("id=\"email-error\">is not a valid email address</p>"));
+        assert!(html.contains("aria-describedby=\"email-hint email-error\" aria-invalid=\"true\""));
+    }
+
     #[test]
     fn the_sign_in_page_names_its_error_and_carries_its_token() {
-        let html = LoginPage {
-            error: "is invalid or revoked.",
-            ended: false,
-            csrf: "c0ffee",
-        }
-        .render()
-        .unwrap();
+        let html = login("is invalid or revoked.", false).render().unwrap();
         assert!(html.contains("name=\"csrf\" value=\"c0ffee\""), "{html}");
         assert!(html.contains("id=\"token-error\">is invalid or revoked.</p>"));
         assert!(html.contains("aria-describedby=\"token-hint token-error\" aria-invalid=\"true\""));
         assert!(!html.contains("You are signed out."));
 
-        let html = LoginPage {
-            error: "",
-            ended: true,
-            csrf: "c0ffee",
-        }
-        .render()
-        .unwrap();
+        let html = login("", true).render().unwrap();
         assert!(html.contains("You are signed out."));
         assert!(!html.contains("token-error"));
     }

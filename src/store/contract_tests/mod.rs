@@ -9,6 +9,7 @@
 
 mod ledger;
 mod records;
+mod staff;
 
 use std::ops::Deref;
 use std::sync::Arc;

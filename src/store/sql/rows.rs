@@ -10,7 +10,7 @@ use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
 
 use crate::store::{
     Campaign, ChargeRecord, Dispute, Donation, Flag, ListedDonation, ListedFlag, OutboxMessage,
-    Payment, Progress, Refund, StaffSession, StaffToken, WebhookEvent,
+    Payment, Progress, Refund, StaffMember, StaffSession, StaffToken, WebhookEvent,
 };
 
 /// `columns!(NAME => Record { field, .. })`: `const NAME` (the fields' names, comma-separated)
@@ -77,11 +77,17 @@ columns!(PROGRESS_COLUMNS => Progress {
     recurring_annual_gift_minor,
 });
 
-columns!(TOKEN_COLUMNS => StaffToken { id, name, token_hash, created_at, revoked_at });
+columns!(TOKEN_COLUMNS => StaffToken { id, name, token_hash, created_at, revoked_at, member_id });
+
+columns!(MEMBER_COLUMNS => StaffMember {
+    id, email, email_norm, name, role: text, created_at, invited_by, revoked_at,
+});
 
 columns!(StaffSession {
     token_id,
+    member_id,
     staff_name,
+    role: text,
     csrf_token,
     expires_at
 });
@@ -149,7 +155,7 @@ mod tests {
     fn column_lists_are_the_names_joined_by_commas() {
         assert_eq!(
             TOKEN_COLUMNS,
-            "id, name, token_hash, created_at, revoked_at"
+            "id, name, token_hash, created_at, revoked_at, member_id"
         );
         for columns in [CAMPAIGN_COLUMNS, DONATION_COLUMNS, OUTBOX_COLUMNS] {
             assert!(
