@@ -156,7 +156,7 @@ async fn revoke_by_email(
 ) -> Result<crate::store::StaffMember, StaffAccountError> {
     let norm = crate::domain::text::Email::parse(email)
         .map_err(|e| {
-            StaffAccountError::Invalid(vec![crate::http::error::FieldError::new(
+            StaffAccountError::Invalid(vec![crate::domain::field_error::FieldError::new(
                 "email",
                 e.to_string(),
             )])
