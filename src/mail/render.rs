@@ -117,7 +117,8 @@ mail_templates! {
     InviteText, InviteHtml, "mail/signin_invite.txt", "mail/signin_invite.html";
 }
 
-const MONTHS: [&str; 12] = [
+/// Month names as receipts and statements write dates ("July 4, 2026").
+pub const MONTHS: [&str; 12] = [
     "January",
     "February",
     "March",

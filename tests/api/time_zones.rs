@@ -3,6 +3,7 @@
 //! on December 31 belongs to that year).
 
 use donations::domain::zone::Zone;
+use donations::mail::render::MONTHS;
 use donations::mail::statements;
 
 use crate::helpers::{Backend, event, gift_vars, ingest, pending_donation, spawn_app, with};
@@ -13,21 +14,6 @@ backend_tests!(receipts_and_statements_follow_the_organizations_time_zone);
 const JULY_4_0030_NEW_YORK: i64 = 1_783_139_400;
 // 2027-01-01T03:00:00Z: 22:00 on December 31, 2026 in New York (EST, UTC-5).
 const NEW_YEARS_EVE_2200_NEW_YORK: i64 = 1_798_772_400;
-
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
 
 async fn receipts_and_statements_follow_the_organizations_time_zone(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
