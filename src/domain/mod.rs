@@ -14,6 +14,7 @@ pub mod message;
 pub mod money;
 pub mod notices;
 pub mod payment;
+pub mod settlement;
 pub mod staff_access;
 pub mod text;
 pub mod time;

@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 
 use stripe_shared::{
-    ChargeStatus, CheckoutSession, CheckoutSessionPaymentStatus, Dispute, Invoice, PaymentIntent,
-    Refund, Subscription,
+    BalanceTransaction, Charge, ChargeStatus, CheckoutSession, CheckoutSessionPaymentStatus,
+    Dispute, Invoice, PaymentIntent, Refund, Subscription,
 };
 use stripe_webhook::{Event, EventObject};
 
-use crate::domain::fact::{DisputeStage, Fact, RefundFact};
+use crate::domain::fact::{BalanceFact, DisputeStage, Fact, RefundFact};
 
 fn donation_id_in(metadata: Option<&HashMap<String, String>>) -> Option<String> {
     metadata
@@ -144,6 +144,52 @@ pub(crate) fn subscription_fact(s: &Subscription, deleted: bool) -> Fact {
     }
 }
 
+/// A succeeded charge, and its balance transaction when the object carries it expanded (a
+/// retrieved charge may; a webhook's names it by id only, and its fee is asked of Stripe later).
+fn charge_facts(c: &Charge) -> Vec<Fact> {
+    if !matches!(c.status, ChargeStatus::Succeeded) {
+        return vec![];
+    }
+    let charge_id = c.id.as_str().to_string();
+    let mut facts = vec![Fact::Charge {
+        charge_id: charge_id.clone(),
+        payment_intent: c
+            .payment_intent
+            .as_ref()
+            .map(|p| p.id().as_str().to_string()),
+        amount_minor: c.amount,
+        amount_refunded_minor: c.amount_refunded,
+        currency: c.currency.to_string(),
+        balance_transaction_id: c
+            .balance_transaction
+            .as_ref()
+            .map(|b| b.id().as_str().to_string()),
+        refunds: c
+            .refunds
+            .as_ref()
+            .map(|l| l.data.iter().map(refund_fact).collect())
+            .unwrap_or_default(),
+    }];
+    if let Some(b) = c.balance_transaction.as_ref().and_then(|b| b.as_object()) {
+        facts.push(Fact::BalanceTransaction(balance_fact(b, &charge_id)));
+    }
+    facts
+}
+
+/// What a charge's balance transaction says. Its exchange rate (a float in Stripe's object) is
+/// kept as text to be shown, never used with money.
+pub fn balance_fact(b: &BalanceTransaction, charge_id: &str) -> BalanceFact {
+    BalanceFact {
+        id: b.id.as_str().to_string(),
+        charge_id: charge_id.to_string(),
+        amount_minor: b.amount,
+        currency: b.currency.to_string(),
+        fee_minor: b.fee,
+        net_minor: b.net,
+        exchange_rate: b.exchange_rate.map(|r| r.to_string()),
+    }
+}
+
 /// The facts an event carries, or `None` for an event type the ledger does not use.
 pub fn from_event(event: &Event) -> Option<Vec<Fact>> {
     use EventObject as E;
@@ -225,31 +271,7 @@ pub fn from_event(event: &Event) -> Option<Vec<Fact>> {
         E::ChargeSucceeded(c)
         | E::ChargeUpdated(c)
         | E::ChargeRefunded(c)
-        | E::ChargeCaptured(c) => {
-            if !matches!(c.status, ChargeStatus::Succeeded) {
-                return Some(vec![]);
-            }
-            vec![Fact::Charge {
-                charge_id: c.id.as_str().to_string(),
-                payment_intent: c
-                    .payment_intent
-                    .as_ref()
-                    .map(|p| p.id().as_str().to_string()),
-                amount_minor: c.amount,
-                amount_refunded_minor: c.amount_refunded,
-                currency: c.currency.to_string(),
-                fee_actual_minor: c
-                    .balance_transaction
-                    .as_ref()
-                    .and_then(|b| b.as_object())
-                    .map(|b| b.fee),
-                refunds: c
-                    .refunds
-                    .as_ref()
-                    .map(|l| l.data.iter().map(refund_fact).collect())
-                    .unwrap_or_default(),
-            }]
-        }
+        | E::ChargeCaptured(c) => charge_facts(c),
         E::RefundCreated(r)
         | E::RefundUpdated(r)
         | E::RefundFailed(r)

@@ -62,6 +62,18 @@ pub struct Envelope {
     pub livemode: bool,
 }
 
+impl Envelope {
+    /// The envelope of a stored event, as it was recorded.
+    pub fn of(stored: &WebhookEvent) -> Envelope {
+        Envelope {
+            id: stored.id.clone(),
+            event_type: stored.event_type.clone(),
+            created: stored.created,
+            livemode: stored.livemode,
+        }
+    }
+}
+
 /// Checks the signature with each configured secret (several during a rotation) at time `now`.
 pub fn verify(
     payload: &str,
@@ -164,7 +176,7 @@ pub async fn ingest(
                 if !tx.insert_event(&record).await? {
                     return Ok(Outcome::Duplicate);
                 }
-                apply_event(&mut *tx, &env, &event, &rules.bounds).await?
+                apply_event(&mut *tx, &env, &event, &rules.bounds, None).await?
             }
         }
     };
@@ -172,41 +184,39 @@ pub async fn ingest(
     Ok(outcome)
 }
 
-async fn apply_event(
+/// Applies a recorded event's facts and sets its outcome; `note` (how the event was recovered,
+/// when it was) is added to the outcome's detail.
+pub(crate) async fn apply_event(
     tx: &mut dyn LedgerTx,
     env: &Envelope,
     event: &Event,
     bounds: &AmountBounds,
+    note: Option<&str>,
 ) -> Result<Outcome, StoreError> {
-    let Some(facts) = facts::from_event(event) else {
-        tx.set_event_outcome(&env.id, "ignored", Some("event type not handled"), None)
-            .await?;
-        return Ok(Outcome::Ignored);
+    let (outcome, detail) = match facts::from_event(event) {
+        None => (Outcome::Ignored, Some("event type not handled")),
+        Some(facts) => {
+            let applied = ledger::apply(tx, &facts, env.created, bounds).await?;
+            if applied.donations.is_empty() && applied.out_of_range > 0 {
+                (
+                    Outcome::Ignored,
+                    Some("an amount is out of range (flagged for staff); not counted"),
+                )
+            } else if applied.donations.is_empty() && applied.unmatched > 0 {
+                (Outcome::Ignored, Some("no donation of ours matches"))
+            } else {
+                (Outcome::Applied, None)
+            }
+        }
     };
-    let applied = ledger::apply(tx, &facts, env.created, bounds).await?;
-    if applied.donations.is_empty() && applied.out_of_range > 0 {
-        tx.set_event_outcome(
-            &env.id,
-            "ignored",
-            Some("an amount is out of range (flagged for staff); not counted"),
-            None,
-        )
+    let detail = match (detail, note) {
+        (Some(d), Some(n)) => Some(format!("{d}; {n}")),
+        (d, n) => d.or(n).map(str::to_string),
+    };
+    let applied_at = (outcome == Outcome::Applied).then(now);
+    tx.set_event_outcome(&env.id, outcome.as_str(), detail.as_deref(), applied_at)
         .await?;
-        return Ok(Outcome::Ignored);
-    }
-    if applied.donations.is_empty() && applied.unmatched > 0 {
-        tx.set_event_outcome(
-            &env.id,
-            "ignored",
-            Some("no donation of ours matches"),
-            None,
-        )
-        .await?;
-        return Ok(Outcome::Ignored);
-    }
-    tx.set_event_outcome(&env.id, "applied", None, Some(now()))
-        .await?;
-    Ok(Outcome::Applied)
+    Ok(outcome)
 }
 
 async fn flag_unparsed(
@@ -258,17 +268,12 @@ pub async fn reprocess(
             continue;
         };
         let mut tx = store.begin_ledger().await?;
-        let env = Envelope {
-            id: stored.id.clone(),
-            event_type: stored.event_type.clone(),
-            created: stored.created,
-            livemode: stored.livemode,
-        };
+        let env = Envelope::of(&stored);
         if env.livemode != server_live {
             tx.set_event_outcome(&env.id, "ignored", Some("other mode"), None)
                 .await?;
         } else {
-            apply_event(&mut *tx, &env, &event, &rules.bounds).await?;
+            apply_event(&mut *tx, &env, &event, &rules.bounds, None).await?;
         }
         tx.commit().await?;
         done += 1;

@@ -240,6 +240,9 @@ async fn money_records_in_a_ledger_transaction_and_the_reports_on_them(s: Fresh)
         currency: "usd".into(),
         fee_actual_minor: Some(59),
         updated_at: 40,
+        balance_transaction_id: Some("txn_1".into()),
+        net_actual_minor: Some(941),
+        settlement_currency: None,
     };
     let mut refund = Refund {
         id: "re_1".into(),

@@ -4,8 +4,8 @@
 //! migrations) is each backend's [`Backend`] impl and `connect`, in `sqlite.rs` and `postgres.rs`.
 //!
 //! One file per concern, each implementing its sub-traits of `Store` and `LedgerTx`:
-//! `campaigns`, `staff`, `donations`, `payments`, `reports`, `outbox`, `ledger`; and `rows`, how
-//! each record is read from a row (`sqlx::FromRow`) and which columns it has.
+//! `campaigns`, `staff`, `donations`, `payments`, `reports`, `outbox`, `ledger`, `follow_ups`;
+//! and `rows`, how each record is read from a row (`sqlx::FromRow`) and which columns it has.
 
 use sqlx::{Pool, Transaction};
 
@@ -42,6 +42,7 @@ macro_rules! sql_impl {
 
 mod campaigns;
 mod donations;
+mod follow_ups;
 mod ledger_tx;
 mod outbox;
 mod payments;
