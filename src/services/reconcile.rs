@@ -9,7 +9,6 @@
 
 use std::time::Duration;
 
-use stripe_webhook::{Webhook, WebhookError};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
@@ -18,7 +17,7 @@ use crate::services::actual_fees::ActualFees;
 use crate::services::event_refetch::EventRefetch;
 use crate::services::ledger;
 use crate::store::{Store, WebhookEvent, now};
-use crate::webhooks::{self, Envelope, Outcome, Verified};
+use crate::webhooks::{self, Outcome};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Report {
@@ -74,13 +73,8 @@ pub async fn run_until(
             return Ok(report);
         }
         // These come from Stripe's API over TLS with our key: there is no signature to check.
-        let verified = match Webhook::insecure(&raw) {
-            Ok(e) => Verified::Event(Box::new(e)),
-            Err(WebhookError::BadParse(detail)) => match serde_json::from_str::<Envelope>(&raw) {
-                Ok(env) => Verified::Unparsed(env, detail),
-                Err(_) => continue,
-            },
-            Err(_) => continue,
+        let Some(verified) = webhooks::read_listed(&raw) else {
+            continue;
         };
         match webhooks::ingest(store, &raw, verified, &webhooks::IngestRules::of(config)).await? {
             Outcome::Applied => report.applied += 1,
