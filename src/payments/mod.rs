@@ -42,6 +42,10 @@ pub enum GatewayError {
     /// The provider answered something we could not read.
     #[error("unreadable answer from the payment provider: {0}")]
     Unreadable(String),
+    /// What was asked for does not exist yet at the provider (a charge's balance transaction
+    /// before an asynchronous capture): ask again later.
+    #[error("not yet at the payment provider: {0}")]
+    NotYet(String),
 }
 
 /// An event listed by the provider's Events API, as the raw JSON a webhook would have carried.

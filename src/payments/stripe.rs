@@ -81,9 +81,7 @@ impl StripeGateway {
             .map(str::to_string)
             // Asynchronous capture: the balance transaction comes later.
             .ok_or_else(|| {
-                GatewayError::Unavailable(format!(
-                    "charge {charge_id} has no balance transaction yet"
-                ))
+                GatewayError::NotYet(format!("charge {charge_id} has no balance transaction yet"))
             })
     }
 }

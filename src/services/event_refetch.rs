@@ -56,8 +56,8 @@ impl From<GatewayError> for Failure {
     fn from(e: GatewayError) -> Failure {
         Failure {
             unavailable: matches!(e, GatewayError::Unavailable(_)),
-            why: e.to_string(),
             permanent: false,
+            why: e.to_string(),
         }
     }
 }
@@ -79,9 +79,17 @@ impl EventRefetch<'_> {
                 report.stopped = true;
                 break;
             }
-            match self.recover(&event).await {
-                Ok((parsed, note)) => {
-                    if self.apply(&event, &parsed, &note, at).await? {
+            // Another mode's event (a test-mode one on a live server) is never applied here:
+            // there is nothing to fetch for it.
+            let recovered = if event.livemode != self.rules.live {
+                Ok(None)
+            } else {
+                self.recover(&event).await.map(Some)
+            };
+            match recovered {
+                Ok(recovered) => {
+                    let recovered = recovered.as_ref().map(|(e, note)| (e, note.as_str()));
+                    if self.apply(&event, recovered, at).await? {
                         report.applied += 1;
                     }
                     self.store
@@ -141,13 +149,13 @@ impl EventRefetch<'_> {
         ))
     }
 
-    /// Applies a recovered event in one ledger transaction with its row, unless another pass
-    /// (or `donations webhooks reprocess`) did first; true when it was applied here.
+    /// Applies a recovered event in one ledger transaction with its row (`None`: an event of
+    /// the other mode, marked ignored), unless another pass (or `donations webhooks
+    /// reprocess`) did first; true when it was settled here.
     async fn apply(
         &self,
         stored: &WebhookEvent,
-        event: &Event,
-        note: &str,
+        recovered: Option<(&Event, &str)>,
         at: i64,
     ) -> StoreResult<bool> {
         let mut tx = self.store.begin_ledger().await?;
@@ -155,12 +163,15 @@ impl EventRefetch<'_> {
             return Ok(false);
         }
         let env = Envelope::of(stored);
-        if env.livemode != self.rules.live {
-            let detail = format!("other mode; {note}");
-            tx.set_event_outcome(&env.id, "ignored", Some(&detail), None)
-                .await?;
-        } else {
-            webhooks::apply_event(&mut *tx, &env, event, &self.rules.bounds, Some(note)).await?;
+        match recovered {
+            Some((event, note)) => {
+                webhooks::apply_event(&mut *tx, &env, event, &self.rules.bounds, Some(note))
+                    .await?;
+            }
+            None => {
+                tx.set_event_outcome(&env.id, "ignored", Some("other mode"), None)
+                    .await?;
+            }
         }
         tx.resolve_flag(&format!("unparsed:{}", env.id), at).await?;
         tx.commit().await?;

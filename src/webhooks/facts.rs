@@ -302,3 +302,75 @@ pub fn session_facts(s: &CheckoutSession, expired: bool) -> Vec<Fact> {
     );
     vec![session_fact(s, paid)]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::payments::sandbox::{events, template};
+    use stripe_webhook::Webhook;
+
+    fn charge_event(kind: &str, balance_transaction: Option<&str>) -> Event {
+        let mut vars = template::Vars::new();
+        for (k, v) in [
+            ("EVENT_ID", "evt_1"),
+            ("CREATED", "1700000000"),
+            ("LIVEMODE", "false"),
+            ("CAMPAIGN", "c"),
+            ("CHARGE_ID", "ch_1"),
+            ("CURRENCY", "usd"),
+            ("CUSTOMER_ID", "cus_1"),
+            ("DONATION_ID", "don_1"),
+            ("DONOR_EMAIL", "a@example.org"),
+            ("PAYMENT_INTENT_ID", "pi_1"),
+            ("TOTAL_MINOR", "5180"),
+            ("AMOUNT_REFUNDED_MINOR", "0"),
+            ("FEE_MINOR", "180"),
+            ("NET_MINOR", "5000"),
+        ] {
+            vars.insert(k.into(), v.into());
+        }
+        if let Some(id) = balance_transaction {
+            vars.insert("BALANCE_TRANSACTION_ID".into(), id.into());
+        }
+        let payload = template::fill(events::template(kind).unwrap(), &vars).unwrap();
+        Webhook::insecure(&payload).unwrap()
+    }
+
+    fn charge_of(facts: &[Fact]) -> Option<&str> {
+        match &facts[0] {
+            Fact::Charge {
+                balance_transaction_id,
+                ..
+            } => balance_transaction_id.as_deref(),
+            other => panic!("not a charge: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_charge_names_its_balance_transaction_by_id_and_nothing_more() {
+        let facts = from_event(&charge_event("charge.succeeded", Some("txn_1"))).unwrap();
+        assert_eq!(facts.len(), 1, "no fee from an id: {facts:?}");
+        assert_eq!(charge_of(&facts), Some("txn_1"));
+        // Under asynchronous capture the charge has none yet.
+        let facts = from_event(&charge_event("charge.succeeded", None)).unwrap();
+        assert_eq!((facts.len(), charge_of(&facts)), (1, None));
+    }
+
+    #[test]
+    fn an_expanded_balance_transaction_is_a_fact_of_its_own() {
+        let facts = from_event(&charge_event("charge.updated", None)).unwrap();
+        assert_eq!(charge_of(&facts), Some("txn_ch_1"));
+        assert_eq!(
+            facts[1],
+            Fact::BalanceTransaction(BalanceFact {
+                id: "txn_ch_1".into(),
+                charge_id: "ch_1".into(),
+                amount_minor: 5180,
+                currency: "usd".into(),
+                fee_minor: 180,
+                net_minor: 5000,
+                exchange_rate: None,
+            })
+        );
+    }
+}

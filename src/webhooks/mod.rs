@@ -243,8 +243,9 @@ async fn flag_unparsed(
         Some(&env.id),
         "unparsed_event",
         &format!(
-            "{} event {} did not parse ({detail}); check the endpoint's API version, then run \
-             `donations webhooks reprocess`",
+            "{} event {} did not parse ({detail}); the reconcile pass fetches its object again \
+             from Stripe (in the API version this server reads) and applies it. Check the \
+             webhook endpoint's API version",
             env.event_type, env.id
         ),
     )

@@ -338,6 +338,73 @@ async fn a_failed_fetch_backs_off_then_succeeds(b: Backend) {
     assert_eq!(later.asked, 0);
 }
 
+/// A charge recorded without its balance transaction's id (its event had none, or it came
+/// before this version) has its charge retrieved first to learn it; one whose balance
+/// transaction does not exist yet (asynchronous capture) waits, without holding up the others.
+async fn a_charge_without_its_balance_transaction_id_is_retrieved_first(b: Backend) {
+    let (app, stripe) = live_app(&b, vec![]).await;
+    let c = crate::helpers::campaign(&app, "policy", 10_000_000).await;
+    let mut charges = vec![];
+    for tag in ["early", "late"] {
+        let d = pending_donation(
+            app.store.as_ref(),
+            &c,
+            "one_time",
+            5000,
+            5180,
+            "e@example.org",
+        )
+        .await;
+        let v = gift_vars(&d, "policy", tag);
+        for kind in ["checkout.session.completed", "charge.succeeded"] {
+            assert_eq!(app.deliver(&event(kind, &v)).await.0, 200, "{kind}");
+        }
+        // Stripe's charge as its own endpoint answers it: the balance transaction by id, or
+        // none yet for the one still being captured.
+        let bt = with(&v, &[("BALANCE_TRANSACTION_ID", format!("txn_ch_{tag}"))]);
+        let bt = if tag == "late" { v.clone() } else { bt };
+        let charge: Value = serde_json::from_str(&event("charge.succeeded", &bt)).unwrap();
+        answer(
+            &stripe,
+            &format!("/v1/charges/ch_{tag}"),
+            charge["data"]["object"].clone(),
+        )
+        .await;
+        charges.push(d);
+    }
+    answer(
+        &stripe,
+        "/v1/balance_transactions/txn_ch_early",
+        balance_transaction("txn_ch_early", "ch_early", 5180, "usd", 180),
+    )
+    .await;
+    let gateway = gateway(&app.config).unwrap();
+    let report = pass(&app, gateway.as_ref(), T0).await;
+    assert_eq!(
+        (report.asked, report.recorded, report.failed),
+        (2, 1, 1),
+        "{report:?}"
+    );
+    let early = app.store.donation(&charges[0].id).await.unwrap().unwrap();
+    assert_eq!(early.fee_actual_minor, Some(180));
+    let (_, records, _) = app.store.intent_records("pi_early").await.unwrap();
+    assert_eq!(
+        records[0].balance_transaction_id.as_deref(),
+        Some("txn_ch_early")
+    );
+    let late = app.store.donation(&charges[1].id).await.unwrap().unwrap();
+    assert_eq!(late.fee_actual_minor, None);
+    // Still no balance transaction after the wait: asked again, still waiting, unflagged.
+    let again = pass(&app, gateway.as_ref(), T0 + retry_after(1)).await;
+    assert_eq!((again.asked, again.failed), (1, 1), "{again:?}");
+    assert_eq!(asked(&stripe, "/v1/charges/ch_late").await, 2);
+    assert!(
+        flags_of_kind(app.store.as_ref(), "fee_fetch_failed")
+            .await
+            .is_empty()
+    );
+}
+
 /// Staff are told once the request has failed `FLAG_AFTER_FAILURES` times in a row; until
 /// then, and after, the estimate stands in for the fee.
 async fn repeated_failures_are_flagged(b: Backend) {
@@ -723,6 +790,7 @@ async fn the_sandbox_charges_stripes_standard_fee(b: Backend) {
 backend_tests!(
     the_actual_fee_is_fetched_and_shown,
     a_failed_fetch_backs_off_then_succeeds,
+    a_charge_without_its_balance_transaction_id_is_retrieved_first,
     repeated_failures_are_flagged,
     a_repeated_pass_changes_nothing,
     a_converted_currency_is_kept_out_and_flagged,

@@ -5,8 +5,9 @@
 //! than skipping it.
 //!
 //! `records` has the tests of the sub-traits of `Store`, `ledger` those of `LedgerTx` and of
-//! the reads of what a ledger transaction wrote.
+//! the reads of what a ledger transaction wrote, `follow_ups` those of `FollowUpStore`.
 
+mod follow_ups;
 mod ledger;
 mod records;
 mod staff;
