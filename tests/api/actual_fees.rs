@@ -14,7 +14,7 @@ use donations::payments::Gateway;
 use donations::services::actual_fees::ActualFees;
 use donations::services::event_refetch::EventRefetch;
 use donations::services::reconcile;
-use donations::store::{Campaign, CampaignFields, Donation, Store};
+use donations::store::{Campaign, Donation, Store};
 use donations::webhooks::IngestRules;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
@@ -140,6 +140,15 @@ async fn pass(
         .expect("fee pass")
 }
 
+/// One whole reconcile pass, as the server's reconciler runs it.
+async fn reconcile_pass(app: &TestApp) -> reconcile::Report {
+    let gateway = gateway(&app.config).unwrap();
+    let since = Duration::from_secs(3600);
+    reconcile::run(app.store.as_ref(), gateway.as_ref(), &app.config, since)
+        .await
+        .expect("a reconcile pass")
+}
+
 async fn staff_get(app: &TestApp, token: &str, at: &str) -> reqwest::Response {
     let r = app
         .client
@@ -219,11 +228,7 @@ async fn the_actual_fee_is_fetched_and_shown(b: Backend) {
         balance_transaction("txn_ch_fee1", &charge, 5180, "usd", 258),
     )
     .await;
-    let gateway = gateway(&app.config).unwrap();
-    let since = Duration::from_secs(3600);
-    let report = reconcile::run(app.store.as_ref(), gateway.as_ref(), &app.config, since)
-        .await
-        .unwrap();
+    let report = reconcile_pass(&app).await;
     assert_eq!(
         (report.fees_recorded, report.fees_failed),
         (1, 0),
@@ -506,24 +511,8 @@ async fn a_repeated_pass_changes_nothing(b: Backend) {
 /// the euro figures, flagged; it is not asked about again.
 async fn a_converted_currency_is_kept_out_and_flagged(b: Backend) {
     let (app, stripe) = live_app(&b, vec![]).await;
-    let c = app
-        .store
-        .create_campaign(&CampaignFields {
-            slug: "europa".into(),
-            name: "Europa".into(),
-            description: String::new(),
-            currency: "eur".into(),
-            goal_minor: 10_000_000,
-            starts_at: None,
-            ends_at: None,
-            fee_percent: "2.9".into(),
-            fee_fixed_minor: 30,
-            status: "active".into(),
-            success_url: None,
-            cancel_url: None,
-        })
-        .await
-        .unwrap();
+    let c =
+        crate::helpers::campaign_in_currency(app.store.as_ref(), "europa", 10_000_000, "eur").await;
     let (d, charge) = paid_gift(&app, &c, "eur").await;
     let mut txn = balance_transaction("txn_ch_eur", &charge, 5632, "usd", 278);
     txn["exchange_rate"] = json!(1.0873);
@@ -624,11 +613,7 @@ async fn an_old_api_version_event_is_refetched_and_applied(b: Backend) {
     let invoice_at = "/v1/invoices/in_old_1";
     answer(&stripe, invoice_at, current["data"]["object"].clone()).await;
 
-    let gateway = gateway(&app.config).unwrap();
-    let since = Duration::from_secs(3600);
-    let report = reconcile::run(app.store.as_ref(), gateway.as_ref(), &app.config, since)
-        .await
-        .unwrap();
+    let report = reconcile_pass(&app).await;
     assert_eq!(
         (
             report.listed,
@@ -680,9 +665,7 @@ async fn an_old_api_version_event_is_refetched_and_applied(b: Backend) {
     );
 
     // Listed again: a duplicate, and nothing is fetched again.
-    let again = reconcile::run(app.store.as_ref(), gateway.as_ref(), &app.config, since)
-        .await
-        .unwrap();
+    let again = reconcile_pass(&app).await;
     assert_eq!(
         (again.duplicates, again.refetched, again.applied),
         (1, 0, 0),
@@ -769,15 +752,7 @@ async fn the_sandbox_charges_stripes_standard_fee(b: Backend) {
     .await;
     let before = app.store.donation(&id).await.unwrap().unwrap();
     assert_eq!((before.total_minor, before.fee_actual_minor), (5180, None));
-    let gateway = gateway(&app.config).unwrap();
-    let report = reconcile::run(
-        app.store.as_ref(),
-        gateway.as_ref(),
-        &app.config,
-        Duration::from_secs(3600),
-    )
-    .await
-    .unwrap();
+    let report = reconcile_pass(&app).await;
     assert_eq!(report.fees_recorded, 1, "{report:?}");
     let d = app.store.donation(&id).await.unwrap().unwrap();
     // 2.9% of $51.80 is $1.5022, rounded half up to $1.50, plus 30¢.

@@ -1,6 +1,7 @@
 //! `FollowUpStore` and `FollowUpTx`: which charges still await their actual fee and which
 //! stored events their object, each due after its backoff, and flags a follow-up resolves.
 
+use super::ledger::payment;
 use super::{Fresh, campaign, gift, on_both_backends};
 use crate::domain::contribution::payment_rank;
 use crate::store::{ChargeRecord, FetchKind, Payment, WebhookEvent};
@@ -12,24 +13,23 @@ on_both_backends!(
     a_follow_up_resolves_a_flag_once,
 );
 
+/// A succeeded payment of PaymentIntent `pi`, of donation `d-1` or of no donation of ours.
 fn paid(id: &str, donation_id: Option<&str>, pi: &str) -> Payment {
-    Payment {
-        id: id.into(),
-        donation_id: donation_id.map(Into::into),
-        subscription_id: None,
-        payment_intent_id: Some(pi.into()),
-        kind: "one_time".into(),
-        status: payment_rank::name(payment_rank::SUCCEEDED).into(),
-        status_rank: payment_rank::SUCCEEDED,
-        amount_minor: Some(1_000),
-        currency: Some("usd".into()),
-        failure_reason: None,
-        attempt_count: 1,
-        fee_actual_minor: None,
-        paid_at: Some(10),
-        created_at: 10,
-        updated_at: 10,
+    payment(id, donation_id, pi, payment_rank::SUCCEEDED, 10)
+}
+
+/// Donation `d-1` of a campaign, paid through `pi_1`, with these charges.
+async fn charges_of_a_gift(s: &Fresh, charges: &[&ChargeRecord]) {
+    let c = campaign(s, "spring").await;
+    let mut tx = s.begin_ledger().await.unwrap();
+    tx.insert_donation(&gift("d-1", &c, 10)).await.unwrap();
+    tx.save_payment(&paid("pay_1", Some("d-1"), "pi_1"))
+        .await
+        .unwrap();
+    for c in charges {
+        tx.save_charge(c).await.unwrap();
     }
+    tx.commit().await.unwrap();
 }
 
 fn charge(id: &str, pi: &str) -> ChargeRecord {
@@ -49,13 +49,6 @@ fn ids(due: &[crate::store::ChargeAwaitingFee]) -> Vec<(&str, i64)> {
 /// Three charges of a donation of ours: one unknown, one known, one settled in another
 /// currency; and a charge of another integration's PaymentIntent.
 async fn charges_of_our_donations_await_their_fee_until_it_is_known(s: Fresh) {
-    let c = campaign(&s, "spring").await;
-    let mut tx = s.begin_ledger().await.unwrap();
-    tx.insert_donation(&gift("d-1", &c, 10)).await.unwrap();
-    tx.save_payment(&paid("pay_1", Some("d-1"), "pi_1"))
-        .await
-        .unwrap();
-    tx.save_payment(&paid("pay_x", None, "pi_x")).await.unwrap();
     let unknown = charge("ch_a", "pi_1");
     let known = ChargeRecord {
         fee_actual_minor: Some(59),
@@ -68,9 +61,10 @@ async fn charges_of_our_donations_await_their_fee_until_it_is_known(s: Fresh) {
     };
     let never_ours = charge("ch_x", "pi_x");
     let no_intent = ChargeRecord::new("ch_y", 1_000, "usd", 10);
-    for c in [&unknown, &known, &converted, &never_ours, &no_intent] {
-        tx.save_charge(c).await.unwrap();
-    }
+    charges_of_a_gift(&s, &[&unknown, &known, &converted, &never_ours, &no_intent]).await;
+    let mut tx = s.begin_ledger().await.unwrap();
+    // Another integration's payment on the same Stripe account: not a donation of ours.
+    tx.save_payment(&paid("pay_x", None, "pi_x")).await.unwrap();
     // The new columns are saved and read back whole.
     assert_eq!(tx.charge("ch_b").await.unwrap(), Some(known.clone()));
     assert_eq!(tx.charge("ch_c").await.unwrap(), Some(converted.clone()));
@@ -93,16 +87,8 @@ async fn charges_of_our_donations_await_their_fee_until_it_is_known(s: Fresh) {
 }
 
 async fn a_failed_request_waits_for_its_next_attempt(s: Fresh) {
-    let c = campaign(&s, "spring").await;
-    let mut tx = s.begin_ledger().await.unwrap();
-    tx.insert_donation(&gift("d-1", &c, 10)).await.unwrap();
-    tx.save_payment(&paid("pay_1", Some("d-1"), "pi_1"))
-        .await
-        .unwrap();
-    for id in ["ch_a", "ch_b", "ch_c"] {
-        tx.save_charge(&charge(id, "pi_1")).await.unwrap();
-    }
-    tx.commit().await.unwrap();
+    let charges = ["ch_a", "ch_b", "ch_c"].map(|id| charge(id, "pi_1"));
+    charges_of_a_gift(&s, &charges.each_ref()).await;
     let (bt, event) = (FetchKind::BalanceTransaction, FetchKind::Event);
 
     s.fetch_failed(bt, "ch_a", 1, 160, "status 500", 100)

@@ -209,7 +209,13 @@ async fn donations_and_their_figures_in_a_ledger_transaction(s: Fresh) {
     assert_eq!(progress, twice);
 }
 
-fn payment(id: &str, donation_id: Option<&str>, pi: &str, rank: i64, paid_at: i64) -> Payment {
+pub(super) fn payment(
+    id: &str,
+    donation_id: Option<&str>,
+    pi: &str,
+    rank: i64,
+    paid_at: i64,
+) -> Payment {
     Payment {
         id: id.into(),
         donation_id: donation_id.map(Into::into),
