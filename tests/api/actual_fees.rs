@@ -51,8 +51,14 @@ fn stripe_error(status: u16) -> ResponseTemplate {
     }}))
 }
 
-/// The app against a fake Stripe whose Events API lists `events` (newest first, as Stripe does).
+/// The app with a test-mode key against a fake Stripe whose Events API lists nothing.
 async fn live_app(b: &Backend, events: Vec<Value>) -> (TestApp, MockServer) {
+    stripe_app(b, "sk_test_fake", events).await
+}
+
+/// The app with Stripe key `key` against a fake Stripe whose Events API lists `events`
+/// (newest first, as Stripe does).
+async fn stripe_app(b: &Backend, key: &str, events: Vec<Value>) -> (TestApp, MockServer) {
     let stripe = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/v1/events"))
@@ -64,7 +70,7 @@ async fn live_app(b: &Backend, events: Vec<Value>) -> (TestApp, MockServer) {
     let app = spawn_app(
         b,
         &[
-            ("STRIPE_SECRET_KEY", "sk_test_fake"),
+            ("STRIPE_SECRET_KEY", key),
             ("STRIPE_API_BASE", &stripe.uri()),
             ("RECONCILE_INTERVAL", "off"),
         ],
@@ -100,9 +106,13 @@ async fn paid_gift(app: &TestApp, c: &Campaign, tag: &str) -> (Donation, String)
         "ana@example.org",
     )
     .await;
+    let live = app.config.payments.is_live().to_string();
     let v = with(
         &gift_vars(&d, &c.slug, tag),
-        &[("BALANCE_TRANSACTION_ID", format!("txn_ch_{tag}"))],
+        &[
+            ("BALANCE_TRANSACTION_ID", format!("txn_ch_{tag}")),
+            ("LIVEMODE", live),
+        ],
     );
     for kind in ["checkout.session.completed", "charge.succeeded"] {
         let payload = event(kind, &v);
@@ -115,6 +125,7 @@ async fn paid_gift(app: &TestApp, c: &Campaign, tag: &str) -> (Donation, String)
         }
         let (status, body) = app.deliver(&payload).await;
         assert_eq!(status, 200, "{kind}: {body}");
+        assert!(body.contains("applied"), "{kind}: {body}");
     }
     (d, format!("ch_{tag}"))
 }
@@ -202,10 +213,11 @@ async fn flags_of_kind(store: &dyn Store, kind: &str) -> Vec<donations::store::F
     flags.into_iter().filter(|f| f.kind == kind).collect()
 }
 
-/// The "done when": a charge whose event carried only a balance transaction id has its actual
-/// fee and net fetched by the reconcile pass, and staff see them beside the estimate.
+/// The "done when": a live-mode charge whose event carried only a balance transaction id has
+/// its actual fee and net fetched by the reconcile pass, and staff see them beside the estimate.
 async fn the_actual_fee_is_fetched_and_shown(b: Backend) {
-    let (app, stripe) = live_app(&b, vec![]).await;
+    let (app, stripe) = stripe_app(&b, "sk_live_fake", vec![]).await;
+    assert!(app.config.payments.is_live());
     let c = crate::helpers::campaign(&app, "policy", 10_000_000).await;
     let (d, charge) = paid_gift(&app, &c, "fee1").await;
     let token = app.staff_token("ana").await;
@@ -294,7 +306,10 @@ async fn the_actual_fee_is_fetched_and_shown(b: Backend) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(recorded.outcome, "applied");
+    assert_eq!(
+        (recorded.outcome.as_str(), recorded.livemode),
+        ("applied", true)
+    );
     assert!(recorded.payload.contains("258"), "{}", recorded.payload);
 }
 
