@@ -197,15 +197,32 @@ pub(super) fn local_date(ctx: &MailContext, unix: i64) -> String {
     long_date(ctx.org.zone.local(unix))
 }
 
-pub(super) fn with_manage_link(v: &mut View, ctx: &MailContext, d: &Donation, now: i64) {
+/// A self-service link for `d` mailed at `now`, and until when it works: `MANAGE_LINK_TTL`, or
+/// longer for a recurring gift whose latest installment was paid at `paid_at`
+/// (`manage_link::expiry`: until 30 days after the next installment is due).
+pub(super) fn manage_link_of(
+    ctx: &MailContext,
+    d: &Donation,
+    paid_at: Option<i64>,
+    now: i64,
+) -> (String, i64) {
+    let ttl = i64::try_from(ctx.link_ttl.as_secs()).unwrap_or(i64::MAX);
+    let expires = manage_link::expiry(now, ttl, d.frequency, paid_at);
+    let url = manage_link::url(&ctx.public_base_url, &ctx.link_secret, &d.id, expires);
+    (url, expires)
+}
+
+/// Puts the self-service link in a recurring gift's message (see [`manage_link_of`]).
+pub(super) fn with_manage_link(
+    v: &mut View,
+    ctx: &MailContext,
+    d: &Donation,
+    paid_at: Option<i64>,
+    now: i64,
+) {
     if v.recurring && d.subscription_id.is_some() {
-        let expires = now + ctx.link_ttl.as_secs() as i64;
-        v.manage_url = Some(manage_link::url(
-            &ctx.public_base_url,
-            &ctx.link_secret,
-            &d.id,
-            expires,
-        ));
+        let (url, expires) = manage_link_of(ctx, d, paid_at, now);
+        v.manage_url = Some(url);
         v.manage_until = local_date(ctx, expires);
     }
 }
@@ -250,7 +267,7 @@ pub fn payment_failed(
         "Your {} gift to {} did not go through",
         v.frequency, ctx.org.name
     );
-    with_manage_link(&mut v, ctx, d, now);
+    with_manage_link(&mut v, ctx, d, p.paid_at, now);
     let to = d.donor_email.as_deref().unwrap_or_default();
     letter(to, &v, FailedText { v: &v }, FailedHtml { v: &v })
 }

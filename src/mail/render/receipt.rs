@@ -36,7 +36,7 @@ pub fn receipt(
     v.receipt_no = receipt_no.to_string();
     v.method.clone_from(&d.offline_method);
     v.subject = format!("Your receipt for your gift to {}", ctx.org.name);
-    with_manage_link(&mut v, ctx, d, now);
+    with_manage_link(&mut v, ctx, d, p.paid_at, now);
     let to = d.donor_email.as_deref().unwrap_or_default();
     letter(to, &v, ReceiptText { v: &v }, ReceiptHtml { v: &v })
 }
@@ -198,6 +198,17 @@ mod tests {
             "the donor's own receipt names them"
         );
         assert!(r.text.contains("your name is not shown publicly"));
+        // An annual gift's link lasts until 30 days after the next installment (paid
+        // 2026-11-18, next due 2027-11-18), not MANAGE_LINK_TTL (60 days) from sending.
+        let expires = manage_link::expiry(NOW, 60 * 86_400, d.frequency, p.paid_at);
+        assert_eq!(expires, NOW - 3600 + 365 * 86_400 + 30 * 86_400);
+        let url = manage_link::url("https://donate.example.org", SECRET, &d.id, expires);
+        assert!(r.text.contains(&url), "{}", r.text);
+        assert!(
+            r.text.contains("valid until December 18, 2027"),
+            "{}",
+            r.text
+        );
         snapshot("receipt_anonymous", &r);
         let n = tribute(&ctx(true), &d, &campaign()).unwrap();
         assert!(
