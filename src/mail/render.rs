@@ -16,8 +16,10 @@ use crate::domain::{manage_link, notices};
 use crate::store::{Campaign, Donation, OutboxMessage, Payment, Store, StoreError};
 
 mod receipt;
+mod refund;
 mod staff;
 pub use receipt::{offline_payment, receipt};
+pub use refund::{refund_failed, refund_notice};
 pub use staff::{clock_time, staff_signin};
 
 /// What rendering needs beyond the records.
@@ -93,6 +95,14 @@ pub struct View {
     /// Who sent an invitation, and the role it gives ("an admin", "a staff member").
     pub inviter: String,
     pub role: &'static str,
+    /// A refund notice (or its correction): the refund, when it was made, what the gift's
+    /// receipt now stands at, whether nothing is left of it, and what became of a refund that
+    /// was undone ("failed", "was canceled").
+    pub refund_amount: String,
+    pub refund_date: String,
+    pub remaining: String,
+    pub refunded_all: bool,
+    pub refund_outcome: &'static str,
 }
 
 macro_rules! mail_templates {
@@ -117,6 +127,8 @@ mail_templates! {
     CanceledText, CanceledHtml, "mail/plan_canceled.txt", "mail/plan_canceled.html";
     SigninText, SigninHtml, "mail/signin.txt", "mail/signin.html";
     InviteText, InviteHtml, "mail/signin_invite.txt", "mail/signin_invite.html";
+    RefundText, RefundHtml, "mail/refund.txt", "mail/refund.html";
+    RefundFailedText, RefundFailedHtml, "mail/refund_failed.txt", "mail/refund_failed.html";
 }
 
 /// Month names as receipts and statements write dates ("July 4, 2026").
@@ -241,6 +253,11 @@ pub(super) fn letter<T: Template, H: Template>(
     })
 }
 
+/// A receipt's number, from its outbox message's id: `R-000042`.
+pub fn receipt_number(message_id: i64) -> String {
+    format!("R-{message_id:06}")
+}
+
 /// The note to the person a tribute gift names (sent to its `notify_email`).
 pub fn tribute(ctx: &MailContext, d: &Donation, c: &Campaign) -> Result<Letter, RenderError> {
     let mut v = base_view(ctx, d, c);
@@ -346,18 +363,21 @@ pub async fn render(
         None => None,
     };
     let mut letter = match (m.kind.as_str(), &payment) {
-        (notices::RECEIPT, Some(p)) => receipt(ctx, &d, &c, p, &format!("R-{:06}", m.id), now)?,
+        (notices::RECEIPT, Some(p)) => receipt(ctx, &d, &c, p, &receipt_number(m.id), now)?,
         (notices::RECEIPT, None) if d.is_offline() => receipt(
             ctx,
             &d,
             &c,
             &offline_payment(&d),
-            &format!("R-{:06}", m.id),
+            &receipt_number(m.id),
             now,
         )?,
         (notices::PAYMENT_FAILED, Some(p)) => payment_failed(ctx, &d, &c, p, now)?,
         (notices::TRIBUTE, _) => tribute(ctx, &d, &c)?,
         (notices::PLAN_CANCELED, _) => plan_canceled(ctx, &d, &c, now)?,
+        (notices::REFUND | notices::REFUND_FAILED, Some(p)) => {
+            refund::refund_message(store, ctx, m, &d, &c, p).await?
+        }
         (kind, _) => return Err(RenderError::Missing(format!("no template for {kind:?}"))),
     };
     // The address it was queued for, even if the record has changed since.
