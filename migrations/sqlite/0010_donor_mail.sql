@@ -14,3 +14,17 @@ WHERE r.status = 'succeeded'
   AND p.kind IN ('one_time', 'installment')
   AND d.donor_email IS NOT NULL
 ON CONFLICT (message_key) DO NOTHING;
+
+-- A donor asks for fresh links to manage their recurring gifts ("manage my gift", `/manage`):
+-- each request that sends an email is kept (by the donor's lowercased address), so that the
+-- emails one address is sent can be limited (`MANAGE_LINK_RATE_PER_EMAIL`). The email is
+-- rendered from the request when sent, with links signed then; no link is stored.
+CREATE TABLE manage_link_requests (
+    id          TEXT   PRIMARY KEY,
+    donor_key   TEXT   NOT NULL,
+    created_at  BIGINT NOT NULL
+);
+CREATE INDEX manage_link_requests_donor ON manage_link_requests (donor_key, created_at);
+
+-- A donor's gifts, found by their lowercased address.
+CREATE INDEX donations_donor ON donations (donor_key);

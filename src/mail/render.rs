@@ -15,9 +15,11 @@ use crate::domain::money::display as money;
 use crate::domain::{manage_link, notices};
 use crate::store::{Campaign, Donation, OutboxMessage, Payment, Store, StoreError};
 
+mod manage_links;
 mod receipt;
 mod refund;
 mod staff;
+pub use manage_links::manage_links;
 pub use receipt::{offline_payment, receipt};
 pub use refund::{refund_failed, refund_notice};
 pub use staff::{clock_time, staff_signin};
@@ -86,6 +88,8 @@ pub struct View {
     pub receipt_no: String,
     pub manage_url: Option<String>,
     pub manage_until: String,
+    /// Where a donor asks for a fresh link once that one has expired (`/manage`).
+    pub ask_url: String,
     pub failure: Option<String>,
     /// How an offline gift was paid: "check", "cash", "other".
     pub method: Option<String>,
@@ -103,6 +107,20 @@ pub struct View {
     pub remaining: String,
     pub refunded_all: bool,
     pub refund_outcome: &'static str,
+    /// Fresh self-service links asked for on the "manage my gift" page, one per running plan.
+    pub gifts: Vec<GiftLink>,
+}
+
+/// One recurring gift in a "manage my gift" email, with its fresh link.
+#[derive(Debug, Clone, Default)]
+pub struct GiftLink {
+    /// "Monthly gift for Policy Fund 2026"
+    pub label: String,
+    /// "$25.00 a month"
+    pub amount: String,
+    pub started: String,
+    pub url: String,
+    pub until: String,
 }
 
 macro_rules! mail_templates {
@@ -129,6 +147,7 @@ mail_templates! {
     InviteText, InviteHtml, "mail/signin_invite.txt", "mail/signin_invite.html";
     RefundText, RefundHtml, "mail/refund.txt", "mail/refund.html";
     RefundFailedText, RefundFailedHtml, "mail/refund_failed.txt", "mail/refund_failed.html";
+    ManageLinksText, ManageLinksHtml, "mail/manage_links.txt", "mail/manage_links.html";
 }
 
 /// Month names as receipts and statements write dates ("July 4, 2026").
@@ -236,6 +255,7 @@ pub(super) fn with_manage_link(
         let (url, expires) = manage_link_of(ctx, d, paid_at, now);
         v.manage_url = Some(url);
         v.manage_until = local_date(ctx, expires);
+        v.ask_url = format!("{}/manage", ctx.public_base_url.trim_end_matches('/'));
     }
 }
 
@@ -326,6 +346,9 @@ pub async fn render(
 ) -> Result<Letter, RenderError> {
     if m.kind == notices::STAFF_SIGNIN || m.kind == notices::STAFF_INVITE {
         return staff::staff_message(store, ctx, m, now).await;
+    }
+    if m.kind == notices::MANAGE_LINKS {
+        return manage_links::manage_links_message(store, ctx, m, now).await;
     }
     if m.kind == notices::STATEMENT {
         let p: Prerendered = serde_json::from_str(m.payload.as_deref().unwrap_or_default())

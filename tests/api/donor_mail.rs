@@ -1,7 +1,9 @@
 //! Donor mail on both backends (issue 15, item 4): refund notices (queued once whatever the
 //! order and repeats of Stripe's events, partial and several refunds, a correction when an
-//! announced refund fails, nothing when it failed before anyone was told), and the lifetime of
-//! the self-service link in an annual gift's receipt.
+//! announced refund fails, nothing when it failed before anyone was told), the lifetime of the
+//! self-service link in an annual gift's receipt, and "manage my gift" (`/manage`): fresh links
+//! by email for known addresses, the same answer for unknown ones, limits per client and per
+//! address.
 
 use std::sync::Arc;
 
@@ -13,6 +15,13 @@ use donations::mail::render::{MailContext, render};
 use donations::store::{Campaign, Donation, OutboxMessage, now};
 
 const SECRET: &str = "donor-mail-test-link-secret-0123456789";
+
+/// The server, signing links with the secret the tests render with.
+async fn spawn(b: &Backend, vars: &[(&str, &str)]) -> TestApp {
+    let mut all = vec![("MANAGE_LINK_SECRET", SECRET)];
+    all.extend_from_slice(vars);
+    spawn_app(b, &all).await
+}
 
 fn ctx(app: &TestApp) -> MailContext {
     MailContext::new(&app.config, Arc::from(SECRET.as_bytes()))
@@ -70,7 +79,7 @@ fn refund(vars: &Vars, id: &str, amount: i64, status: &str) -> Vars {
 }
 
 async fn a_refund_notice_is_queued_once_in_any_order(b: Backend) {
-    let app = spawn_app(&b, &[("ORG_EIN", "12-3456789")]).await;
+    let app = spawn(&b, &[("ORG_EIN", "12-3456789")]).await;
     let c = campaign(&app, "refunds", 1_000_000).await;
 
     // Paid, then refunded: pending says nothing yet; succeeded queues one notice, which
@@ -87,7 +96,7 @@ async fn a_refund_notice_is_queued_once_in_any_order(b: Backend) {
     .await;
     assert_eq!(
         keys(&app).await,
-        [receipt.clone()],
+        vec![receipt.clone()],
         "a pending refund waits"
     );
     let done = refund(&vars, "re_r1", 10_000, "succeeded");
@@ -172,7 +181,7 @@ async fn a_refund_notice_is_queued_once_in_any_order(b: Backend) {
 }
 
 async fn partial_refunds_each_say_what_is_left(b: Backend) {
-    let app = spawn_app(&b, &[("ORG_EIN", "12-3456789")]).await;
+    let app = spawn(&b, &[("ORG_EIN", "12-3456789")]).await;
     let c = campaign(&app, "refunds", 1_000_000).await;
     // An anonymous donor's $100 gift: two partial refunds of $25 and $15, told apart.
     let (mut d, vars) = gift(&app, &c, 10_000, "Ana@Example.org", "p1").await;
@@ -240,7 +249,7 @@ async fn partial_refunds_each_say_what_is_left(b: Backend) {
 }
 
 async fn an_announced_refund_that_fails_is_corrected(b: Backend) {
-    let app = spawn_app(&b, &[]).await;
+    let app = spawn(&b, &[]).await;
     let c = campaign(&app, "refunds", 1_000_000).await;
 
     // Told of the refund, then it fails (a closed card): a correction, once; the gift counts
@@ -335,7 +344,7 @@ async fn an_announced_refund_that_fails_is_corrected(b: Backend) {
 }
 
 async fn an_annual_receipts_link_lasts_past_the_next_installment(b: Backend) {
-    let app = spawn_app(&b, &[("MANAGE_LINK_TTL", "60d")]).await;
+    let app = spawn(&b, &[("MANAGE_LINK_TTL", "60d")]).await;
     let c = campaign(&app, "annual", 1_000_000).await;
     let d = pending_donation(
         app.store.as_ref(),
@@ -385,7 +394,260 @@ async fn an_annual_receipts_link_lasts_past_the_next_installment(b: Backend) {
     );
 }
 
+/// A monthly plan of `gift` for `email`, its checkout completed and first installment paid.
+async fn running_plan(app: &TestApp, c: &Campaign, gift: i64, email: &str, tag: &str) -> Donation {
+    let d = pending_donation(app.store.as_ref(), c, "monthly", gift, gift, email).await;
+    let vars = gift_vars(&d, &c.slug, tag);
+    send(
+        app,
+        "checkout.session.completed",
+        &vars,
+        &format!("evt_{tag}_cs"),
+    )
+    .await;
+    let paid = with(&vars, &[("PAYMENT_INTENT_ID", format!("pi_{tag}_1"))]);
+    send(app, "invoice.paid", &paid, &format!("evt_{tag}_paid")).await;
+    d
+}
+
+/// Posts the "manage my gift" form: (status, body, Retry-After).
+async fn ask(app: &TestApp, email: &str) -> (u16, String, String) {
+    let r = app
+        .client
+        .post(app.at("/manage"))
+        .form(&[("email", email)])
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let retry = r
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (status, r.text().await.unwrap(), retry)
+}
+
+async fn link_requests(app: &TestApp) -> Vec<OutboxMessage> {
+    outbox(app)
+        .await
+        .into_iter()
+        .filter(|m| m.kind == "manage_links")
+        .collect()
+}
+
+async fn fresh_links_go_to_known_addresses_only(b: Backend) {
+    let app = spawn(&b, &[]).await;
+    let c = campaign(&app, "plans", 1_000_000).await;
+    let plan = running_plan(&app, &c, 2500, "Ana.Perez@Example.org", "k1").await;
+    // A second, annual plan of hers, and one that was canceled: links for the running two.
+    let annual = pending_donation(
+        app.store.as_ref(),
+        &c,
+        "annual",
+        50_000,
+        50_000,
+        "ana.perez@example.org",
+    )
+    .await;
+    let avars = gift_vars(&annual, &c.slug, "k2");
+    send(&app, "checkout.session.completed", &avars, "evt_k2_cs").await;
+    let ended = running_plan(&app, &c, 1000, "ana.perez@example.org", "k3").await;
+    let evars = with(
+        &gift_vars(&ended, &c.slug, "k3"),
+        &[("SUBSCRIPTION_STATUS", "canceled".into())],
+    );
+    send(&app, "customer.subscription.deleted", &evars, "evt_k3_del").await;
+    // Ben gave once: no plan to manage.
+    let once = pending_donation(
+        app.store.as_ref(),
+        &c,
+        "one_time",
+        5000,
+        5000,
+        "ben@example.org",
+    )
+    .await;
+    send(
+        &app,
+        "checkout.session.completed",
+        &gift_vars(&once, &c.slug, "k4"),
+        "evt_k4_cs",
+    )
+    .await;
+
+    // The form.
+    let r = app.client.get(app.at("/manage")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(
+        r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
+    let form = r.text().await.unwrap();
+    assert!(
+        form.contains("<form class=\"card\" method=\"post\" action=\"/manage\">"),
+        "{form}"
+    );
+
+    // Known (typed in another case), unknown, and one-time only: the same answer, byte for byte.
+    let known = ask(&app, "  ANA.PEREZ@example.ORG ").await;
+    let unknown = ask(&app, "nobody@example.org").await;
+    let one_time = ask(&app, "ben@example.org").await;
+    assert_eq!(known.0, 200, "{}", known.1);
+    assert_eq!(known, unknown);
+    assert_eq!(known, one_time);
+    assert!(
+        known
+            .1
+            .contains("If that address has a recurring gift with us"),
+        "{}",
+        known.1
+    );
+
+    // One email, to the address on file (as she typed it on her latest gift).
+    let sent = link_requests(&app).await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].recipient, "ana.perez@example.org");
+    assert_eq!(sent[0].donation_id, None);
+    let l = rendered(&app, &sent[0].message_key).await;
+    assert_eq!(l.to, "ana.perez@example.org");
+    let base = format!("{}/manage/", app.config.public_base_url);
+    let links: Vec<&str> = l
+        .text
+        .split_whitespace()
+        .filter(|w| w.starts_with(&base))
+        .collect();
+    assert_eq!(links.len(), 2, "the two running plans: {}", l.text);
+    assert!(
+        links[0].contains(&plan.id) && links[1].contains(&annual.id),
+        "{links:?}"
+    );
+    assert!(!l.text.contains(&ended.id), "no link to the canceled plan");
+    assert!(
+        l.text
+            .contains("Monthly gift for Campaign plans: $25.00 a month"),
+        "{}",
+        l.text
+    );
+    assert!(
+        l.text
+            .contains("Annual gift for Campaign plans: $500.00 a year"),
+        "{}",
+        l.text
+    );
+    // The links work, for the gift they name.
+    for link in links {
+        let token = link.trim_start_matches(&base);
+        let (_, rest) = token.split_once('.').unwrap();
+        let expires: i64 = rest.split('.').next().unwrap().parse().unwrap();
+        assert!(
+            expires >= now() + 60 * 86_400 - 5,
+            "MANAGE_LINK_TTL at least"
+        );
+        let r = app.client.get(link).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("Manage your recurring gift")
+        );
+    }
+
+    // A malformed address is the only other answer, naming the field.
+    let (status, body, _) = ask(&app, "not an address").await;
+    assert_eq!(status, 422);
+    assert!(body.contains("id=\"email-error\""), "{body}");
+    assert!(body.contains("is not a valid email address"), "{body}");
+    assert_eq!(link_requests(&app).await.len(), 1);
+
+    // An expired link's page leads here; so does a recurring gift's thank-you page.
+    let expired = donations::domain::manage_link::sign(SECRET.as_bytes(), &plan.id, now() - 60);
+    let r = app
+        .client
+        .get(app.at(&format!("/manage/{expired}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 410);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("href=\"/manage\""), "{body}");
+    let thanks = app
+        .client
+        .get(app.at(&format!("/donate/plans/thanks?donation={}", plan.id)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        thanks.contains("id=\"manage-hint\"") && thanks.contains("href=\"/manage\""),
+        "{thanks}"
+    );
+}
+
+async fn link_requests_are_limited_per_client_and_per_address(b: Backend) {
+    // Per client address: the third request within the hour is refused, with Retry-After.
+    let app = spawn(&b, &[("MANAGE_LINK_RATE_PER_IP", "2/hour")]).await;
+    let c = campaign(&app, "plans", 1_000_000).await;
+    running_plan(&app, &c, 2500, "ana@example.org", "l1").await;
+    assert_eq!(ask(&app, "ana@example.org").await.0, 200);
+    assert_eq!(ask(&app, "nobody@example.org").await.0, 200);
+    let (status, body, retry) = ask(&app, "ana@example.org").await;
+    assert_eq!(status, 429, "{body}");
+    assert!(retry.parse::<u64>().unwrap() > 0, "{retry}");
+    assert!(body.contains("Too many requests"), "{body}");
+    assert_eq!(link_requests(&app).await.len(), 1);
+
+    // Per donor address: beyond MANAGE_LINK_RATE_PER_EMAIL the same answer and no email.
+    let app = spawn(
+        &b,
+        &[
+            ("MANAGE_LINK_RATE_PER_IP", "off"),
+            ("MANAGE_LINK_RATE_PER_EMAIL", "2/day"),
+        ],
+    )
+    .await;
+    let c = campaign(&app, "plans", 1_000_000).await;
+    running_plan(&app, &c, 2500, "ana@example.org", "l2").await;
+    let answers: Vec<(u16, String, String)> = {
+        let mut v = Vec::new();
+        for email in [
+            "ana@example.org",
+            "ANA@example.org",
+            "ana@example.org",
+            "ana@example.org",
+        ] {
+            v.push(ask(&app, email).await);
+        }
+        v
+    };
+    assert!(
+        answers.iter().all(|a| *a == answers[0]),
+        "the same answer every time"
+    );
+    assert_eq!(answers[0].0, 200);
+    assert_eq!(
+        link_requests(&app).await.len(),
+        2,
+        "two emails a day to one address"
+    );
+    assert_eq!(
+        app.store
+            .manage_link_requests_since("ana@example.org", now() - 86_400)
+            .await
+            .unwrap(),
+        2
+    );
+}
+
 backend_tests!(
+    fresh_links_go_to_known_addresses_only,
+    link_requests_are_limited_per_client_and_per_address,
     a_refund_notice_is_queued_once_in_any_order,
     partial_refunds_each_say_what_is_left,
     an_announced_refund_that_fails_is_corrected,

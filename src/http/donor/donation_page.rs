@@ -516,6 +516,8 @@ pub struct GiftView {
     pub tribute_message: Option<String>,
     pub status_text: String,
     pub good: bool,
+    /// A recurring gift: the page says how to manage it later (`/manage`).
+    pub recurring: bool,
 }
 
 #[derive(Template)]
@@ -579,6 +581,7 @@ pub fn thanks_page(c: &Campaign, d: Option<&crate::store::Donation>) -> ThanksPa
             tribute_message: d.tribute_message.clone(),
             status_text,
             good,
+            recurring: d.frequency.is_recurring(),
         }
     });
     ThanksPage {

@@ -278,7 +278,7 @@ mod tests {
             &campaign(),
             &p,
             &canceled,
-            &[canceled.clone()],
+            std::slice::from_ref(&canceled),
             None,
         )
         .unwrap();
