@@ -26,6 +26,8 @@ use crate::store::{Campaign, Progress, now};
 
 pub const CSS: &str = include_str!("../../../assets/app.css");
 pub const DONATE_JS: &str = include_str!("../../../assets/donate.js");
+/// The embed snippet's script, which nonprofits load on their own pages (README, "Embedding").
+pub const EMBED_JS: &str = include_str!("../../../assets/embed.js");
 
 /// The preset gift amounts, in major units.
 pub const PRESETS: [&str; 4] = ["25", "50", "100", "250"];
@@ -107,6 +109,10 @@ pub async fn css() -> Response {
 
 pub async fn donate_js() -> Response {
     asset("text/javascript; charset=utf-8", DONATE_JS)
+}
+
+pub async fn embed_js() -> Response {
+    asset("text/javascript; charset=utf-8", EMBED_JS)
 }
 
 // ---- the donation page ----
