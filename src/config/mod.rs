@@ -8,12 +8,13 @@
 //! `READY_TIMEOUT`, `ALLOWED_ORIGINS`, `RECONCILE_INTERVAL`, `PENDING_RECHECK_AFTER`,
 //! `DEMO_CAMPAIGN`, `CHECKOUT_RATE_PER_IP`, `CHECKOUT_RATE_PER_EMAIL`, `CHECKOUT_IPV6_PREFIX`,
 //! `TRUSTED_PROXIES`, `MANAGE_LINK_SECRET`, `MANAGE_LINK_TTL`; `lifecycle`: `SHUTDOWN_TIMEOUT`,
-//! `LOG_FORMAT`.
+//! `LOG_FORMAT`; `self_service`: `MANAGE_LINK_RATE_PER_IP`, `MANAGE_LINK_RATE_PER_EMAIL`.
 
 mod connections;
 mod lifecycle;
 mod mail;
 mod payments;
+mod self_service;
 mod staff;
 mod values;
 
@@ -21,6 +22,7 @@ pub use connections::ConnectionLimits;
 pub use lifecycle::{DEFAULT_SHUTDOWN_TIMEOUT, LogFormat};
 pub use mail::{MailConfig, Organization};
 pub use payments::{PaymentsMode, SANDBOX_WEBHOOK_SECRET};
+pub use self_service::SelfServiceConfig;
 pub use staff::StaffConfig;
 pub use values::{Rate, parse_duration, redact_url};
 use values::{is_ein, parse_origins, parse_proxies};
@@ -93,6 +95,8 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     /// Staff sign-in links: their lifetimes and rate limits (`config::staff`).
     pub staff: StaffConfig,
+    /// Donors asking for fresh manage links: rate limits (`config::self_service`).
+    pub self_service: SelfServiceConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -401,9 +405,11 @@ impl Config {
         };
         let connections = ConnectionLimits::from_vars(var)?;
         let staff = StaffConfig::from_vars(var)?;
+        let self_service = SelfServiceConfig::from_vars(var)?;
 
         Ok(Config {
             staff,
+            self_service,
             connections,
             org,
             mail,

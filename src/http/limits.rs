@@ -39,6 +39,8 @@ pub struct Limits {
     per_email: Option<DefaultKeyedRateLimiter<String>>,
     /// Staff sign-in link requests per client address (`SIGNIN_RATE_PER_IP`).
     signin_per_ip: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Donors' requests for fresh manage links per client address (`MANAGE_LINK_RATE_PER_IP`).
+    manage_link_per_ip: Option<DefaultKeyedRateLimiter<IpAddr>>,
     clock: DefaultClock,
     checks: AtomicU64,
 }
@@ -64,6 +66,10 @@ impl Limits {
                 .staff
                 .signin_rate_per_ip
                 .map(|r| DefaultKeyedRateLimiter::keyed(quota(r))),
+            manage_link_per_ip: config
+                .self_service
+                .link_rate_per_ip
+                .map(|r| DefaultKeyedRateLimiter::keyed(quota(r))),
             clock: DefaultClock::default(),
             checks: AtomicU64::new(0),
         }
@@ -78,6 +84,9 @@ impl Limits {
                 l.retain_recent();
             }
             if let Some(l) = &self.signin_per_ip {
+                l.retain_recent();
+            }
+            if let Some(l) = &self.manage_link_per_ip {
                 l.retain_recent();
             }
         }
@@ -122,6 +131,20 @@ impl Limits {
     pub fn check_signin_ip(&self, ip: IpAddr) -> Result<(), AllowanceSpent> {
         self.sweep();
         match &self.signin_per_ip {
+            Some(l) => l
+                .check_key(&limit_key(ip, self.ipv6_prefix))
+                .map_err(|n| self.refuse(n.wait_time_from(self.clock.now()))),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Limits {
+    /// Takes one request for fresh manage links from the allowance of `ip` (as checkout
+    /// counts it).
+    pub fn check_manage_link_ip(&self, ip: IpAddr) -> Result<(), AllowanceSpent> {
+        self.sweep();
+        match &self.manage_link_per_ip {
             Some(l) => l
                 .check_key(&limit_key(ip, self.ipv6_prefix))
                 .map_err(|n| self.refuse(n.wait_time_from(self.clock.now()))),

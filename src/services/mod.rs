@@ -9,6 +9,7 @@ pub mod checkout;
 pub mod donation_csv;
 pub mod event_refetch;
 pub mod ledger;
+pub mod manage_link_requests;
 pub mod offline_gifts;
 pub mod reconcile;
 pub mod reporting;

@@ -18,6 +18,7 @@ mod actual_fees;
 mod addresses;
 mod campaigns;
 mod checkout;
+mod donor_mail;
 mod hostile;
 mod mail;
 mod manage;

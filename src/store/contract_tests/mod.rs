@@ -7,6 +7,7 @@
 //! `records` has the tests of the sub-traits of `Store`, `ledger` those of `LedgerTx` and of
 //! the reads of what a ledger transaction wrote, `follow_ups` those of `FollowUpStore`.
 
+mod donor_links;
 mod follow_ups;
 mod ledger;
 mod records;

@@ -42,6 +42,7 @@ macro_rules! sql_impl {
 
 mod campaigns;
 mod donations;
+mod donor_links;
 mod follow_ups;
 mod ledger_tx;
 mod outbox;
