@@ -6,8 +6,11 @@
   if (!form) return;
   var slug = form.getAttribute("data-slug");
   var exponent = parseInt(form.getAttribute("data-exponent") || "2", 10);
-  var symbol = form.getAttribute("data-symbol") || "";
-  var suffix = form.getAttribute("data-suffix") || "";
+  // The page's language writes amounts its own way: zero as an amount ("$0.00") with zero in it
+  // ("0.00"), and its decimal separator; a quote takes zero's place.
+  var decimal = form.getAttribute("data-decimal") || ".";
+  var zero = form.getAttribute("data-zero") || "";
+  var moneyZero = form.getAttribute("data-money-zero") || "";
   var out = document.getElementById("fee-amount");
   var custom = document.getElementById("custom-amount");
   var seq = 0;
@@ -23,8 +26,8 @@
     return f ? f.value : "one_time";
   }
   function format(minor) {
-    var s = (minor / Math.pow(10, exponent)).toFixed(exponent);
-    return symbol + s + suffix;
+    var s = (minor / Math.pow(10, exponent)).toFixed(exponent).replace(".", decimal);
+    return zero && moneyZero.indexOf(zero) >= 0 ? moneyZero.replace(zero, s) : s;
   }
   function update() {
     var a = amount();

@@ -29,3 +29,373 @@ month-name = { $month ->
    *[12] December
 }
 date-long = { $month } { $day }, { $year }
+
+## Shared by pages and emails
+
+language-switcher = Language
+# A gift's dedication as a line of its own. $kind: honor or memory.
+tribute-line = { $kind ->
+    [memory] In memory of { $honoree }
+   *[honor] In honor of { $honoree }
+}
+# $frequency: one_time, monthly or annual.
+frequency-choice = { $frequency ->
+    [monthly] Monthly
+    [annual] Annual
+   *[one_time] One time
+}
+
+## The donation page (/donate/{campaign})
+
+donate-title = Donate to { $campaign }
+donate-progress = Progress
+donate-progress-label = { $percent }% of the goal raised
+donate-raised = <strong>{ $raised }</strong> raised
+donate-of-goal = <strong>{ $percent }%</strong> of { $goal }
+# $donors is the count (for the plural), $donors_shown the same written with separators.
+donate-donors = <strong>{ $donors_shown }</strong> { $donors ->
+    [one] donor
+   *[other] donors
+}
+donate-canceled = Your checkout was canceled; nothing was charged. You can try again below.
+donate-errors = Please correct the { $error_count ->
+    [one] field
+   *[other] { $error_count } fields
+} marked below.
+donate-amount = Amount
+donate-amount-other = Other
+donate-amount-other-label = Other amount ({ $currency })
+donate-frequency = How often
+# Keep <span id="fee-amount">{ $fee }</span> as it is: the page's script updates the amount in it.
+donate-cover-fee = Cover the fee (+<span id="fee-amount">{ $fee }</span>) so the nonprofit gets the full gift
+donate-details = Your details
+donate-name = Name
+donate-email = Email
+donate-anonymous = Give anonymously (your name is not shown on the donor wall)
+donate-dedicate = Dedicate this gift (optional)
+donate-dedicate-none = No dedication
+donate-dedicate-honor = In honor of
+donate-dedicate-memory = In memory of
+donate-honoree = Honoree's name
+donate-notify-email = Notify by email (optional)
+donate-notify-email-hint = We can let someone know about this gift; the amount is not shared unless you tick the box below.
+donate-show-amount = Tell them the amount of my gift
+donate-message = Message (optional)
+# A field hidden from people (only bots fill it in); screen readers skip it too.
+donate-honeypot = Leave this field empty
+donate-comment = Comment (optional)
+donate-submit = Continue to payment
+donate-sandbox = Sandbox: no money moves.
+donate-closed = This campaign is not accepting gifts now.
+wall-heading = Donor wall
+wall-empty = Be the first to give.
+wall-anonymous = Anonymous
+wall-gave = <strong>{ $name }</strong> gave { $amount }
+wall-name = <strong>{ $name }</strong>
+wall-frequency = { $frequency ->
+    [monthly] monthly
+    [annual] yearly
+   *[one_time] one time
+}
+
+## The donation form's errors, each beside its field. $field names the field (amount,
+## frequency, donor-name, donor-email, tribute-kind, tribute-honoree, tribute-notify_email,
+## tribute-message, comment, other) and $label is field-label for it.
+
+field-label = { $field ->
+    [amount] Amount
+    [frequency] Frequency
+    [donor-name] Name
+    [donor-email] Email
+    [tribute-kind] Dedication
+    [tribute-honoree] Honoree's name
+    [tribute-notify_email] Notification email
+    [tribute-message] Message
+    [comment] Comment
+    [email] This email address
+   *[other] This field
+}
+field-error-not_a_number = { $label } must be a number such as 50 or 50.00
+field-error-not_positive = { $label } must be a positive amount
+field-error-too_many_decimals = { $label } has more than { $max } decimal places
+field-error-above_maximum = { $label } must be at most { $max }
+field-error-below_minimum = { $label } must be at least { $min }
+field-error-fee_not_computable = { $label } is too large to calculate a processing fee for
+field-error-unsupported_currency = This campaign's currency is not supported.
+field-error-invalid_frequency = { $label } must be one time, monthly or annual
+field-error-invalid_tribute_kind = { $label } must be in honor or in memory
+field-error-required = { $label } { $field ->
+    [tribute-honoree] is required with a tribute
+   *[other] must not be empty
+}
+field-error-too_long = { $label } must be at most { $max } characters
+field-error-control_characters = { $label } must not contain control characters
+field-error-invalid_slug = { $label } must contain only lowercase letters, digits and single hyphens
+field-error-invalid_email = { $label } is not a valid email address
+field-error-campaign_closed = This campaign is not accepting gifts now (not found).
+field-error-gateway_failed = The payment provider did not answer; nothing was charged. Please try again.
+field-error-form_resent = This form was already sent with other details. Please check them and continue again.
+
+## The thank-you page (/donate/{campaign}/thanks)
+
+thanks-title = Thank you
+thanks-heading = Thank you for supporting { $campaign }
+thanks-gift-heading = Your gift
+thanks-gift-line = Your gift of <strong>{ $amount }</strong> { $frequency ->
+    [monthly] every month
+    [annual] every year
+   *[one_time] (one time)
+}{ $fee_covered ->
+    [yes] , plus <strong>{ $fee }</strong> to cover the fee (<strong>{ $total }</strong> in all)
+   *[no] {""}
+}.
+thanks-manage-hint = Each receipt email has a private link to change the card or amount of this gift, or cancel it. Lost it? <a href="{ $ask_url }">Get a new link by email</a>.
+thanks-no-gift = Your support means a lot.
+thanks-back = Back to the campaign
+gift-status-succeeded = Received — thank you! A receipt is on its way.
+gift-status-active = Received — your recurring gift is active. A receipt is on its way.
+gift-status-pending = Processing: we are confirming your payment. This page shows the result once it arrives.
+gift-status-failed = The payment failed; nothing was charged.
+gift-status-abandoned = This checkout was not completed; nothing was charged.
+gift-status-refunded = This gift was refunded.
+gift-status-canceled = This recurring gift is canceled.
+gift-status-other = Status: { $status }
+
+## The self-service page of a recurring gift (/manage/{token})
+
+manage-sandbox = Sandbox: no money moves, and no real plan is changed.
+manage-heading-gift = Your gift
+manage-heading-recurring = Your recurring gift
+manage-heading-running = Manage your recurring gift
+manage-one-time = This was a one-time gift, so there is no recurring plan to manage. Thank you!
+manage-not-started = This plan has not started through online payment, so there is nothing to change here yet.
+manage-ended = This recurring gift is canceled. No further payments will be taken.
+manage-portal-hint-sandbox = Opens the sandbox's stand-in for Stripe's billing portal.
+manage-portal-hint = Opens Stripe's secure billing page, where you can change the card or the amount. It brings you back here when you are done.
+manage-invalid-heading = This link is not valid
+manage-invalid = This link is not valid: it may have been copied incompletely or altered. Please open the link in your most recent receipt email, or ask for a new link below.
+manage-expired-heading = This link has expired
+manage-expired = This link has expired, so nothing can be changed through it. Each receipt for your recurring gift carries a fresh link: please use the one in your most recent receipt, or ask for a new link below.
+manage-no-plan-heading = Nothing to change
+manage-no-plan = There is no active recurring plan on this gift to change; nothing was done.
+manage-try-again-heading = Please try again
+manage-gateway-failed = We could not reach our payment provider, so nothing was changed. Please try again in a few minutes.
+manage-store-failed = Something went wrong on our side, so nothing was changed. Please try again in a few minutes.
+manage-canceled-now = Your recurring gift is canceled. No further payments will be taken, and we will confirm this by email. Thank you for your support.
+manage-canceled-heading = Your recurring gift is canceled
+manage-canceled-already = This recurring gift was already canceled; nothing more needed doing.
+manage-campaign = Campaign
+manage-amount = Amount
+manage-status = Status
+manage-started = Started
+manage-ended-on = Canceled on
+manage-update = Update card or amount
+manage-cancel = Cancel
+manage-cancel-summary = Cancel this recurring gift…
+# $amount is the plan's amount with its period ("$25.00 per month").
+manage-cancel-explained = Canceling stops every future payment of { $amount } at once. Gifts already made are not refunded, and a canceled plan cannot be restarted (you can always start a new gift).
+manage-cancel-confirm = Yes, cancel my recurring gift
+manage-ask-again = Email me a new link
+manage-visit-campaign = Visit the campaign
+plan-status-active = Active
+plan-status-past-due = Active, but the last payment did not go through; it will be tried again. Updating your card can help.
+plan-status-canceled = Canceled: no further payments will be taken
+plan-status-waiting = Waiting for the first payment
+plan-status-expired = Ended: the first payment was never completed
+plan-status-paused = Paused
+plan-status-received = Received
+plan-status-other = Status: { $status }
+plan-amount = { $amount }{ $frequency ->
+    [monthly] {" "}per month
+    [annual] {" "}per year
+   *[one_time] {""}
+}
+plan-fee-note = your gift of { $gift } plus { $fee } to cover the processing fee
+
+## "Manage my gift": fresh links by email (/manage)
+
+manage-request-title = Manage your recurring gift
+manage-request-sandbox = Sandbox: emails are written to the server's mail folder, not sent.
+manage-request-sent = If that address has a recurring gift with us, we have emailed it a private link to manage each one. It should arrive within a few minutes; please check your spam folder too.
+manage-request-intro = To change the card or amount of a monthly or annual gift, or to cancel it, enter the email address you gave with your gift. We will email that address a private link for each of your recurring gifts.
+manage-request-email = Email address
+manage-request-submit = Email me a link
+manage-request-rate-limited = Too many requests from your network. Please try again in { $minutes ->
+    [one] { $minutes } minute
+   *[other] { $minutes } minutes
+}.
+
+## Donor emails. Values: $org, $donor_name (with $named: yes or no), $campaign (with
+## $has_campaign), $date, $gift, $fee, $total, $frequency (one_time, monthly, annual),
+## $recurring, $tribute_kind (honor, memory), $honoree, $anonymous, $receipt_no, $manage_url,
+## $manage_until, $ask_url, $failure, $method (check, cash, other), $refund_amount,
+## $refund_date, $remaining, $refunded_all, $refund_outcome (failed, canceled), $has_ein
+## (the organization names its EIN: it is a 501(c)(3) and says so).
+
+mail-dear = { $named ->
+    [yes] Dear { $donor_name },
+   *[no] Dear friend,
+}
+mail-hello = Hello,
+# "your monthly gift"
+gift-adjective = { $frequency ->
+    [monthly] monthly
+    [annual] annual
+   *[one_time] one-time
+}
+gift-kind = { $frequency ->
+    [monthly] Monthly gift
+    [annual] Annual gift
+   *[one_time] One-time gift
+}
+# " for Policy Fund 2026", or nothing.
+for-campaign = { $has_campaign ->
+    [yes] {" "}for { $campaign }
+   *[no] {""}
+}
+offline-method = { $method ->
+    [check] check
+    [cash] cash
+   *[other] other
+}
+
+## Receipt
+
+receipt-subject = Your receipt for your gift to { $org }
+receipt-thanks = Thank you for your { gift-adjective } gift to <strong>{ $org }</strong>{ for-campaign }. This email is your receipt.
+receipt-number = Receipt number
+receipt-date = Date
+receipt-gift = Gift
+receipt-fee = Processing fees you covered
+receipt-total = Total charged
+receipt-frequency = Frequency
+receipt-paid-by = Paid by
+receipt-dedication = Dedication
+receipt-anonymous = You asked to give anonymously: your name is not shown publicly with this gift.
+# The legal sentences: the first always; the rest only with an EIN (a 501(c)(3)).
+receipt-legal = No goods or services were provided in exchange for this contribution.{ $has_ein ->
+    [yes] {" "}{ $org } is a tax-exempt organization under Section 501(c)(3) of the Internal Revenue Code; your gift is tax-deductible to the extent allowed by law. Please keep this receipt for your records.
+   *[no] {""}
+}
+receipt-manage = To cancel your { gift-adjective } gift, or to change its card or amount, use <a href="{ $manage_url }">this private link</a> (valid until { $manage_until }). After that, <a href="{ $ask_url }">ask for a new link</a>.
+    .text-intro = To cancel your { gift-adjective } gift, or to change its card or amount, use this private link (valid until { $manage_until }):
+    .text-after = After that, ask for a new link at { $ask_url }
+
+## Tribute notification (to the person a gift honors)
+
+tribute-subject = A gift to { $org } { $tribute_kind ->
+    [memory] in memory of { $honoree }
+   *[honor] in honor of { $honoree }
+}
+tribute-made = { $anonymous ->
+    [yes] Someone who asked to remain anonymous
+   *[no] { $named ->
+        [yes] { $donor_name }
+       *[no] A friend
+    }
+} made a gift to <strong>{ $org }</strong>{ for-campaign } { $tribute_kind ->
+    [memory] in memory of { $honoree }
+   *[honor] in honor of { $honoree }
+}.
+tribute-amount = The gift was { $gift }{ $frequency ->
+    [monthly] {" "}each month
+    [annual] {" "}each year
+   *[one_time] {""}
+}.
+tribute-their-message = Their message:
+tribute-grateful = We are grateful, and wanted you to know.
+
+## A failed installment
+
+failed-subject = Your { gift-adjective } gift to { $org } did not go through
+failed-intro = Your { gift-adjective } gift of <strong>{ $total }</strong> to { $org } did not go through on { $date }.
+failed-reason = What happened: { $failure }
+failed-update = This happens when a card expires or is replaced. Your bank will be asked again in a few days; if the card has changed, you can <a href="{ $manage_url }">update it here</a> (the link is valid until { $manage_until }).
+    .text = This happens when a card expires or is replaced. Your bank will be asked again in a few days; if the card has changed, you can update it here (valid until { $manage_until }):
+failed-stop = If you would rather stop your gift, the same page lets you cancel it. Thank you for your support.
+
+## A recurring gift that ended
+
+canceled-subject = Your { gift-adjective } gift to { $org } has been canceled
+canceled-intro = Your { gift-adjective } gift of <strong>{ $total }</strong> to { $org }{ for-campaign } has been canceled as of { $date }. No further payments will be taken.
+canceled-thanks = Thank you for the support you gave. If you did not ask for this, or would like to give again, simply reply to this email.
+
+## Refund notice, and its correction when the refund failed
+
+refund-subject = Your refund from { $org }
+refund-intro = { $org } has refunded <strong>{ $refund_amount }</strong> of your { gift-adjective } gift{ for-campaign }. The money goes back to the card or account you paid with; your bank may take 5 to 10 business days to show it.
+refund-amount = Refund
+refund-date = Refunded on
+refund-gift = The gift
+refund-gift-paid = { $total } paid on { $date }
+refund-receipt-number = receipt number { $receipt_no }
+refund-meaning = What this means for your receipt: { $refunded_all ->
+    [yes] this gift has been refunded in full, so it is no longer a contribution.{ $has_ein ->
+        [yes] {" "}Please do not claim it as a tax deduction.
+       *[no] {""}
+    }
+   *[no] { $has_ein ->
+        [yes] the tax-deductible amount of this gift is now reduced to <strong>{ $remaining }</strong>
+       *[no] your contribution for this gift is now <strong>{ $remaining }</strong>
+    } (not the { $total } on the receipt). Please keep this email with that receipt.
+}
+refund-unexpected = If you did not expect this refund, simply reply to this email.
+refund-failed-subject = Your refund from { $org } did not go through
+refund-failed-intro = We wrote to you that { $refund_amount } of your { gift-adjective } gift to { $org }{ for-campaign } was refunded on { $refund_date }. That refund <strong>{ $refund_outcome ->
+    [canceled] was canceled
+   *[failed] failed
+}</strong>: the money did not reach you and stays with { $org } as part of your gift.
+refund-failed-meaning = What this means for your receipt: { $has_ein ->
+    [yes] the tax-deductible amount of this gift is <strong>{ $remaining }</strong>
+   *[no] your contribution for this gift is <strong>{ $remaining }</strong>
+}, not what our refund email said.
+refund-failed-still = If you still want the money back (for example, the card it was paid with is closed), please reply to this email and we will return it another way.
+
+## Fresh links to manage recurring gifts ("manage my gift")
+
+manage-links-subject = Your links to manage your gifts to { $org }
+manage-links-intro = You asked for new links to manage your recurring gifts to { $org }.{ $has_gifts ->
+    [yes] {" "}Each link below opens a private page where you can cancel that gift, or change its card or amount.
+   *[no] {" "}We found no recurring gift of yours that is still active, so there is nothing to manage: no further payments will be taken.
+}
+# Each gift: "Monthly gift for Policy Fund 2026: $25.00 a month, since March 3, 2026".
+manage-links-gift = { $frequency ->
+    [annual] Annual gift
+   *[monthly] Monthly gift
+}{ for-campaign }
+manage-links-amount = { $amount } { $frequency ->
+    [annual] a year
+   *[monthly] a month
+}
+manage-links-since = since { $started }
+manage-links-link = Manage this gift
+manage-links-valid = valid until { $until }
+manage-links-forward = Anyone with one of these links can use it, so please do not forward this email.
+manage-links-ignore = If you did not ask for this, you can ignore this email: nothing changes unless a link is used.
+
+## Annual giving statement
+
+statement-subject = Your { $year } giving statement from { $org }
+statement-intro = Thank you for your support of <strong>{ $org }</strong> in { $year }. This is your giving statement for the year.
+statement-date = Date
+statement-gift = Gift
+statement-charged = Charged
+statement-returned = Refunded or disputed
+statement-net = Net
+# $kind: one_time, monthly, annual, or an offline gift's check, cash, other, offline.
+statement-gift-kind = { $kind ->
+    [monthly] Monthly gift
+    [annual] Annual gift
+    [check] Gift by check
+    [cash] Gift by cash
+    [other] Gift by other
+    [offline] Offline gift
+   *[one_time] One-time gift
+}
+statement-split = gift { $gift } + covered fee { $fee }
+statement-less-returned = less { $returned } refunded or disputed
+statement-total = Total { $year } contributions, net of refunds and disputes
+statement-legal = No goods or services were provided in exchange for these contributions.{ $has_ein ->
+    [yes] {" "}{ $org } is a tax-exempt organization under Section 501(c)(3) of the Internal Revenue Code; your gifts are tax-deductible to the extent allowed by law.
+   *[no] {""}
+}

@@ -28,3 +28,364 @@ month-name = { $month ->
    *[12] diciembre
 }
 date-long = { $day } de { $month } de { $year }
+
+## Compartidos por páginas y correos
+
+language-switcher = Idioma
+tribute-line = { $kind ->
+    [memory] En memoria de { $honoree }
+   *[honor] En honor de { $honoree }
+}
+frequency-choice = { $frequency ->
+    [monthly] Mensual
+    [annual] Anual
+   *[one_time] Una vez
+}
+
+## La página de donación (/donate/{campaign})
+
+donate-title = Haga una donación a { $campaign }
+donate-progress = Progreso
+donate-progress-label = { $percent }{"\u00A0"}% de la meta recaudado
+donate-raised = <strong>{ $raised }</strong> recaudados
+donate-of-goal = <strong>{ $percent }{"\u00A0"}%</strong> de la meta de { $goal }
+donate-donors = <strong>{ $donors_shown }</strong> { $donors ->
+    [one] donante
+   *[other] donantes
+}
+donate-canceled = Se canceló el pago; no se hizo ningún cargo. Puede intentarlo de nuevo abajo.
+donate-errors = Por favor, corrija { $error_count ->
+    [one] el campo marcado
+   *[other] los { $error_count } campos marcados
+} abajo.
+donate-amount = Cantidad
+donate-amount-other = Otra
+donate-amount-other-label = Otra cantidad ({ $currency })
+donate-frequency = Frecuencia
+# Deje <span id="fee-amount">{ $fee }</span> tal cual: el script de la página actualiza la cantidad.
+donate-cover-fee = Cubrir la comisión (+<span id="fee-amount">{ $fee }</span>) para que la organización reciba la donación completa
+donate-details = Sus datos
+donate-name = Nombre
+donate-email = Correo electrónico
+donate-anonymous = Donar de forma anónima (su nombre no aparecerá en el muro de donantes)
+donate-dedicate = Dedicar esta donación (opcional)
+donate-dedicate-none = Sin dedicatoria
+donate-dedicate-honor = En honor de
+donate-dedicate-memory = En memoria de
+donate-honoree = Nombre de la persona homenajeada
+donate-notify-email = Avisar por correo electrónico (opcional)
+donate-notify-email-hint = Podemos avisarle a alguien de esta donación; no compartimos la cantidad a menos que marque la casilla de abajo.
+donate-show-amount = Decirle la cantidad de mi donación
+donate-message = Mensaje (opcional)
+donate-honeypot = Deje este campo vacío
+donate-comment = Comentario (opcional)
+donate-submit = Continuar al pago
+donate-sandbox = Modo de prueba: no se mueve dinero.
+donate-closed = Esta campaña no está recibiendo donaciones en este momento.
+wall-heading = Muro de donantes
+wall-empty = Sea la primera persona en donar.
+wall-anonymous = Anónimo
+wall-gave = <strong>{ $name }</strong> donó { $amount }
+wall-name = <strong>{ $name }</strong>
+wall-frequency = { $frequency ->
+    [monthly] mensual
+    [annual] anual
+   *[one_time] única vez
+}
+
+## Los errores del formulario, junto a su campo ($field y $label: ver en.ftl).
+
+field-label = { $field ->
+    [amount] Cantidad
+    [frequency] Frecuencia
+    [donor-name] Nombre
+    [donor-email] Correo electrónico
+    [tribute-kind] Dedicatoria
+    [tribute-honoree] Nombre de la persona homenajeada
+    [tribute-notify_email] Correo electrónico para el aviso
+    [tribute-message] Mensaje
+    [comment] Comentario
+    [email] Correo electrónico
+   *[other] Este campo
+}
+field-error-not_a_number = Escriba la cantidad en números, como 50 o 50.00.
+field-error-not_positive = La cantidad debe ser mayor que cero.
+field-error-too_many_decimals = { $max ->
+    [0] La cantidad no admite decimales.
+    [one] La cantidad admite como máximo un decimal.
+   *[other] La cantidad admite como máximo { $max } decimales.
+}
+field-error-above_maximum = La cantidad no puede ser mayor que { $max }.
+field-error-below_minimum = La donación mínima es de { $min }.
+field-error-fee_not_computable = La cantidad es demasiado alta para calcular la comisión.
+field-error-unsupported_currency = La moneda de esta campaña no es compatible.
+field-error-invalid_frequency = Elija una frecuencia: una vez, mensual o anual.
+field-error-invalid_tribute_kind = Elija «En honor de» o «En memoria de».
+field-error-required = { $field ->
+    [donor-name] Escriba su nombre.
+    [donor-email] Escriba su correo electrónico.
+    [tribute-honoree] Escriba el nombre de la persona a quien dedica la donación.
+   *[other] Este campo es obligatorio.
+}
+field-error-too_long = { $label }: el texto es demasiado largo (como máximo { $max } caracteres).
+field-error-control_characters = { $label }: el texto contiene caracteres no permitidos.
+field-error-invalid_slug = { $label }: use solo letras minúsculas, números y guiones sueltos.
+field-error-invalid_email = La dirección de correo electrónico no es válida.
+field-error-campaign_closed = Esta campaña no está recibiendo donaciones en este momento.
+field-error-gateway_failed = El procesador de pagos no respondió; no se hizo ningún cargo. Inténtelo de nuevo.
+field-error-form_resent = Este formulario ya se envió con otros datos. Revíselos y continúe de nuevo.
+
+## La página de agradecimiento (/donate/{campaign}/thanks)
+
+thanks-title = Gracias
+thanks-heading = Gracias por su apoyo a { $campaign }
+thanks-gift-heading = Su donación
+thanks-gift-line = Su donación de <strong>{ $amount }</strong> { $frequency ->
+    [monthly] cada mes
+    [annual] cada año
+   *[one_time] (única vez)
+}{ $fee_covered ->
+    [yes] , más <strong>{ $fee }</strong> para cubrir la comisión (<strong>{ $total }</strong> en total)
+   *[no] {""}
+}.
+thanks-manage-hint = Cada recibo que le enviamos por correo electrónico incluye un enlace privado para cambiar la tarjeta o la cantidad de esta donación, o para cancelarla. ¿Lo perdió? <a href="{ $ask_url }">Reciba un enlace nuevo por correo electrónico</a>.
+thanks-no-gift = Su apoyo significa mucho.
+thanks-back = Volver a la campaña
+gift-status-succeeded = Recibida: ¡gracias! Su recibo está en camino.
+gift-status-active = Recibida: su donación recurrente está activa. Su recibo está en camino.
+gift-status-pending = Procesando: estamos confirmando su pago. Esta página mostrará el resultado en cuanto llegue.
+gift-status-failed = El pago no se completó; no se hizo ningún cargo.
+gift-status-abandoned = Este pago no se completó; no se hizo ningún cargo.
+gift-status-refunded = Esta donación fue reembolsada.
+gift-status-canceled = Esta donación recurrente está cancelada.
+gift-status-other = Estado: { $status }
+
+## La página para administrar una donación recurrente (/manage/{token})
+
+manage-sandbox = Modo de prueba: no se mueve dinero y no se cambia ningún plan real.
+manage-heading-gift = Su donación
+manage-heading-recurring = Su donación recurrente
+manage-heading-running = Administre su donación recurrente
+manage-one-time = Esta fue una donación única, así que no hay un plan recurrente que administrar. ¡Gracias!
+manage-not-started = Este plan no comenzó con un pago en línea, así que todavía no hay nada que cambiar aquí.
+manage-ended = Esta donación recurrente está cancelada. No se harán más cobros.
+manage-portal-hint-sandbox = Abre la página de prueba que sustituye al portal de facturación de Stripe.
+manage-portal-hint = Abre la página segura de facturación de Stripe, donde puede cambiar la tarjeta o la cantidad. Al terminar, vuelve a esta página.
+manage-invalid-heading = Este enlace no es válido
+manage-invalid = Este enlace no es válido: puede que se haya copiado incompleto o que se haya modificado. Abra el enlace de su recibo más reciente o pida un enlace nuevo abajo.
+manage-expired-heading = Este enlace ha vencido
+manage-expired = Este enlace ha vencido, así que ya no se puede cambiar nada con él. Cada recibo de su donación recurrente trae un enlace nuevo: use el de su recibo más reciente o pida un enlace nuevo abajo.
+manage-no-plan-heading = Nada que cambiar
+manage-no-plan = Esta donación no tiene un plan recurrente activo que cambiar; no se hizo nada.
+manage-try-again-heading = Inténtelo de nuevo
+manage-gateway-failed = No pudimos comunicarnos con nuestro procesador de pagos, así que no se cambió nada. Inténtelo de nuevo en unos minutos.
+manage-store-failed = Algo falló de nuestro lado, así que no se cambió nada. Inténtelo de nuevo en unos minutos.
+manage-canceled-now = Su donación recurrente está cancelada. No se harán más cobros y se lo confirmaremos por correo electrónico. Gracias por su apoyo.
+manage-canceled-heading = Su donación recurrente está cancelada
+manage-canceled-already = Esta donación recurrente ya estaba cancelada; no hacía falta hacer nada más.
+manage-campaign = Campaña
+manage-amount = Cantidad
+manage-status = Estado
+manage-started = Desde
+manage-ended-on = Cancelada el
+manage-update = Cambiar la tarjeta o la cantidad
+manage-cancel = Cancelar
+manage-cancel-summary = Cancelar esta donación recurrente…
+manage-cancel-explained = Al cancelar, se detienen de inmediato todos los pagos futuros de { $amount }. Las donaciones ya hechas no se reembolsan, y un plan cancelado no se puede reanudar (siempre puede empezar una donación nueva).
+manage-cancel-confirm = Sí, cancelar mi donación recurrente
+manage-ask-again = Enviarme un enlace nuevo por correo electrónico
+manage-visit-campaign = Visitar la campaña
+plan-status-active = Activa
+plan-status-past-due = Activa, pero el último pago no se completó; se volverá a intentar. Actualizar su tarjeta puede ayudar.
+plan-status-canceled = Cancelada: no se harán más cobros
+plan-status-waiting = Esperando el primer pago
+plan-status-expired = Terminada: el primer pago nunca se completó
+plan-status-paused = En pausa
+plan-status-received = Recibida
+plan-status-other = Estado: { $status }
+plan-amount = { $amount }{ $frequency ->
+    [monthly] {" "}al mes
+    [annual] {" "}al año
+   *[one_time] {""}
+}
+plan-fee-note = su donación de { $gift } más { $fee } para cubrir la comisión de procesamiento
+
+## «Administrar mi donación»: enlaces nuevos por correo electrónico (/manage)
+
+manage-request-title = Administre su donación recurrente
+manage-request-sandbox = Modo de prueba: los correos se guardan en la carpeta de correo del servidor; no se envían.
+manage-request-sent = Si esa dirección tiene una donación recurrente con nosotros, le enviamos por correo electrónico un enlace privado para administrar cada una. Debería llegar en unos minutos; revise también su carpeta de correo no deseado.
+manage-request-intro = Para cambiar la tarjeta o la cantidad de una donación mensual o anual, o para cancelarla, escriba la dirección de correo electrónico que usó al donar. Le enviaremos a esa dirección un enlace privado para cada una de sus donaciones recurrentes.
+manage-request-email = Correo electrónico
+manage-request-submit = Enviarme un enlace
+manage-request-rate-limited = Demasiadas solicitudes desde su red. Inténtelo de nuevo en { $minutes ->
+    [one] { $minutes } minuto
+   *[other] { $minutes } minutos
+}.
+
+## Correos para donantes (los valores: ver en.ftl)
+
+mail-dear = { $named ->
+    [yes] Estimado/a { $donor_name }:
+   *[no] Estimado/a amigo/a:
+}
+mail-hello = Hola:
+# «su donación mensual»
+gift-adjective = { $frequency ->
+    [monthly] mensual
+    [annual] anual
+   *[one_time] única
+}
+gift-kind = { $frequency ->
+    [monthly] Donación mensual
+    [annual] Donación anual
+   *[one_time] Donación única
+}
+for-campaign = { $has_campaign ->
+    [yes] {" "}para { $campaign }
+   *[no] {""}
+}
+offline-method = { $method ->
+    [check] cheque
+    [cash] efectivo
+   *[other] otro medio
+}
+
+## Recibo
+
+receipt-subject = Su recibo por su donación a { $org }
+receipt-thanks = Gracias por su donación { gift-adjective } a <strong>{ $org }</strong>{ for-campaign }. Este correo es su recibo.
+receipt-number = Número de recibo
+receipt-date = Fecha
+receipt-gift = Donación
+receipt-fee = Comisiones de procesamiento que usted cubrió
+receipt-total = Total cobrado
+receipt-frequency = Frecuencia
+receipt-paid-by = Forma de pago
+receipt-dedication = Dedicatoria
+receipt-anonymous = Usted pidió donar de forma anónima: su nombre no se muestra públicamente con esta donación.
+# Las frases legales: la primera siempre; el resto solo con un EIN (una organización 501(c)(3)).
+receipt-legal = No se proporcionaron bienes ni servicios a cambio de esta contribución.{ $has_ein ->
+    [yes] {" "}{ $org } es una organización exenta de impuestos conforme a la Sección 501(c)(3) del Código de Impuestos Internos (Internal Revenue Code); su donación es deducible de impuestos en la medida en que lo permita la ley. Conserve este recibo para sus registros.
+   *[no] {""}
+}
+receipt-manage = Para cancelar su donación { gift-adjective }, o para cambiar su tarjeta o su cantidad, use <a href="{ $manage_url }">este enlace privado</a> (válido hasta el { $manage_until }). Después de esa fecha, <a href="{ $ask_url }">pida un enlace nuevo</a>.
+    .text-intro = Para cancelar su donación { gift-adjective }, o para cambiar su tarjeta o su cantidad, use este enlace privado (válido hasta el { $manage_until }):
+    .text-after = Después de esa fecha, pida un enlace nuevo en { $ask_url }
+
+## Aviso de una donación en honor o en memoria de alguien (a quien se avisa)
+
+tribute-subject = Una donación a { $org } { $tribute_kind ->
+    [memory] en memoria de { $honoree }
+   *[honor] en honor de { $honoree }
+}
+tribute-made = { $anonymous ->
+    [yes] Una persona que pidió permanecer en el anonimato
+   *[no] { $named ->
+        [yes] { $donor_name }
+       *[no] Una persona amiga
+    }
+} hizo una donación a <strong>{ $org }</strong>{ for-campaign } { $tribute_kind ->
+    [memory] en memoria de { $honoree }
+   *[honor] en honor de { $honoree }
+}.
+tribute-amount = La donación fue de { $gift }{ $frequency ->
+    [monthly] {" "}al mes
+    [annual] {" "}al año
+   *[one_time] {""}
+}.
+tribute-their-message = Su mensaje:
+tribute-grateful = Le estamos muy agradecidos y queríamos que lo supiera.
+
+## Un pago recurrente que no se pudo cobrar
+
+failed-subject = No se pudo cobrar su donación { gift-adjective } a { $org }
+failed-intro = No se pudo cobrar su donación { gift-adjective } de <strong>{ $total }</strong> a { $org } el { $date }.
+failed-reason = Qué pasó: { $failure }
+failed-update = Esto sucede cuando una tarjeta vence o se reemplaza. Volveremos a intentar el cobro en unos días; si cambió de tarjeta, puede <a href="{ $manage_url }">actualizarla aquí</a> (el enlace es válido hasta el { $manage_until }).
+    .text = Esto sucede cuando una tarjeta vence o se reemplaza. Volveremos a intentar el cobro en unos días; si cambió de tarjeta, puede actualizarla aquí (válido hasta el { $manage_until }):
+failed-stop = Si prefiere detener su donación, en la misma página puede cancelarla. Gracias por su apoyo.
+
+## Una donación recurrente que terminó
+
+canceled-subject = Su donación { gift-adjective } a { $org } fue cancelada
+canceled-intro = Su donación { gift-adjective } de <strong>{ $total }</strong> a { $org }{ for-campaign } quedó cancelada a partir del { $date }. No se harán más cobros.
+canceled-thanks = Gracias por el apoyo que nos brindó. Si usted no pidió esta cancelación, o si desea volver a donar, simplemente responda a este correo.
+
+## Aviso de reembolso, y su corrección si el reembolso no se completó
+
+refund-subject = Su reembolso de { $org }
+refund-intro = { $org } le reembolsó <strong>{ $refund_amount }</strong> de su donación { gift-adjective }{ for-campaign }. El dinero se devuelve a la tarjeta o cuenta con la que pagó; su banco puede tardar de 5 a 10 días hábiles en mostrarlo.
+refund-amount = Reembolso
+refund-date = Fecha del reembolso
+refund-gift = La donación
+refund-gift-paid = { $total } pagados el { $date }
+refund-receipt-number = número de recibo { $receipt_no }
+refund-meaning = Lo que esto significa para su recibo: { $refunded_all ->
+    [yes] esta donación se reembolsó por completo, así que ya no es una contribución.{ $has_ein ->
+        [yes] {" "}No la declare como deducción de impuestos.
+       *[no] {""}
+    }
+   *[no] { $has_ein ->
+        [yes] la cantidad deducible de impuestos de esta donación se reduce ahora a <strong>{ $remaining }</strong>
+       *[no] su contribución por esta donación es ahora de <strong>{ $remaining }</strong>
+    } (no los { $total } que indica el recibo). Conserve este correo junto con ese recibo.
+}
+refund-unexpected = Si no esperaba este reembolso, simplemente responda a este correo.
+refund-failed-subject = Su reembolso de { $org } no se completó
+refund-failed-intro = Le avisamos que se le habían reembolsado { $refund_amount } de su donación { gift-adjective } a { $org }{ for-campaign } el { $refund_date }. Ese reembolso <strong>{ $refund_outcome ->
+    [canceled] se canceló
+   *[failed] no se completó
+}</strong>: el dinero no le llegó y se queda con { $org } como parte de su donación.
+refund-failed-meaning = Lo que esto significa para su recibo: { $has_ein ->
+    [yes] la cantidad deducible de impuestos de esta donación es de <strong>{ $remaining }</strong>
+   *[no] su contribución por esta donación es de <strong>{ $remaining }</strong>
+}, no lo que decía nuestro correo sobre el reembolso.
+refund-failed-still = Si aún desea que le devolvamos el dinero (por ejemplo, porque la tarjeta con la que pagó está cerrada), responda a este correo y se lo devolveremos de otra forma.
+
+## Enlaces nuevos para administrar donaciones recurrentes
+
+manage-links-subject = Sus enlaces para administrar sus donaciones a { $org }
+manage-links-intro = Usted pidió enlaces nuevos para administrar sus donaciones recurrentes a { $org }.{ $has_gifts ->
+    [yes] {" "}Cada enlace de abajo abre una página privada donde puede cancelar esa donación o cambiar su tarjeta o su cantidad.
+   *[no] {" "}No encontramos ninguna donación recurrente suya que siga activa, así que no hay nada que administrar: no se harán más cobros.
+}
+manage-links-gift = { $frequency ->
+    [annual] Donación anual
+   *[monthly] Donación mensual
+}{ for-campaign }
+manage-links-amount = { $amount } { $frequency ->
+    [annual] al año
+   *[monthly] al mes
+}
+manage-links-since = desde el { $started }
+manage-links-link = Administrar esta donación
+manage-links-valid = válido hasta el { $until }
+manage-links-forward = Cualquier persona que tenga uno de estos enlaces puede usarlo, así que no reenvíe este correo.
+manage-links-ignore = Si usted no pidió esto, puede ignorar este correo: nada cambia a menos que se use un enlace.
+
+## Resumen anual de donaciones
+
+statement-subject = Su resumen de donaciones de { $year } de { $org }
+statement-intro = Gracias por su apoyo a <strong>{ $org }</strong> en { $year }. Este es el resumen de sus donaciones del año.
+statement-date = Fecha
+statement-gift = Donación
+statement-charged = Cobrado
+statement-returned = Reembolsado o disputado
+statement-net = Neto
+statement-gift-kind = { $kind ->
+    [monthly] Donación mensual
+    [annual] Donación anual
+    [check] Donación con cheque
+    [cash] Donación en efectivo
+    [other] Donación por otro medio
+    [offline] Donación fuera de línea
+   *[one_time] Donación única
+}
+statement-split = donación { $gift } + comisión cubierta { $fee }
+statement-less-returned = menos { $returned } reembolsados o disputados
+statement-total = Total de contribuciones de { $year }, descontados reembolsos y disputas
+statement-legal = No se proporcionaron bienes ni servicios a cambio de estas contribuciones.{ $has_ein ->
+    [yes] {" "}{ $org } es una organización exenta de impuestos conforme a la Sección 501(c)(3) del Código de Impuestos Internos (Internal Revenue Code); sus donaciones son deducibles de impuestos en la medida en que lo permita la ley.
+   *[no] {""}
+}

@@ -5,6 +5,21 @@ use serde::Serialize;
 
 use crate::domain::campaign::Campaign;
 
+/// The language of a gift whose donor's language is not known (an offline gift, and every gift
+/// made before gifts recorded one).
+pub const DEFAULT_LANGUAGE: &str = "en";
+
+/// A language tag as a gift stores it (`es`, `es-MX`): letters, digits and hyphens, at most 35
+/// characters (BCP 47's longest useful tag). Which languages have messages is the edge's business
+/// (`crate::i18n`); a stored tag without them reads as English there.
+pub fn language_tag(raw: &str) -> Option<String> {
+    let tag = raw.trim();
+    let ok = !tag.is_empty()
+        && tag.len() <= 35
+        && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    ok.then(|| tag.to_string())
+}
+
 /// A gift record: a Stripe checkout (one-time or recurring plan) or an offline gift.
 /// The `counted_*` fields are what this donation currently contributes to its campaign's
 /// aggregate, so that a recomputation can apply the exact difference.
@@ -67,12 +82,16 @@ pub struct Donation {
     pub voided_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The language the gift was made in (a tag such as `en` or `es`): every email about it is
+    /// written in it.
+    pub language: String,
 }
 
 /// How often a gift is given: once, or each month or year until the plan ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Frequency {
+    #[default]
     OneTime,
     Monthly,
     Annual,
@@ -195,6 +214,7 @@ impl Donation {
             voided_at: None,
             created_at: at,
             updated_at: at,
+            language: DEFAULT_LANGUAGE.into(),
         }
     }
 }

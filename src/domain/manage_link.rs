@@ -11,6 +11,14 @@ use crate::domain::donation::Frequency;
 
 type HmacSha256 = Hmac<Sha256>;
 
+/// A donor's request for fresh links ("manage my gift", `/manage`), as recorded: whose gifts (the
+/// lowercased address) and the language the page was in, which the email is written in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRequestRecord {
+    pub donor_key: String,
+    pub language: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum LinkError {
     /// Not a link of ours, or altered: the signature does not match.

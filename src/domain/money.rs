@@ -9,6 +9,8 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 
+use crate::domain::field_error::Reason;
+
 /// Largest single gift accepted by default: $1,000,000.00.
 pub const DEFAULT_MAX_GIFT_MINOR: i64 = 100_000_000;
 
@@ -85,6 +87,21 @@ pub enum MoneyError {
     // The rejected code is kept for logs but not echoed back to the donor.
     #[error("is not a supported currency")]
     UnknownCurrency(String),
+}
+
+impl MoneyError {
+    /// What is wrong as a code, for the donor's language (`FieldError::because`).
+    pub fn reason(&self) -> Reason {
+        match self {
+            MoneyError::NotANumber => Reason::new("not_a_number"),
+            MoneyError::NotPositive => Reason::new("not_positive"),
+            MoneyError::TooManyDecimals { max } => {
+                Reason::new("too_many_decimals").with("max", max)
+            }
+            MoneyError::AboveMaximum { max } => Reason::new("above_maximum").with("max", max),
+            MoneyError::UnknownCurrency(_) => Reason::new("unsupported_currency"),
+        }
+    }
 }
 
 /// A supported ISO 4217 currency: lowercase code and minor-unit exponent.

@@ -5,6 +5,8 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 
+use crate::domain::field_error::Reason;
+
 /// Donor-facing errors: each message completes a sentence that starts with
 /// the field name, e.g. "name must not be empty".
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -22,6 +24,19 @@ pub enum TextError {
     InvalidSlug,
     #[error("is not a valid email address")]
     InvalidEmail,
+}
+
+impl TextError {
+    /// What is wrong as a code, for the donor's language (`FieldError::because`).
+    pub fn reason(&self) -> Reason {
+        match self {
+            TextError::Empty => Reason::new("required"),
+            TextError::TooLong { max } => Reason::new("too_long").with("max", max),
+            TextError::ControlCharacters => Reason::new("control_characters"),
+            TextError::InvalidSlug => Reason::new("invalid_slug"),
+            TextError::InvalidEmail => Reason::new("invalid_email"),
+        }
+    }
 }
 
 /// Shared plumbing: `as_str`, `Display`, and serialisation as a plain string.

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod health;
 pub mod limits;
 pub mod openapi;
+pub mod page_language;
 pub mod sandbox_pages;
 pub mod serve;
 pub mod staff_api;

@@ -152,8 +152,8 @@ async fn send(state: &AppState, event_type: &str, vars: &Vars) -> AppResult<()> 
 fn success_url(state: &AppState, d: &Donation, c: &Campaign) -> String {
     c.success_url.clone().unwrap_or_else(|| {
         format!(
-            "{}/donate/{}/thanks?donation={}",
-            state.config.public_base_url, c.slug, d.id
+            "{}/donate/{}/thanks?donation={}&lang={}",
+            state.config.public_base_url, c.slug, d.id, d.language
         )
     })
 }
@@ -186,8 +186,8 @@ async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> AppRes
     send(&state, "checkout.session.expired", &vars).await?;
     let to = c.cancel_url.clone().unwrap_or_else(|| {
         format!(
-            "{}/donate/{}?canceled=1",
-            state.config.public_base_url, c.slug
+            "{}/donate/{}?canceled=1&lang={}",
+            state.config.public_base_url, c.slug, d.language
         )
     });
     Ok(Redirect::to(&to).into_response())

@@ -25,7 +25,9 @@ pub fn accepted(header: &str) -> Vec<LanguageIdentifier> {
             let q = parts
                 .filter_map(|p| {
                     let (k, v) = p.split_once('=')?;
-                    k.trim().eq_ignore_ascii_case("q").then(|| quality(v.trim()))
+                    k.trim()
+                        .eq_ignore_ascii_case("q")
+                        .then(|| quality(v.trim()))
                 })
                 .next()
                 .unwrap_or(Some(1000))?;
@@ -65,12 +67,7 @@ pub fn best<S: AsRef<str>>(requested: impl IntoIterator<Item = S>) -> Option<Lan
 
 fn best_of(requested: &[LanguageIdentifier]) -> Option<Lang> {
     let available = &AVAILABLE.ids;
-    let matched = negotiate_languages(
-        requested,
-        available,
-        None,
-        NegotiationStrategy::Filtering,
-    );
+    let matched = negotiate_languages(requested, available, None, NegotiationStrategy::Filtering);
     let first = *matched.first()?;
     available.iter().position(|id| id == first).map(Lang)
 }

@@ -105,12 +105,25 @@ fn shapes() -> BTreeMap<String, BTreeMap<String, Shape>> {
 fn every_language_has_every_message_and_no_unknown_value() {
     let all = shapes();
     let english = &all["en"];
-    assert!(all.len() >= 2, "English and Spanish at least: {:?}", all.keys());
+    assert!(
+        all.len() >= 2,
+        "English and Spanish at least: {:?}",
+        all.keys()
+    );
     for (tag, messages) in &all {
-        let missing: Vec<_> = english.keys().filter(|k| !messages.contains_key(*k)).collect();
+        let missing: Vec<_> = english
+            .keys()
+            .filter(|k| !messages.contains_key(*k))
+            .collect();
         assert!(missing.is_empty(), "locales/{tag}.ftl lacks {missing:?}");
-        let extra: Vec<_> = messages.keys().filter(|k| !english.contains_key(*k)).collect();
-        assert!(extra.is_empty(), "locales/{tag}.ftl has {extra:?}, which en.ftl has not");
+        let extra: Vec<_> = messages
+            .keys()
+            .filter(|k| !english.contains_key(*k))
+            .collect();
+        assert!(
+            extra.is_empty(),
+            "locales/{tag}.ftl has {extra:?}, which en.ftl has not"
+        );
         for (id, shape) in messages {
             let en = &english[id];
             assert_eq!(
@@ -272,7 +285,10 @@ fn dates_follow_each_languages_conventions() {
 #[test]
 fn values_are_escaped_in_html_and_markup_dropped_in_text() {
     // A message with markup of its own, and a value that looks like markup.
-    let args = Args::new().text("sign", "<b>&").text("symbol", "\"$").text("amount", "1");
+    let args = Args::new()
+        .text("sign", "<b>&")
+        .text("symbol", "\"$")
+        .text("amount", "1");
     let html = Tr::html(Lang::ENGLISH, args.clone());
     assert_eq!(html.t("money-with-symbol").0, "&lt;b&gt;&amp;&quot;$1");
     let text = Tr::text(Lang::ENGLISH, args);

@@ -11,13 +11,15 @@ use askama::Template;
 use super::Letter;
 use crate::config::{Config, Organization};
 use crate::domain::contribution::Frequency;
-use crate::domain::money::display as money;
 use crate::domain::{manage_link, notices};
+use crate::i18n::{Args, Lang, Tr, format};
 use crate::store::{Campaign, Donation, OutboxMessage, Payment, Store, StoreError};
 
 mod manage_links;
 mod receipt;
 mod refund;
+#[cfg(test)]
+mod spanish;
 mod staff;
 pub use manage_links::manage_links;
 pub use receipt::{offline_payment, receipt};
@@ -56,13 +58,17 @@ pub enum RenderError {
 }
 
 /// Everything the templates show. One view for every kind keeps the templates' vocabulary the
-/// same; each template uses what it needs.
+/// same; each template uses what it needs, mostly through its messages ([`View::args`]), in the
+/// view's language.
 #[derive(Debug, Clone, Default)]
 pub struct View {
+    /// The language of the donor (of the gift the message is about).
+    pub lang: Lang,
     pub subject: String,
     pub org_name: String,
     pub org_address: String,
     pub org_ein: Option<String>,
+    /// The donor's name; empty when they gave none (the greeting says "friend").
     pub donor_name: String,
     pub campaign: String,
     pub date: String,
@@ -70,18 +76,13 @@ pub struct View {
     /// The covered fee, when the donor covered one and the payment is the amount they chose.
     pub fee: Option<String>,
     pub total: String,
-    /// "one-time", "monthly", "annual"
-    pub frequency: &'static str,
-    pub frequency_label: &'static str,
+    pub frequency: Frequency,
     pub recurring: bool,
-    /// "month" or "year"
-    pub per: &'static str,
-    /// "In honor of Jane Doe"
+    /// "In honor of Jane Doe", in the view's language.
     pub tribute: Option<String>,
-    /// "in honor of Jane Doe"
-    pub tribute_phrase: String,
-    /// Who the tribute notification says gave: the donor's name, unless they gave anonymously.
-    pub tribute_giver: String,
+    /// `honor` or `memory`, and whom.
+    pub tribute_kind: Option<&'static str>,
+    pub honoree: String,
     pub tribute_message: Option<String>,
     pub show_amount: bool,
     pub anonymous: bool,
@@ -106,9 +107,45 @@ pub struct View {
     pub refund_date: String,
     pub remaining: String,
     pub refunded_all: bool,
+    /// `failed` or `canceled`.
     pub refund_outcome: &'static str,
     /// Fresh self-service links asked for on the "manage my gift" page, one per running plan.
     pub gifts: Vec<GiftLink>,
+}
+
+impl View {
+    /// The values the messages of a donor email may name.
+    pub fn args(&self) -> Args {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        Args::new()
+            .text("org", &self.org_name)
+            .flag("has_ein", self.org_ein.is_some())
+            .text("donor_name", &self.donor_name)
+            .flag("named", !self.donor_name.trim().is_empty())
+            .text("campaign", &self.campaign)
+            .flag("has_campaign", !self.campaign.is_empty())
+            .text("date", &self.date)
+            .text("gift", &self.gift)
+            .text("fee", opt(&self.fee))
+            .text("total", &self.total)
+            .word("frequency", self.frequency.as_str())
+            .flag("recurring", self.recurring)
+            .word("tribute_kind", self.tribute_kind.unwrap_or("none"))
+            .text("honoree", &self.honoree)
+            .flag("anonymous", self.anonymous)
+            .text("receipt_no", &self.receipt_no)
+            .text("manage_url", opt(&self.manage_url))
+            .text("manage_until", &self.manage_until)
+            .text("ask_url", &self.ask_url)
+            .text("failure", opt(&self.failure))
+            .word("method", self.method.clone().unwrap_or_default())
+            .text("refund_amount", &self.refund_amount)
+            .text("refund_date", &self.refund_date)
+            .text("remaining", &self.remaining)
+            .flag("refunded_all", self.refunded_all)
+            .word("refund_outcome", self.refund_outcome)
+            .flag("has_gifts", !self.gifts.is_empty())
+    }
 }
 
 /// One recurring gift in a "manage my gift" email, with its fresh link.
@@ -118,9 +155,9 @@ pub struct GiftLink {
     pub label: String,
     /// "$25.00 a month"
     pub amount: String,
-    pub started: String,
     pub url: String,
-    pub until: String,
+    /// The gift's own values: `started`, `until` (dates).
+    pub args: Args,
 }
 
 macro_rules! mail_templates {
@@ -129,11 +166,25 @@ macro_rules! mail_templates {
         #[template(path = $txt_path)]
         struct $text<'a> {
             v: &'a View,
+            // (Staff emails' text part, in English, names no message.)
+            #[allow(dead_code)]
+            tr: Tr,
+        }
+        impl<'a> $text<'a> {
+            fn new(v: &'a View, tr: Tr) -> Self {
+                $text { v, tr }
+            }
         }
         #[derive(Template)]
         #[template(path = $html_path)]
         struct $html<'a> {
             v: &'a View,
+            tr: Tr,
+        }
+        impl<'a> $html<'a> {
+            fn new(v: &'a View, tr: Tr) -> Self {
+                $html { v, tr }
+            }
         }
     )*};
 }
@@ -175,47 +226,37 @@ pub fn long_date(unix: i64) -> String {
     format!("{} {day}, {year}", MONTHS[month.clamp(1, 12) - 1])
 }
 
+/// The view of a message about gift `d`, in the gift's language.
 pub(super) fn base_view(ctx: &MailContext, d: &Donation, c: &Campaign) -> View {
-    let frequency = d.frequency;
-    let (word, label, per) = match frequency {
-        Frequency::OneTime => ("one-time", "One-time gift", ""),
-        Frequency::Monthly => ("monthly", "Monthly gift", "month"),
-        Frequency::Annual => ("annual", "Annual gift", "year"),
+    let lang = Lang::stored(&d.language);
+    let tribute_kind = match (d.tribute_kind.as_deref(), &d.tribute_honoree) {
+        (Some("memory"), Some(_)) => Some("memory"),
+        (Some(_), Some(_)) => Some("honor"),
+        _ => None,
     };
-    let tribute_phrase = match (d.tribute_kind.as_deref(), &d.tribute_honoree) {
-        (Some("memory"), Some(h)) => format!("in memory of {h}"),
-        (Some(_), Some(h)) => format!("in honor of {h}"),
-        _ => String::new(),
-    };
-    let donor_name = d
-        .donor_name
-        .clone()
-        .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| "friend".into());
+    let honoree = d.tribute_honoree.clone().unwrap_or_default();
     View {
+        lang,
         org_name: ctx.org.name.clone(),
         org_address: ctx.org.address.clone(),
         org_ein: ctx.org.ein.clone(),
-        tribute_giver: if d.anonymous {
-            "Someone who asked to remain anonymous".into()
-        } else {
-            donor_name.clone()
-        },
-        donor_name,
+        donor_name: d
+            .donor_name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_default(),
         campaign: c.name.clone(),
-        gift: money(d.gift_minor, &d.currency),
-        fee: (d.fee_minor > 0).then(|| money(d.fee_minor, &d.currency)),
-        total: money(d.total_minor, &d.currency),
-        frequency: word,
-        frequency_label: label,
-        recurring: frequency.is_recurring(),
-        per,
-        tribute: (!tribute_phrase.is_empty()).then(|| {
-            let mut t = tribute_phrase.clone();
-            t[..1].make_ascii_uppercase();
-            t
+        gift: format::money(lang, d.gift_minor, &d.currency),
+        fee: (d.fee_minor > 0).then(|| format::money(lang, d.fee_minor, &d.currency)),
+        total: format::money(lang, d.total_minor, &d.currency),
+        frequency: d.frequency,
+        recurring: d.frequency.is_recurring(),
+        tribute: tribute_kind.map(|kind| {
+            let args = Args::new().word("kind", kind).text("honoree", &honoree);
+            lang.msg("tribute-line", &args)
         }),
-        tribute_phrase,
+        tribute_kind,
+        honoree,
         tribute_message: d.tribute_message.clone(),
         show_amount: d.tribute_show_amount,
         anonymous: d.anonymous,
@@ -223,9 +264,9 @@ pub(super) fn base_view(ctx: &MailContext, d: &Donation, c: &Campaign) -> View {
     }
 }
 
-/// The organization's local date of a moment (`ORG_TIMEZONE`).
-pub(super) fn local_date(ctx: &MailContext, unix: i64) -> String {
-    long_date(ctx.org.zone.local(unix))
+/// The organization's local date of a moment (`ORG_TIMEZONE`), as `lang` writes it.
+pub(super) fn local_date(ctx: &MailContext, lang: Lang, unix: i64) -> String {
+    format::long_date(lang, ctx.org.zone.local(unix))
 }
 
 /// A self-service link for `d` mailed at `now`, and until when it works: `MANAGE_LINK_TTL`, or
@@ -254,22 +295,28 @@ pub(super) fn with_manage_link(
     if v.recurring && d.subscription_id.is_some() {
         let (url, expires) = manage_link_of(ctx, d, paid_at, now);
         v.manage_url = Some(url);
-        v.manage_until = local_date(ctx, expires);
+        v.manage_until = local_date(ctx, v.lang, expires);
         v.ask_url = format!("{}/manage", ctx.public_base_url.trim_end_matches('/'));
     }
 }
 
-pub(super) fn letter<T: Template, H: Template>(
+/// Renders `v`'s text and HTML templates (made by `text` and `html`) in its language.
+pub(super) fn letter<'a, T, H>(
     to: &str,
-    v: &View,
-    text: T,
-    html: H,
-) -> Result<Letter, RenderError> {
+    v: &'a View,
+    text: impl FnOnce(&'a View, Tr) -> T,
+    html: impl FnOnce(&'a View, Tr) -> H,
+) -> Result<Letter, RenderError>
+where
+    T: Template,
+    H: Template,
+{
+    let args = v.args();
     Ok(Letter {
         to: to.to_string(),
         subject: v.subject.clone(),
-        text: text.render()?,
-        html: html.render()?,
+        text: text(v, Tr::text(v.lang, args.clone())).render()?,
+        html: html(v, Tr::html(v.lang, args)).render()?,
     })
 }
 
@@ -281,9 +328,9 @@ pub fn receipt_number(message_id: i64) -> String {
 /// The note to the person a tribute gift names (sent to its `notify_email`).
 pub fn tribute(ctx: &MailContext, d: &Donation, c: &Campaign) -> Result<Letter, RenderError> {
     let mut v = base_view(ctx, d, c);
-    v.subject = format!("A gift to {} {}", ctx.org.name, v.tribute_phrase);
+    v.subject = v.lang.msg("tribute-subject", &v.args());
     let to = d.tribute_notify_email.as_deref().unwrap_or_default();
-    letter(to, &v, TributeText { v: &v }, TributeHtml { v: &v })
+    letter(to, &v, TributeText::new, TributeHtml::new)
 }
 
 /// The nudge after an installment failed, with the link to fix the card.
@@ -296,17 +343,14 @@ pub fn payment_failed(
 ) -> Result<Letter, RenderError> {
     let mut v = base_view(ctx, d, c);
     if let Some(amount) = p.amount_minor {
-        v.total = money(amount, p.currency.as_deref().unwrap_or(&d.currency));
+        v.total = format::money(v.lang, amount, p.currency.as_deref().unwrap_or(&d.currency));
     }
-    v.date = local_date(ctx, p.updated_at.min(now));
+    v.date = local_date(ctx, v.lang, p.updated_at.min(now));
     v.failure = p.failure_reason.clone();
-    v.subject = format!(
-        "Your {} gift to {} did not go through",
-        v.frequency, ctx.org.name
-    );
+    v.subject = v.lang.msg("failed-subject", &v.args());
     with_manage_link(&mut v, ctx, d, p.paid_at, now);
     let to = d.donor_email.as_deref().unwrap_or_default();
-    letter(to, &v, FailedText { v: &v }, FailedHtml { v: &v })
+    letter(to, &v, FailedText::new, FailedHtml::new)
 }
 
 /// The confirmation that a recurring gift has ended.
@@ -319,14 +363,12 @@ pub fn plan_canceled(
     let mut v = base_view(ctx, d, c);
     v.date = local_date(
         ctx,
+        v.lang,
         d.canceled_at.unwrap_or(d.plan_status_at.max(0)).min(now),
     );
-    v.subject = format!(
-        "Your {} gift to {} has been canceled",
-        v.frequency, ctx.org.name
-    );
+    v.subject = v.lang.msg("canceled-subject", &v.args());
     let to = d.donor_email.as_deref().unwrap_or_default();
-    letter(to, &v, CanceledText { v: &v }, CanceledHtml { v: &v })
+    letter(to, &v, CanceledText::new, CanceledHtml::new)
 }
 
 /// A statement's rendered parts, kept in its outbox payload when it is queued.

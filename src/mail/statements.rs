@@ -10,11 +10,12 @@ use std::path::Path;
 use askama::Template;
 
 use super::Letter;
-use super::render::{Prerendered, long_date};
+use super::render::Prerendered;
 use crate::config::Organization;
 use crate::domain::contribution::{installment_gift, payment_facts};
-use crate::domain::money::display as money;
+use crate::domain::donation::DEFAULT_LANGUAGE;
 use crate::domain::notices;
+use crate::i18n::{Args, Lang, Tr, format};
 use crate::store::{Campaign, Donation, NewMessage, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +24,9 @@ pub struct Line {
     /// an offline gift's calendar day as it is).
     pub at: i64,
     pub campaign: String,
-    pub description: String,
+    /// What kind of gift, as a word the statement's language describes: `one_time`, `monthly`,
+    /// `annual`, or `check`, `cash`, `other` (an offline gift's method) or `offline`.
+    pub kind: &'static str,
     pub currency: String,
     pub charged_minor: i64,
     /// The gift share of what was charged (`domain::contribution::installment_gift`); the rest is the
@@ -45,6 +48,9 @@ pub struct Statement {
     pub donor_key: String,
     pub donor_name: String,
     pub email: Option<String>,
+    /// The language of the donor's most recent gift made through the donation page or the API
+    /// (offline gifts carry none); English if none.
+    pub language: String,
     pub lines: Vec<Line>,
 }
 
@@ -59,16 +65,16 @@ impl Statement {
     }
 }
 
-fn description(d: &Donation) -> String {
-    match (d.source.as_str(), d.frequency.as_str()) {
-        ("offline", _) => match &d.offline_method {
-            Some(m) => format!("Gift by {m}"),
-            None => "Offline gift".into(),
-        },
-        (_, "monthly") => "Monthly gift".into(),
-        (_, "annual") => "Annual gift".into(),
-        _ => "One-time gift".into(),
+fn kind(d: &Donation) -> &'static str {
+    if d.is_offline() {
+        return match d.offline_method.as_deref() {
+            Some("check") => "check",
+            Some("cash") => "cash",
+            Some(_) => "other",
+            None => "offline",
+        };
     }
+    d.frequency.as_str()
 }
 
 /// Every donor's statement for `year` in the organization's time zone (`ORG_TIMEZONE`: the year
@@ -112,7 +118,7 @@ pub async fn build(
             Line {
                 at: zone.local(p.paid_at.unwrap_or(p.created_at)),
                 campaign: String::new(),
-                description: description(d),
+                kind: kind(d),
                 currency: p.currency.clone().unwrap_or_else(|| d.currency.clone()),
                 charged_minor: charged,
                 gift_minor: installment_gift(d, charged),
@@ -128,7 +134,7 @@ pub async fn build(
         let line = Line {
             at: d.gift_date.unwrap_or(d.created_at),
             campaign: String::new(),
-            description: description(&d),
+            kind: kind(&d),
             currency: d.currency.clone(),
             charged_minor: d.total_minor,
             gift_minor: d.gift_minor,
@@ -139,7 +145,7 @@ pub async fn build(
 
     // In the order given, so that each donor's lines read in order and the name and address
     // kept are those of the donor's latest gift.
-    entries.sort_by(|(_, a), (_, b)| (a.at, &a.description).cmp(&(b.at, &b.description)));
+    entries.sort_by(|(_, a), (_, b)| (a.at, a.kind).cmp(&(b.at, b.kind)));
     for (d, mut line) in entries {
         if !campaigns.contains_key(&d.campaign_id)
             && let Some(c) = store.campaign_by_id(d.campaign_id).await?
@@ -157,6 +163,7 @@ pub async fn build(
                 donor_key: d.donor_key.clone(),
                 donor_name: String::new(),
                 email: None,
+                language: DEFAULT_LANGUAGE.into(),
                 lines: vec![],
             });
         if let Some(n) = d.donor_name.as_ref().filter(|n| !n.trim().is_empty()) {
@@ -165,32 +172,28 @@ pub async fn build(
         if d.donor_email.is_some() {
             s.email.clone_from(&d.donor_email);
         }
+        if !d.is_offline() {
+            s.language.clone_from(&d.language);
+        }
         s.lines.push(line);
     }
-    let mut out: Vec<Statement> = by_donor.into_values().collect();
-    for s in &mut out {
-        if s.donor_name.is_empty() {
-            s.donor_name = "friend".into();
-        }
-    }
-    Ok(out)
+    Ok(by_donor.into_values().collect())
 }
 
 struct LineView {
     date: String,
-    description: String,
     campaign: String,
     charged: String,
-    /// "gift X + covered fee Y", when part of the charge was a covered fee.
-    split: Option<String>,
+    /// Whether part of the charge was a covered fee ("gift X + covered fee Y").
+    split: Option<()>,
     returned: Option<String>,
     net: String,
+    /// The line's values: `kind`, `gift`, `fee`, `returned`.
+    args: Args,
 }
 
 struct StatementView {
     subject: String,
-    year: i32,
-    donor_name: String,
     org_name: String,
     org_address: String,
     org_ein: Option<String>,
@@ -202,20 +205,35 @@ struct StatementView {
 #[template(path = "mail/statement.txt")]
 struct StatementText<'a> {
     s: &'a StatementView,
+    tr: Tr,
 }
 
 #[derive(Template)]
 #[template(path = "mail/statement.html")]
 struct StatementHtml<'a> {
     s: &'a StatementView,
+    tr: Tr,
 }
 
-/// The statement as an email (the same text is written to files by the CLI).
+/// The statement as an email, in the donor's language (the same text is written to files by
+/// the CLI).
 pub fn render(org: &Organization, s: &Statement) -> Result<Letter, askama::Error> {
+    let lang = Lang::stored(&s.language);
+    let money = |minor: i64, currency: &str| format::money(lang, minor, currency);
+    let total = s
+        .totals()
+        .iter()
+        .map(|(c, t)| money(*t, c))
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let args = Args::new()
+        .text("donor_name", &s.donor_name)
+        .flag("named", !s.donor_name.is_empty())
+        .text("org", &org.name)
+        .text("year", s.year.to_string())
+        .flag("has_ein", org.ein.is_some());
     let view = StatementView {
-        subject: format!("Your {} giving statement from {}", s.year, org.name),
-        year: s.year,
-        donor_name: s.donor_name.clone(),
+        subject: lang.msg("statement-subject", &args),
         org_name: org.name.clone(),
         org_address: org.address.clone(),
         org_ein: org.ein.clone(),
@@ -223,33 +241,34 @@ pub fn render(org: &Organization, s: &Statement) -> Result<Letter, askama::Error
             .lines
             .iter()
             .map(|l| LineView {
-                date: long_date(l.at),
-                description: l.description.clone(),
+                date: format::long_date(lang, l.at),
                 campaign: l.campaign.clone(),
                 charged: money(l.charged_minor, &l.currency),
-                split: (l.charged_minor > l.gift_minor).then(|| {
-                    format!(
-                        "gift {} + covered fee {}",
-                        money(l.gift_minor, &l.currency),
-                        money(l.charged_minor - l.gift_minor, &l.currency)
-                    )
-                }),
+                split: (l.charged_minor > l.gift_minor).then_some(()),
                 returned: (l.returned_minor > 0).then(|| money(l.returned_minor, &l.currency)),
                 net: money(l.net_minor(), &l.currency),
+                args: Args::new()
+                    .word("kind", l.kind)
+                    .text("gift", money(l.gift_minor, &l.currency))
+                    .text("fee", money(l.charged_minor - l.gift_minor, &l.currency))
+                    .text("returned", money(l.returned_minor, &l.currency)),
             })
             .collect(),
-        total: s
-            .totals()
-            .iter()
-            .map(|(c, t)| money(*t, c))
-            .collect::<Vec<_>>()
-            .join(" + "),
+        total,
     };
     Ok(Letter {
         to: s.email.clone().unwrap_or_default(),
         subject: view.subject.clone(),
-        text: StatementText { s: &view }.render()?,
-        html: StatementHtml { s: &view }.render()?,
+        text: StatementText {
+            s: &view,
+            tr: Tr::text(lang, args.clone()),
+        }
+        .render()?,
+        html: StatementHtml {
+            s: &view,
+            tr: Tr::html(lang, args),
+        }
+        .render()?,
     })
 }
 

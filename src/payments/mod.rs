@@ -23,6 +23,8 @@ pub struct CheckoutRequest {
     pub donor_email: String,
     pub success_url: String,
     pub cancel_url: String,
+    /// The donor's language (`es`): the provider's checkout page is shown in it when it can be.
+    pub language: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -136,6 +136,16 @@ fn map_error(e: StripeError) -> GatewayError {
     }
 }
 
+/// Checkout's locale for the donor's language: the same language when Checkout has it, else
+/// `auto` (the browser's), never a value Stripe would refuse.
+fn checkout_locale(language: &str) -> stripe_shared::CheckoutSessionLocale {
+    use stripe_shared::CheckoutSessionLocale;
+    match CheckoutSessionLocale::from_str(language) {
+        Ok(CheckoutSessionLocale::Unknown(_)) | Err(_) => CheckoutSessionLocale::Auto,
+        Ok(locale) => locale,
+    }
+}
+
 #[async_trait]
 impl Gateway for StripeGateway {
     fn name(&self) -> &'static str {
@@ -164,7 +174,8 @@ impl Gateway for StripeGateway {
             .customer_email(req.donor_email.clone())
             .metadata(metadata.clone())
             .success_url(req.success_url.clone())
-            .cancel_url(req.cancel_url.clone());
+            .cancel_url(req.cancel_url.clone())
+            .locale(checkout_locale(&req.language));
         match req.frequency {
             Frequency::OneTime => {
                 let mut intent = CreateCheckoutSessionPaymentIntentData::new();
@@ -335,7 +346,17 @@ fn raw_event(e: &stripe_shared::Event) -> RawEvent {
 
 #[cfg(test)]
 mod tests {
-    use super::object_path;
+    use super::{checkout_locale, object_path};
+    use stripe_shared::CheckoutSessionLocale;
+
+    #[test]
+    fn checkout_is_shown_in_the_donors_language_when_stripe_has_it() {
+        assert_eq!(checkout_locale("es"), CheckoutSessionLocale::Es);
+        assert_eq!(checkout_locale("en"), CheckoutSessionLocale::En);
+        // A language of ours that Checkout lacks: the browser's, never a value Stripe refuses.
+        assert_eq!(checkout_locale("ht"), CheckoutSessionLocale::Auto);
+        assert_eq!(checkout_locale(""), CheckoutSessionLocale::Auto);
+    }
 
     #[test]
     fn each_handled_event_type_has_its_objects_endpoint() {

@@ -9,10 +9,11 @@ use sha2::{Digest, Sha256};
 
 use crate::config::Config;
 use crate::domain::contribution::Frequency;
+use crate::domain::donation::{DEFAULT_LANGUAGE, language_tag};
 use crate::domain::fees::{Coverage, FeeRate, cover, no_cover};
-use crate::domain::field_error::FieldError;
+use crate::domain::field_error::{FieldError, Reason};
 use crate::domain::money::{Currency, Money};
-use crate::domain::text::{Email, PersonName, ShortText};
+use crate::domain::text::{Email, PersonName, ShortText, TextError};
 use crate::payments::{CheckoutRequest, Gateway};
 use crate::services::campaign_admin::MajorAmount;
 use crate::store::{Campaign, Donation, IdempotencyClaim, Store, StoreError};
@@ -57,6 +58,12 @@ pub struct CheckoutInput {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub website: Option<serde_json::Value>,
+    /// The donor's language, in which every email about the gift is written (and Stripe
+    /// Checkout is shown): a tag such as `en` or `es`. Without it, the request's
+    /// `Accept-Language`; a language without translations is English.
+    #[serde(default)]
+    #[schema(example = "es")]
+    pub language: Option<String>,
 }
 
 impl CheckoutInput {
@@ -89,8 +96,8 @@ pub struct FeeQuote {
     pub total_minor: i64,
 }
 
-fn field(errors: &mut Vec<FieldError>, name: &str, e: impl ToString) {
-    errors.push(FieldError::new(name, e.to_string()));
+fn field(errors: &mut Vec<FieldError>, name: &str, e: &TextError) {
+    errors.push(FieldError::new(name, e.to_string()).because(e.reason()));
 }
 
 pub fn campaign_fee(c: &Campaign, config: &Config) -> FeeRate {
@@ -104,22 +111,19 @@ pub fn quote(
     amount: &str,
     cover_fee: bool,
 ) -> Result<(Currency, Coverage), FieldError> {
-    let currency =
-        Currency::parse(&c.currency).map_err(|e| FieldError::new("currency", e.to_string()))?;
+    let currency = Currency::parse(&c.currency)
+        .map_err(|e| FieldError::new("currency", e.to_string()).because(e.reason()))?;
     let gift = Money::parse(amount, currency, config.max_gift_minor(currency))
-        .map_err(|e| FieldError::new("amount", e.to_string()))?;
+        .map_err(|e| FieldError::new("amount", e.to_string()).because(e.reason()))?;
     if gift.minor() < c.min_gift_minor {
-        return Err(FieldError::new(
-            "amount",
-            format!(
-                "must be at least {}",
-                crate::domain::money::format_major(c.min_gift_minor, currency)
-            ),
-        ));
+        let min = crate::domain::money::format_major(c.min_gift_minor, currency);
+        return Err(FieldError::new("amount", format!("must be at least {min}"))
+            .because(Reason::new("below_minimum").with("min", min)));
     }
     let coverage = if cover_fee {
-        cover(gift.minor(), &campaign_fee(c, config))
-            .map_err(|e| FieldError::new("amount", e.to_string()))?
+        cover(gift.minor(), &campaign_fee(c, config)).map_err(|e| {
+            FieldError::new("amount", e.to_string()).because(Reason::new("fee_not_computable"))
+        })?
     } else {
         no_cover(gift.minor())
     };
@@ -127,8 +131,10 @@ pub fn quote(
 }
 
 pub fn parse_frequency(v: &str) -> Result<Frequency, FieldError> {
-    Frequency::parse(v)
-        .ok_or_else(|| FieldError::new("frequency", "must be one_time, monthly or annual"))
+    Frequency::parse(v).ok_or_else(|| {
+        FieldError::new("frequency", "must be one_time, monthly or annual")
+            .because(Reason::new("invalid_frequency"))
+    })
 }
 
 /// Why a checkout was not created, in the donor's terms (`http::error` gives each its status).
@@ -180,48 +186,54 @@ fn validate(input: &CheckoutInput, c: &Campaign, config: &Config) -> Result<Gift
         .map_err(|e| errors.push(e))
         .ok();
     let name = PersonName::parse(&input.donor.name)
-        .map_err(|e| field(&mut errors, "donor.name", e))
+        .map_err(|e| field(&mut errors, "donor.name", &e))
         .ok();
     let email = Email::parse(&input.donor.email)
-        .map_err(|e| field(&mut errors, "donor.email", e))
+        .map_err(|e| field(&mut errors, "donor.email", &e))
         .ok();
     let comment = match input.comment.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(v) => ShortText::parse(v, ShortText::MAX_COMMENT_CHARS)
             .map(|t| t.as_str().to_string())
-            .map_err(|e| field(&mut errors, "comment", e))
+            .map_err(|e| field(&mut errors, "comment", &e))
             .ok(),
     };
     let tribute = input.tribute.as_ref().and_then(|t| {
         let kind = match t.kind.as_str() {
             "honor" | "memory" => Some(t.kind.clone()),
             _ => {
-                field(&mut errors, "tribute.kind", "must be honor or memory");
+                errors.push(
+                    FieldError::new("tribute.kind", "must be honor or memory")
+                        .because(Reason::new("invalid_tribute_kind")),
+                );
                 None
             }
         };
         let honoree = match t.honoree.as_deref().map(str::trim) {
             None | Some("") => {
-                field(&mut errors, "tribute.honoree", "is required with a tribute");
+                errors.push(
+                    FieldError::new("tribute.honoree", "is required with a tribute")
+                        .because(Reason::new("required")),
+                );
                 None
             }
             Some(v) => PersonName::parse(v)
                 .map(|n| n.as_str().to_string())
-                .map_err(|e| field(&mut errors, "tribute.honoree", e))
+                .map_err(|e| field(&mut errors, "tribute.honoree", &e))
                 .ok(),
         };
         let notify = match t.notify_email.as_deref().map(str::trim) {
             None | Some("") => Some(None),
             Some(v) => Email::parse(v)
                 .map(|e| Some(e.as_str().to_string()))
-                .map_err(|e| field(&mut errors, "tribute.notify_email", e))
+                .map_err(|e| field(&mut errors, "tribute.notify_email", &e))
                 .ok(),
         };
         let message = match t.message.as_deref().map(str::trim) {
             None | Some("") => Some(None),
             Some(v) => ShortText::parse(v, ShortText::MAX_TRIBUTE_CHARS)
                 .map(|m| Some(m.as_str().to_string()))
-                .map_err(|e| field(&mut errors, "tribute.message", e))
+                .map_err(|e| field(&mut errors, "tribute.message", &e))
                 .ok(),
         };
         Some((kind?, honoree?, notify?, message?))
@@ -376,6 +388,11 @@ impl Checkout<'_> {
                 d.tribute_show_amount = input.tribute.as_ref().is_some_and(|t| t.show_amount);
             }
             d.comment.clone_from(&gift.comment);
+            d.language = input
+                .language
+                .as_deref()
+                .and_then(language_tag)
+                .unwrap_or_else(|| DEFAULT_LANGUAGE.into());
 
             let claim = self
                 .store
@@ -416,6 +433,8 @@ impl Checkout<'_> {
         key: Option<&str>,
     ) -> Result<CheckoutResponse, CheckoutError> {
         let base = &self.config.public_base_url;
+        // Back from Checkout in the language the donor gave in.
+        let lang = &d.language;
         let request = CheckoutRequest {
             donation_id: d.id.clone(),
             campaign_slug: campaign.slug.clone(),
@@ -425,12 +444,15 @@ impl Checkout<'_> {
             frequency: d.frequency,
             donor_email: d.donor_email.clone().unwrap_or_default(),
             success_url: campaign.success_url.clone().unwrap_or_else(|| {
-                format!("{base}/donate/{}/thanks?donation={}", campaign.slug, d.id)
+                format!(
+                    "{base}/donate/{}/thanks?donation={}&lang={lang}",
+                    campaign.slug, d.id
+                )
             }),
-            cancel_url: campaign
-                .cancel_url
-                .clone()
-                .unwrap_or_else(|| format!("{base}/donate/{}?canceled=1", campaign.slug)),
+            cancel_url: campaign.cancel_url.clone().unwrap_or_else(|| {
+                format!("{base}/donate/{}?canceled=1&lang={lang}", campaign.slug)
+            }),
+            language: d.language.clone(),
         };
         match self.gateway.create_checkout(&request).await {
             Ok(session) => {

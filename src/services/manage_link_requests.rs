@@ -9,7 +9,9 @@
 //! the request (`mail::render::manage_links`): its links are signed then and never stored.
 
 use crate::config::SelfServiceConfig;
+use crate::domain::donation::{DEFAULT_LANGUAGE, language_tag};
 use crate::domain::field_error::FieldError;
+use crate::domain::manage_link::LinkRequestRecord;
 use crate::domain::message::NewMessage;
 use crate::domain::notices;
 use crate::domain::text::Email;
@@ -46,12 +48,13 @@ pub fn manageable(gifts: Vec<Donation>) -> Vec<Donation> {
         .collect()
 }
 
-/// Someone asks for fresh manage links for `email` at `at`. Only a malformed address is an
-/// error.
+/// Someone asks for fresh manage links for `email` at `at`, on a page in `language` (a tag, in
+/// which the email is written). Only a malformed address is an error.
 pub async fn request(
     store: &dyn Store,
     config: &SelfServiceConfig,
     email: &str,
+    language: &str,
     at: i64,
 ) -> Result<LinkRequest, LinkRequestError> {
     let email = Email::parse(email)
@@ -80,7 +83,15 @@ pub async fn request(
         payload: Some(id.clone()),
     };
     store
-        .create_manage_link_request(&id, &donor_key, &message, at)
+        .create_manage_link_request(
+            &id,
+            &LinkRequestRecord {
+                donor_key,
+                language: language_tag(language).unwrap_or_else(|| DEFAULT_LANGUAGE.into()),
+            },
+            &message,
+            at,
+        )
         .await?;
     Ok(LinkRequest::Sent(plans.len()))
 }

@@ -436,6 +436,17 @@ pub struct DonorWallEntry {
     /// The day of the gift (`YYYY-MM-DD`, UTC).
     #[schema(example = "2026-11-21")]
     pub date: String,
+    /// The same, for a page that writes them in the donor's language (not in the JSON): whether
+    /// the name is withheld, the dedication's kind and (publishable) honoree, and when it was
+    /// given (unix seconds).
+    #[serde(skip)]
+    pub anonymous: bool,
+    #[serde(skip)]
+    pub tribute_kind: Option<String>,
+    #[serde(skip)]
+    pub honoree: Option<String>,
+    #[serde(skip)]
+    pub at: i64,
 }
 
 /// The given name of a full name as donors write it: the first word, or the first word after
@@ -464,10 +475,10 @@ pub fn wall_entry(d: &Donation, hide_amounts: bool) -> DonorWallEntry {
         .tribute_honoree
         .as_deref()
         .filter(|h| !looks_like_contact(h));
-    let tribute = match (d.tribute_kind.as_deref(), honoree) {
-        (Some("honor"), Some(h)) => Some(format!("In honor of {h}")),
-        (Some("memory"), Some(h)) => Some(format!("In memory of {h}")),
-        _ => None,
+    let (tribute_kind, tribute) = match (d.tribute_kind.as_deref(), honoree) {
+        (Some("honor"), Some(h)) => (Some("honor"), Some(format!("In honor of {h}"))),
+        (Some("memory"), Some(h)) => (Some("memory"), Some(format!("In memory of {h}"))),
+        _ => (None, None),
     };
     let at = if d.is_offline() {
         d.gift_date.unwrap_or(d.created_at)
@@ -475,6 +486,10 @@ pub fn wall_entry(d: &Donation, hide_amounts: bool) -> DonorWallEntry {
         d.created_at
     };
     DonorWallEntry {
+        anonymous: name.is_none(),
+        tribute_kind: tribute_kind.map(String::from),
+        honoree: tribute.as_ref().and(honoree).map(String::from),
+        at,
         name: name.unwrap_or_else(|| "Anonymous".into()),
         amount_minor: (!hide_amounts).then_some(d.counted_raised_minor),
         currency: d.currency.clone(),

@@ -14,6 +14,7 @@ use super::{
     StaffToken, StoreResult, UnparsedEvent, WebhookEvent,
 };
 use super::{LinkPurpose, SigninLink, StaffMember, StaffRole};
+use crate::domain::manage_link::LinkRequestRecord;
 
 /// The whole store: its health and its secrets, and every concern's sub-trait.
 #[async_trait]
@@ -260,12 +261,12 @@ pub trait DonorLinkStore: Send + Sync {
     async fn create_manage_link_request(
         &self,
         id: &str,
-        donor_key: &str,
+        request: &LinkRequestRecord,
         message: &NewMessage,
         at: i64,
     ) -> StoreResult<()>;
-    /// The donor (lowercased address) a request was made for.
-    async fn manage_link_request(&self, id: &str) -> StoreResult<Option<String>>;
+    /// The donor (lowercased address) a request was made for, and its language.
+    async fn manage_link_request(&self, id: &str) -> StoreResult<Option<LinkRequestRecord>>;
     /// Requests that sent an email to this donor since `since`.
     async fn manage_link_requests_since(&self, donor_key: &str, since: i64) -> StoreResult<i64>;
 }

@@ -13,16 +13,19 @@ use serde::Deserialize;
 
 use crate::config::Config;
 use crate::domain::contribution::percent_of_goal;
-use crate::domain::money::{currency_of, suffix, symbol};
+use crate::domain::field_error::Reason;
+use crate::domain::money::currency_of;
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult, FieldError};
 use crate::http::limits::ClientIp;
+use crate::http::page_language::{LanguageLink, PageLanguage, switcher};
+use crate::i18n::{Args, Lang, Tr, format};
 use crate::services::campaign_admin::MajorAmount;
 use crate::services::checkout::{
     Checkout, CheckoutError, CheckoutInput, DonorInput, TributeInput, quote,
 };
 use crate::services::reporting::wall_entry;
-use crate::store::{Campaign, Progress, now};
+use crate::store::{Campaign, Donation, Progress, now};
 
 pub const CSS: &str = include_str!("../../../assets/app.css");
 pub const DONATE_JS: &str = include_str!("../../../assets/donate.js");
@@ -39,6 +42,7 @@ const WALL_SIZE: i64 = 20;
 
 pub use crate::domain::money::display as money;
 
+/// A frequency as staff pages label it (donor pages say it in the donor's language).
 pub fn frequency_label(f: &str) -> &'static str {
     match f {
         "monthly" => "monthly",
@@ -120,24 +124,42 @@ pub async fn embed_js() -> Response {
 pub struct ProgressBar {
     pub raised: String,
     pub goal: String,
-    /// Percent of the goal, two decimals at most.
+    /// Percent of the goal, two decimals at most, as `lang` writes it.
     pub percent: String,
-    /// The bar's value, 0 to 100.
+    /// The bar's value, 0 to 100 (an attribute: always with a `.`).
     pub bar: String,
     pub donors: i64,
 }
 
 impl ProgressBar {
+    /// In English, as staff pages show it.
     pub fn new(c: &Campaign, raised_minor: i64, donors: i64) -> Self {
+        ProgressBar::in_language(Lang::ENGLISH, c, raised_minor, donors)
+    }
+
+    pub fn in_language(lang: Lang, c: &Campaign, raised_minor: i64, donors: i64) -> Self {
         let percent = percent_of_goal(raised_minor, c.goal_minor);
         let bar = percent.clamp(0.into(), 100.into());
         ProgressBar {
-            raised: money(raised_minor, &c.currency),
-            goal: money(c.goal_minor, &c.currency),
-            percent: percent.normalize().to_string(),
+            raised: format::money(lang, raised_minor, &c.currency),
+            goal: format::money(lang, c.goal_minor, &c.currency),
+            percent: format::decimal(lang, &percent.normalize().to_string()),
             bar: bar.normalize().to_string(),
             donors,
         }
+    }
+
+    /// The values the progress messages name.
+    fn args(&self, lang: Lang) -> Args {
+        Args::new()
+            .text("raised", &self.raised)
+            .text("goal", &self.goal)
+            .text("percent", &self.percent)
+            .number("donors", self.donors)
+            .text(
+                "donors_shown",
+                format::decimal(lang, &self.donors.to_string()),
+            )
     }
 }
 
@@ -147,12 +169,12 @@ pub struct Choice {
 }
 
 pub struct WallRow {
-    pub name: String,
     pub amount: Option<String>,
     pub tribute: Option<String>,
-    pub frequency: String,
-    pub frequency_label: &'static str,
+    pub recurring: bool,
     pub date: String,
+    /// The row's values: `name`, `amount`, `frequency`.
+    pub args: Args,
 }
 
 /// What the donor typed, to put back in the form after an error.
@@ -189,6 +211,9 @@ pub struct DonateForm {
     /// The honeypot: hidden from people, filled in by bots (see `CheckoutInput::website`).
     #[serde(default)]
     pub website: String,
+    /// The page's language, carried through the post (and stored with the gift).
+    #[serde(default)]
+    pub lang: Option<String>,
 }
 
 /// The form as the template reads it.
@@ -273,6 +298,8 @@ impl FormValues {
 #[derive(Template)]
 #[template(path = "donate.html")]
 pub struct DonatePage {
+    pub tr: Tr,
+    pub languages: Vec<LanguageLink>,
     pub slug: String,
     pub name: String,
     pub description: String,
@@ -284,11 +311,12 @@ pub struct DonatePage {
     pub frequencies: Vec<Choice>,
     pub form: FormValues,
     pub errors: BTreeMap<String, String>,
-    pub fee_quote: String,
     pub exponent: u32,
-    pub symbol: &'static str,
-    pub suffix: String,
-    pub currency_upper: String,
+    /// For the fee quote's script: the decimal separator, zero as the page writes it (`0.00`),
+    /// and zero as an amount (`$0.00`), in which the script puts each new quote.
+    pub decimal: String,
+    pub zero: String,
+    pub money_zero: String,
     pub wall: Vec<WallRow>,
 }
 
@@ -301,42 +329,112 @@ impl DonatePage {
     }
 }
 
+/// "In honor of Rosa", "En memoria de Rosa": a gift's dedication as a line of its own.
+pub fn tribute_line(lang: Lang, kind: Option<&str>, honoree: Option<&str>) -> Option<String> {
+    let (kind, honoree) = (kind?, honoree?);
+    let args = Args::new()
+        .word("kind", if kind == "memory" { "memory" } else { "honor" })
+        .text("honoree", honoree);
+    Some(lang.msg("tribute-line", &args))
+}
+
+/// A donor wall's row in `lang`.
+fn wall_row(lang: Lang, d: &Donation, hide_amounts: bool) -> WallRow {
+    let e = wall_entry(d, hide_amounts);
+    let name = if e.anonymous {
+        lang.msg("wall-anonymous", &Args::new())
+    } else {
+        e.name
+    };
+    let amount = e.amount_minor.map(|m| format::money(lang, m, &e.currency));
+    WallRow {
+        tribute: tribute_line(lang, e.tribute_kind.as_deref(), e.honoree.as_deref()),
+        recurring: e.frequency != "one_time",
+        date: format::long_date(lang, e.at),
+        args: Args::new()
+            .text("name", name)
+            .text("amount", amount.clone().unwrap_or_default())
+            .word("frequency", e.frequency),
+        amount,
+    }
+}
+
+/// Each field error of a form in `lang`, by field (`other` for those of no field of the form).
+pub fn translated_errors(lang: Lang, errors: Vec<FieldError>) -> BTreeMap<String, String> {
+    let mut by_field = BTreeMap::new();
+    for e in errors {
+        let field = match e.field.as_deref() {
+            Some("currency") | None => "other",
+            Some(f) => f,
+        };
+        let text = field_error_text(lang, field, &e);
+        by_field.entry(field.to_string()).or_insert(text);
+    }
+    by_field
+}
+
+/// A field error as the form shows it: `field-error-<code>` in `lang`, with the field (as a word
+/// a message may select by: `donor-name`) and the reason's values; an error without a reason
+/// (none of the form's) as its English detail after the field's name.
+fn field_error_text(lang: Lang, field: &str, e: &FieldError) -> String {
+    let field_word = field.replace('.', "-");
+    let mut args = Args::new().word("field", field_word);
+    let label = lang.msg("field-label", &args);
+    args = args.text("label", label.clone());
+    match &e.reason {
+        Some(reason) => {
+            for (name, value) in &reason.values {
+                args = match value.parse::<i64>() {
+                    Ok(n) if !value.contains('.') => args.number(name, n),
+                    _ => args.text(name, format::decimal(lang, value)),
+                };
+            }
+            lang.msg(&format!("field-error-{}", reason.code), &args)
+        }
+        None if field == "other" => e.detail.clone(),
+        None => format!("{label} {}", e.detail),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn donate_page(
     state: &AppState,
+    language: &PageLanguage,
     campaign: &Campaign,
     progress: &Progress,
     form: FormValues,
     errors: BTreeMap<String, String>,
     canceled: bool,
 ) -> AppResult<DonatePage> {
+    let lang = language.lang;
     let currency = currency_of(&campaign.currency);
     // The fee for the amount in the form (the default one on a first visit).
     let fee_quote = quote(campaign, &state.config, form.gift_amount(), true)
         .or_else(|_| quote(campaign, &state.config, DEFAULT_AMOUNT, true))
-        .map(|(_, q)| money(q.fee_minor, &campaign.currency))
+        .map(|(_, q)| format::money(lang, q.fee_minor, &campaign.currency))
         .unwrap_or_default();
     let wall = state
         .store
         .counted_donations(campaign.id, WALL_SIZE)
         .await?
         .iter()
-        .map(|d| {
-            let e = wall_entry(d, campaign.hide_amounts);
-            WallRow {
-                name: e.name,
-                amount: e.amount_minor.map(|m| money(m, &e.currency)),
-                tribute: e.tribute,
-                frequency_label: frequency_label(&e.frequency),
-                frequency: e.frequency,
-                date: e.date,
-            }
-        })
+        .map(|d| wall_row(lang, d, campaign.hide_amounts))
         .collect();
+    let progress = ProgressBar::in_language(lang, campaign, progress.raised_minor, progress.donors);
+    let args = progress
+        .args(lang)
+        .text("campaign", &campaign.name)
+        .text("fee", fee_quote)
+        .text("currency", currency.code().to_uppercase())
+        .number("error_count", errors.len() as i64);
+    let zero = format::decimal(lang, &crate::domain::money::format_major(0, currency));
     Ok(DonatePage {
+        tr: Tr::html(lang, args),
+        languages: switcher(lang, &format!("/donate/{}", campaign.slug), &[]),
         slug: campaign.slug.clone(),
         name: campaign.name.clone(),
         description: campaign.description.clone(),
-        progress: ProgressBar::new(campaign, progress.raised_minor, progress.donors),
+        progress,
         open: campaign.accepts_gifts(now()),
         canceled,
         sandbox: state.config.payments.is_sandbox(),
@@ -344,30 +442,26 @@ async fn donate_page(
             .iter()
             .map(|p| Choice {
                 value: (*p).into(),
-                label: money(
+                label: format::money(
+                    lang,
                     p.parse::<i64>().unwrap_or(0) * 10i64.pow(currency.exponent()),
                     &campaign.currency,
                 ),
             })
             .collect(),
-        frequencies: [
-            ("one_time", "One time"),
-            ("monthly", "Monthly"),
-            ("annual", "Annual"),
-        ]
-        .into_iter()
-        .map(|(v, l)| Choice {
-            value: v.into(),
-            label: l.into(),
-        })
-        .collect(),
+        frequencies: ["one_time", "monthly", "annual"]
+            .into_iter()
+            .map(|v| Choice {
+                value: v.into(),
+                label: lang.msg("frequency-choice", &Args::new().word("frequency", v)),
+            })
+            .collect(),
         form,
         errors,
-        fee_quote,
         exponent: currency.exponent(),
-        symbol: symbol(currency),
-        suffix: suffix(currency),
-        currency_upper: currency.code().to_uppercase(),
+        decimal: lang.msg("number-decimal-separator", &Args::new()),
+        money_zero: format::money(lang, 0, &campaign.currency),
+        zero,
         wall,
     })
 }
@@ -390,10 +484,12 @@ pub async fn donate(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     Query(q): Query<DonateParams>,
+    language: PageLanguage,
 ) -> AppResult<Response> {
     let (campaign, progress) = campaign_and_progress(&state, &slug).await?;
     let page = donate_page(
         &state,
+        &language,
         &campaign,
         &progress,
         FormValues::fresh(),
@@ -410,7 +506,7 @@ pub async fn donate(
 }
 
 /// The checkout input a submitted form describes (validated by `Checkout` like the JSON API).
-fn checkout_input(f: &FormValues) -> CheckoutInput {
+fn checkout_input(f: &FormValues, lang: Lang) -> CheckoutInput {
     let tribute = match f.tribute_kind.trim() {
         "" => None,
         kind => Some(TributeInput {
@@ -433,6 +529,7 @@ fn checkout_input(f: &FormValues) -> CheckoutInput {
         tribute,
         comment: Some(f.comment.clone()),
         website: (!f.website.is_empty()).then(|| serde_json::Value::String(f.website.clone())),
+        language: Some(lang.tag().to_string()),
     }
 }
 
@@ -442,13 +539,15 @@ pub async fn submit(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     ClientIp(ip): ClientIp,
+    language: PageLanguage,
     Form(form): Form<DonateForm>,
 ) -> AppResult<Response> {
     // The same card-testing guards as the JSON API: a form is no way around them.
     crate::http::donor_api::limit_address(&state, ip)?;
+    let language = language.or_chosen(form.lang.as_deref());
     let (campaign, progress) = campaign_and_progress(&state, &slug).await?;
     let mut values = FormValues::from_form(&form);
-    let input = checkout_input(&values);
+    let input = checkout_input(&values, language.lang);
     crate::http::donor_api::guard_input(&input)?;
     let checkout = Checkout {
         store: state.store.as_ref(),
@@ -472,130 +571,47 @@ pub async fn submit(
         Ok(r) => return Ok(Redirect::to(&r.checkout_url).into_response()),
         Err(CheckoutError::Invalid(errors)) => errors,
         Err(CheckoutError::NoCampaign(_) | CheckoutError::CampaignClosed(_)) => {
-            vec![FieldError::new(
-                "other",
-                "This campaign is not accepting gifts now (not found).",
-            )]
+            vec![
+                FieldError::new(
+                    "other",
+                    "This campaign is not accepting gifts now (not found).",
+                )
+                .because(Reason::new("campaign_closed")),
+            ]
         }
-        Err(CheckoutError::Gateway(_)) => vec![FieldError::new(
-            "other",
-            "The payment provider did not answer; nothing was charged. Please try again.",
-        )],
+        Err(CheckoutError::Gateway(_)) => vec![
+            FieldError::new(
+                "other",
+                "The payment provider did not answer; nothing was charged. Please try again.",
+            )
+            .because(Reason::new("gateway_failed")),
+        ],
         // This page's form was sent before with other details (back button, edit, resend):
         // a new key lets the changed gift go through once the donor confirms it.
         Err(CheckoutError::KeyReused) => {
             values.idempotency_key = uuid::Uuid::new_v4().to_string();
-            vec![FieldError::new(
-                "other",
-                "This form was already sent with other details. Please check them and \
-                 continue again.",
-            )]
+            vec![
+                FieldError::new(
+                    "other",
+                    "This form was already sent with other details. Please check them and \
+                     continue again.",
+                )
+                .because(Reason::new("form_resent")),
+            ]
         }
         Err(e) => return Err(e.into()),
     };
-    let mut by_field = BTreeMap::new();
-    for e in errors {
-        let (field, detail) = match e.field.as_deref() {
-            Some("currency") | None => ("other".to_string(), e.detail),
-            Some(f) => (f.to_string(), e.detail),
-        };
-        by_field.entry(field).or_insert(detail);
-    }
-    let page = donate_page(&state, &campaign, &progress, values, by_field, false).await?;
+    let by_field = translated_errors(language.lang, errors);
+    let page = donate_page(
+        &state, &language, &campaign, &progress, values, by_field, false,
+    )
+    .await?;
     Ok(html(
         StatusCode::UNPROCESSABLE_ENTITY,
         render(&page)?,
         &donor_csp(&state.config),
         true,
     ))
-}
-
-// ---- the thank-you page ----
-
-pub struct GiftView {
-    pub amount: String,
-    pub fee: String,
-    pub total: String,
-    pub fee_covered: bool,
-    pub frequency_label: &'static str,
-    pub tribute: Option<String>,
-    pub tribute_message: Option<String>,
-    pub status_text: String,
-    pub good: bool,
-    /// A recurring gift: the page says how to manage it later (`/manage`).
-    pub recurring: bool,
-}
-
-#[derive(Template)]
-#[template(path = "thanks.html")]
-pub struct ThanksPage {
-    /// While the payment is being confirmed, the page reloads itself every few seconds.
-    pub refresh: bool,
-    pub slug: String,
-    pub name: String,
-    pub gift: Option<GiftView>,
-}
-
-/// What a donation's status means to its donor.
-fn status_text(status: &str) -> (String, bool) {
-    let (text, good) = match status {
-        "succeeded" => ("Received — thank you! A receipt is on its way.", true),
-        "active" | "trialing" => (
-            "Received — your recurring gift is active. A receipt is on its way.",
-            true,
-        ),
-        "pending" | "incomplete" => (
-            "Processing: we are confirming your payment. This page shows the result once it arrives.",
-            false,
-        ),
-        "failed" => ("The payment failed; nothing was charged.", false),
-        "abandoned" | "incomplete_expired" => (
-            "This checkout was not completed; nothing was charged.",
-            false,
-        ),
-        "refunded" | "partially_refunded" => ("This gift was refunded.", false),
-        "canceled" => ("This recurring gift is canceled.", false),
-        _ => ("", false),
-    };
-    if text.is_empty() {
-        (format!("Status: {}", status.replace('_', " ")), false)
-    } else {
-        (text.to_string(), good)
-    }
-}
-
-pub fn thanks_page(c: &Campaign, d: Option<&crate::store::Donation>) -> ThanksPage {
-    let gift = d.map(|d| {
-        let (status_text, good) = status_text(&d.status);
-        let frequency_label = match d.frequency.as_str() {
-            "monthly" => "every month",
-            "annual" => "every year",
-            _ => "(one time)",
-        };
-        let tribute = match (d.tribute_kind.as_deref(), d.tribute_honoree.as_deref()) {
-            (Some("honor"), Some(h)) => Some(format!("In honor of {h}")),
-            (Some("memory"), Some(h)) => Some(format!("In memory of {h}")),
-            _ => None,
-        };
-        GiftView {
-            amount: money(d.gift_minor, &d.currency),
-            fee: money(d.fee_minor, &d.currency),
-            total: money(d.total_minor, &d.currency),
-            fee_covered: d.fee_minor > 0,
-            frequency_label,
-            tribute,
-            tribute_message: d.tribute_message.clone(),
-            status_text,
-            good,
-            recurring: d.frequency.is_recurring(),
-        }
-    });
-    ThanksPage {
-        refresh: d.is_some_and(|d| d.status == "pending"),
-        slug: c.slug.clone(),
-        name: c.name.clone(),
-        gift,
-    }
 }
 
 #[cfg(test)]

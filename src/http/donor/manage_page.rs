@@ -16,8 +16,9 @@ use axum::routing::{get, post};
 
 use crate::domain::manage_link::LinkError;
 use crate::http::AppState;
-use crate::http::donor::donation_page::{self as web, money};
-use crate::services::reporting::{day_of, format_day};
+use crate::http::donor::donation_page as web;
+use crate::http::page_language::{LanguageLink, PageLanguage, switcher};
+use crate::i18n::{Args, Lang, Tr, format};
 use crate::services::selfservice::{self, Canceled, PlanState, SelfServiceError};
 use crate::store::{Campaign, Donation};
 
@@ -63,129 +64,133 @@ pub struct PlanView {
 #[derive(Template)]
 #[template(path = "manage.html")]
 pub struct ManagePage {
+    /// The plan's values (`amount`), for the cancel explanation.
+    pub tr: Tr,
+    pub languages: Vec<LanguageLink>,
     pub sandbox: bool,
     pub heading: String,
     pub notice: Option<Notice>,
     pub plan: Option<PlanView>,
     pub can_manage: bool,
-    pub portal_hint: &'static str,
+    pub portal_hint: String,
     /// `/manage/{token}`, where the forms post.
     pub action: String,
+    /// `?lang=xx` for the page's links and forms, when the language was chosen.
+    pub carry: String,
     pub campaign_slug: Option<String>,
     /// The link did not work: offer the form that emails a fresh one (`/manage`).
     pub ask_again: bool,
 }
 
-fn plan_status_text(d: &Donation) -> String {
+fn plan_status_text(lang: Lang, d: &Donation) -> String {
     let status = d.plan_status.as_deref().unwrap_or(d.status.as_str());
+    let none = Args::new();
     match status {
-        "active" | "trialing" => "Active".into(),
-        "past_due" | "unpaid" => {
-            "Active, but the last payment did not go through; it will be tried again. \
-             Updating your card can help."
-                .into()
-        }
-        "canceled" => "Canceled: no further payments will be taken".into(),
-        "incomplete" | "pending" => "Waiting for the first payment".into(),
-        "incomplete_expired" => "Ended: the first payment was never completed".into(),
-        "paused" => "Paused".into(),
-        "succeeded" => "Received".into(),
-        other => {
-            let s = other.replace('_', " ");
-            let mut c = s.chars();
-            c.next()
-                .map(|f| f.to_uppercase().chain(c).collect())
-                .unwrap_or_default()
-        }
+        "active" | "trialing" => lang.msg("plan-status-active", &none),
+        "past_due" | "unpaid" => lang.msg("plan-status-past-due", &none),
+        "canceled" => lang.msg("plan-status-canceled", &none),
+        "incomplete" | "pending" => lang.msg("plan-status-waiting", &none),
+        "incomplete_expired" => lang.msg("plan-status-expired", &none),
+        "paused" => lang.msg("plan-status-paused", &none),
+        "succeeded" => lang.msg("plan-status-received", &none),
+        other => lang.msg(
+            "plan-status-other",
+            &Args::new().text("status", other.replace('_', " ")),
+        ),
     }
 }
 
-fn plan_view(d: &Donation, c: &Campaign) -> PlanView {
-    let every = match d.frequency.as_str() {
-        "monthly" => " per month",
-        "annual" => " per year",
-        _ => "",
-    };
+fn plan_view(lang: Lang, d: &Donation, c: &Campaign) -> PlanView {
+    let args = Args::new()
+        .text("amount", format::money(lang, d.total_minor, &d.currency))
+        .text("gift", format::money(lang, d.gift_minor, &d.currency))
+        .text("fee", format::money(lang, d.fee_minor, &d.currency))
+        .word("frequency", d.frequency.as_str());
     PlanView {
         recurring: d.frequency.is_recurring(),
         campaign: c.name.clone(),
-        amount: format!("{}{every}", money(d.total_minor, &d.currency)),
-        fee_note: (d.fee_minor > 0).then(|| {
-            format!(
-                "your gift of {} plus {} to cover the processing fee",
-                money(d.gift_minor, &d.currency),
-                money(d.fee_minor, &d.currency)
-            )
-        }),
-        status: plan_status_text(d),
-        started: format_day(day_of(d.created_at)),
+        amount: lang.msg("plan-amount", &args),
+        fee_note: (d.fee_minor > 0).then(|| lang.msg("plan-fee-note", &args)),
+        status: plan_status_text(lang, d),
+        started: format::long_date(lang, d.created_at),
         ended: d
             .canceled_at
             .filter(|_| d.plan_status.as_deref() == Some("canceled"))
-            .map(|t| format_day(day_of(t))),
+            .map(|t| format::long_date(lang, t)),
     }
 }
 
 /// The page for a gift, with `notice` on top.
 fn gift_page(
     state: &AppState,
+    language: &PageLanguage,
     token: &str,
     d: &Donation,
     c: &Campaign,
     notice: Option<Notice>,
 ) -> ManagePage {
+    let lang = language.lang;
+    let none = Args::new();
     let plan_state = selfservice::plan_state(d);
     let (heading, default_notice) = match plan_state {
         PlanState::OneTime => (
-            "Your gift",
-            Some("This was a one-time gift, so there is no recurring plan to manage. Thank you!"),
+            lang.msg("manage-heading-gift", &none),
+            Some(lang.msg("manage-one-time", &none)),
         ),
         PlanState::NotStarted => (
-            "Your recurring gift",
-            Some(
-                "This plan has not started through online payment, so there is nothing to change here yet.",
-            ),
+            lang.msg("manage-heading-recurring", &none),
+            Some(lang.msg("manage-not-started", &none)),
         ),
-        PlanState::Running => ("Manage your recurring gift", None),
+        PlanState::Running => (lang.msg("manage-heading-running", &none), None),
         PlanState::Ended => (
-            "Your recurring gift",
-            Some("This recurring gift is canceled. No further payments will be taken."),
+            lang.msg("manage-heading-recurring", &none),
+            Some(lang.msg("manage-ended", &none)),
         ),
     };
+    let plan = plan_view(lang, d, c);
     ManagePage {
+        tr: Tr::html(lang, Args::new().text("amount", &plan.amount)),
+        languages: switcher(lang, &format!("/manage/{token}"), &[]),
         sandbox: state.config.payments.is_sandbox(),
-        heading: heading.into(),
-        notice: notice.or(default_notice.map(|t| Notice {
-            text: t.into(),
+        heading,
+        notice: notice.or(default_notice.map(|text| Notice {
+            text,
             ok: plan_state != PlanState::NotStarted,
         })),
-        plan: Some(plan_view(d, c)),
+        plan: Some(plan),
         can_manage: plan_state == PlanState::Running,
         portal_hint: if state.config.payments.is_sandbox() {
-            "Opens the sandbox's stand-in for Stripe's billing portal."
+            lang.msg("manage-portal-hint-sandbox", &none)
         } else {
-            "Opens Stripe's secure billing page, where you can change the card or the amount. \
-             It brings you back here when you are done."
+            lang.msg("manage-portal-hint", &none)
         },
         action: format!("/manage/{token}"),
+        carry: language.carry('?'),
         campaign_slug: Some(c.slug.clone()),
         ask_again: false,
     }
 }
 
 /// A page with only a message (bad links, failures without a gift to show).
-fn message_page(state: &AppState, heading: &str, text: &str) -> ManagePage {
+fn message_page(
+    state: &AppState,
+    language: &PageLanguage,
+    token: &str,
+    heading: String,
+    text: String,
+) -> ManagePage {
+    let lang = language.lang;
     ManagePage {
+        tr: Tr::html(lang, Args::new()),
+        languages: switcher(lang, &format!("/manage/{token}"), &[]),
         sandbox: state.config.payments.is_sandbox(),
-        heading: heading.into(),
-        notice: Some(Notice {
-            text: text.into(),
-            ok: false,
-        }),
+        heading,
+        notice: Some(Notice { text, ok: false }),
         plan: None,
         can_manage: false,
-        portal_hint: "",
+        portal_hint: String::new(),
         action: String::new(),
+        carry: language.carry('?'),
         campaign_slug: None,
         ask_again: false,
     }
@@ -226,59 +231,58 @@ fn respond(status: StatusCode, page: &ManagePage) -> Response {
 /// The page for an error; `shown` is the gift to show with it, if there is one.
 fn failure(
     state: &AppState,
+    language: &PageLanguage,
     token: &str,
     shown: Option<(&Donation, &Campaign)>,
     e: SelfServiceError,
 ) -> Response {
+    // A page about a gift speaks the gift's language unless `?lang=` chose another.
+    let language = language
+        .clone()
+        .or_chosen(shown.map(|(d, _)| d.language.as_str()));
+    let lang = language.lang;
+    let none = Args::new();
     let (status, heading, text) = match &e {
         SelfServiceError::Link(LinkError::Invalid) | SelfServiceError::Gone => (
             StatusCode::BAD_REQUEST,
-            "This link is not valid",
-            "This link is not valid: it may have been copied incompletely or altered. Please \
-             open the link in your most recent receipt email, or ask for a new link below.",
+            lang.msg("manage-invalid-heading", &none),
+            lang.msg("manage-invalid", &none),
         ),
         SelfServiceError::Link(LinkError::Expired) => (
             StatusCode::GONE,
-            "This link has expired",
-            "This link has expired, so nothing can be changed through it. Each receipt for your \
-             recurring gift carries a fresh link: please use the one in your most recent receipt, \
-             or ask for a new link below.",
+            lang.msg("manage-expired-heading", &none),
+            lang.msg("manage-expired", &none),
         ),
         SelfServiceError::NoPlan(_) => (
             StatusCode::CONFLICT,
-            "Nothing to change",
-            "There is no active recurring plan on this gift to change; nothing was done.",
+            lang.msg("manage-no-plan-heading", &none),
+            lang.msg("manage-no-plan", &none),
         ),
         SelfServiceError::Gateway(cause) => {
             tracing::warn!(%cause, "payment provider failed during self-service");
             (
                 StatusCode::BAD_GATEWAY,
-                "Please try again",
-                "We could not reach our payment provider, so nothing was changed. Please try \
-                 again in a few minutes.",
+                lang.msg("manage-try-again-heading", &none),
+                lang.msg("manage-gateway-failed", &none),
             )
         }
         SelfServiceError::Store(cause) => {
             tracing::error!(%cause, "database failed during self-service");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                "Please try again",
-                "Something went wrong on our side, so nothing was changed. Please try again in a \
-                 few minutes.",
+                lang.msg("manage-try-again-heading", &none),
+                lang.msg("manage-store-failed", &none),
             )
         }
     };
-    let notice = Notice {
-        text: text.into(),
-        ok: false,
-    };
     let page = match shown {
         Some((d, c)) => {
-            let mut p = gift_page(state, token, d, c, Some(notice));
-            p.heading = heading.into();
+            let notice = Notice { text, ok: false };
+            let mut p = gift_page(state, &language, token, d, c, Some(notice));
+            p.heading = heading;
             p
         }
-        None => message_page(state, heading, text),
+        None => message_page(state, &language, token, heading, text),
     };
     let page = ManagePage {
         ask_again: matches!(e, SelfServiceError::Link(_) | SelfServiceError::Gone),
@@ -288,18 +292,32 @@ fn failure(
 }
 
 /// `GET /manage/{token}`
-pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+pub async fn show(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    language: PageLanguage,
+) -> Response {
     match selfservice::open(state.store.as_ref(), &state.link_secret, &token).await {
-        Ok((d, c)) => respond(StatusCode::OK, &gift_page(&state, &token, &d, &c, None)),
-        Err(e) => failure(&state, &token, None, e),
+        Ok((d, c)) => {
+            let language = language.or_chosen(Some(&d.language));
+            respond(
+                StatusCode::OK,
+                &gift_page(&state, &language, &token, &d, &c, None),
+            )
+        }
+        Err(e) => failure(&state, &language, &token, None, e),
     }
 }
 
 /// `POST /manage/{token}/cancel`
-pub async fn cancel(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+pub async fn cancel(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    language: PageLanguage,
+) -> Response {
     let (d, c) = match selfservice::open(state.store.as_ref(), &state.link_secret, &token).await {
         Ok(found) => found,
-        Err(e) => return failure(&state, &token, None, e),
+        Err(e) => return failure(&state, &language, &token, None, e),
     };
     let outcome = selfservice::cancel(
         state.store.as_ref(),
@@ -308,46 +326,51 @@ pub async fn cancel(State(state): State<AppState>, Path(token): Path<String>) ->
         &d,
     )
     .await;
+    let chosen = language.clone().or_chosen(Some(&d.language));
+    let none = Args::new();
     match outcome {
         Ok(Canceled::Now(after)) => {
             let notice = Notice {
-                text: "Your recurring gift is canceled. No further payments will be taken, and \
-                       we will confirm this by email. Thank you for your support."
-                    .into(),
+                text: chosen.lang.msg("manage-canceled-now", &none),
                 ok: true,
             };
-            let mut page = gift_page(&state, &token, &after, &c, Some(notice));
-            page.heading = "Your recurring gift is canceled".into();
+            let mut page = gift_page(&state, &chosen, &token, &after, &c, Some(notice));
+            page.heading = chosen.lang.msg("manage-canceled-heading", &none);
             respond(StatusCode::OK, &page)
         }
         Ok(Canceled::Already) => {
             let notice = Notice {
-                text: "This recurring gift was already canceled; nothing more needed doing.".into(),
+                text: chosen.lang.msg("manage-canceled-already", &none),
                 ok: true,
             };
             respond(
                 StatusCode::OK,
-                &gift_page(&state, &token, &d, &c, Some(notice)),
+                &gift_page(&state, &chosen, &token, &d, &c, Some(notice)),
             )
         }
-        Err(e) => failure(&state, &token, Some((&d, &c)), e),
+        Err(e) => failure(&state, &language, &token, Some((&d, &c)), e),
     }
 }
 
 /// `POST /manage/{token}/portal`: 303 to the provider's billing portal, which returns the donor
 /// to this page.
-pub async fn portal(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+pub async fn portal(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    language: PageLanguage,
+) -> Response {
     let (d, c) = match selfservice::open(state.store.as_ref(), &state.link_secret, &token).await {
         Ok(found) => found,
-        Err(e) => return failure(&state, &token, None, e),
+        Err(e) => return failure(&state, &language, &token, None, e),
     };
     let back = format!(
-        "{}/manage/{token}",
-        state.config.public_base_url.trim_end_matches('/')
+        "{}/manage/{token}{}",
+        state.config.public_base_url.trim_end_matches('/'),
+        language.carry('?')
     );
     match selfservice::billing_portal(state.gateway.as_ref(), &d, &back).await {
         Ok(url) => private(Redirect::to(&url).into_response()),
-        Err(e) => failure(&state, &token, Some((&d, &c)), e),
+        Err(e) => failure(&state, &language, &token, Some((&d, &c)), e),
     }
 }
 

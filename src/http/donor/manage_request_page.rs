@@ -11,9 +11,11 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use crate::http::AppState;
-use crate::http::donor::donation_page::{self as web};
+use crate::http::donor::donation_page::{self as web, translated_errors};
 use crate::http::error::{AppError, AppResult};
 use crate::http::limits::ClientIp;
+use crate::http::page_language::{LanguageLink, PageLanguage, switcher};
+use crate::i18n::{Args, Tr};
 use crate::services::manage_link_requests::{self, LinkRequestError};
 use crate::store::now;
 
@@ -27,23 +29,41 @@ const CSP: &str = "default-src 'none'; style-src 'self'; form-action 'self'; bas
 
 #[derive(Template)]
 #[template(path = "manage_request.html")]
-pub struct RequestPage<'a> {
+pub struct RequestPage {
+    pub tr: Tr,
+    pub languages: Vec<LanguageLink>,
     pub sandbox: bool,
     pub sent: bool,
-    pub notice: &'a str,
-    pub email_error: &'a str,
+    pub notice: String,
+    pub email_error: String,
 }
 
 #[derive(serde::Deserialize)]
 pub struct RequestForm {
     #[serde(default)]
     email: String,
+    /// The page's language, carried through the post (the email is written in it).
+    #[serde(default)]
+    lang: Option<String>,
 }
 
-fn page(state: &AppState, status: StatusCode, p: RequestPage<'_>) -> AppResult<Response> {
+/// The page in `language`, `sent` or with a notice or an error.
+fn page(
+    state: &AppState,
+    status: StatusCode,
+    language: &PageLanguage,
+    sent: bool,
+    notice: String,
+    email_error: String,
+) -> AppResult<Response> {
+    let lang = language.lang;
     let p = RequestPage {
+        tr: Tr::html(lang, Args::new()),
+        languages: switcher(lang, "/manage", &[]),
         sandbox: state.config.payments.is_sandbox(),
-        ..p
+        sent,
+        notice,
+        email_error,
     };
     let mut r = web::html(status, web::render(&p)?, CSP, true);
     r.headers_mut().insert(
@@ -53,16 +73,16 @@ fn page(state: &AppState, status: StatusCode, p: RequestPage<'_>) -> AppResult<R
     Ok(r)
 }
 
-const BLANK: RequestPage<'static> = RequestPage {
-    sandbox: false,
-    sent: false,
-    notice: "",
-    email_error: "",
-};
-
 /// `GET /manage`: the form.
-pub async fn form(State(state): State<AppState>) -> AppResult<Response> {
-    page(&state, StatusCode::OK, BLANK)
+pub async fn form(State(state): State<AppState>, language: PageLanguage) -> AppResult<Response> {
+    page(
+        &state,
+        StatusCode::OK,
+        &language,
+        false,
+        String::new(),
+        String::new(),
+    )
 }
 
 /// `POST /manage`: emails fresh links to the address if it has running recurring gifts, and
@@ -70,23 +90,26 @@ pub async fn form(State(state): State<AppState>) -> AppResult<Response> {
 pub async fn request(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
+    language: PageLanguage,
     Form(form): Form<RequestForm>,
 ) -> AppResult<Response> {
+    let language = language.or_chosen(form.lang.as_deref());
+    let lang = language.lang;
     if let Err(spent) = state.limits.check_manage_link_ip(ip) {
         state.metrics.rate_limited("manage_link_ip");
         let wait = spent.retry_after_secs.max(1);
-        let minutes = wait.div_ceil(60);
-        let notice = format!(
-            "Too many requests from your network. Please try again in {minutes} minute{}.",
-            if minutes == 1 { "" } else { "s" }
+        let minutes = i64::try_from(wait.div_ceil(60)).unwrap_or(i64::MAX);
+        let notice = lang.msg(
+            "manage-request-rate-limited",
+            &Args::new().number("minutes", minutes),
         );
         let mut r = page(
             &state,
             StatusCode::TOO_MANY_REQUESTS,
-            RequestPage {
-                notice: &notice,
-                ..BLANK
-            },
+            &language,
+            false,
+            notice,
+            String::new(),
         )?;
         if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
             r.headers_mut().insert(header::RETRY_AFTER, v);
@@ -97,6 +120,7 @@ pub async fn request(
         state.store.as_ref(),
         &state.config.self_service,
         &form.email,
+        lang.tag(),
         now(),
     )
     .await;
@@ -106,22 +130,24 @@ pub async fn request(
             page(
                 &state,
                 StatusCode::OK,
-                RequestPage {
-                    sent: true,
-                    ..BLANK
-                },
+                &language,
+                true,
+                String::new(),
+                String::new(),
             )
         }
         Err(LinkRequestError::Invalid(errors)) => {
-            let detail = errors.first().map(|e| e.detail.clone()).unwrap_or_default();
-            let detail = format!("This email address {detail}.");
+            let detail = translated_errors(lang, errors)
+                .into_values()
+                .next()
+                .unwrap_or_default();
             page(
                 &state,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                RequestPage {
-                    email_error: &detail,
-                    ..BLANK
-                },
+                &language,
+                false,
+                String::new(),
+                detail,
             )
         }
         Err(LinkRequestError::Store(e)) => Err(AppError::from(e)),

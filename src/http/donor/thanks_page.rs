@@ -1,6 +1,7 @@
-//! Server-rendered pages: the thank-you page that Checkout returns donors to (rendered by
-//! `web`), and the small layout the sandbox checkout page uses.
+//! The thank-you page that Checkout returns donors to (in the language they gave in: the return
+//! address carries it), and the small layout the sandbox checkout page uses.
 
+use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, Response};
@@ -8,8 +9,11 @@ use serde::Deserialize;
 
 use crate::domain::money::{Currency, format_major};
 use crate::http::AppState;
-use crate::http::donor::donation_page as web;
+use crate::http::donor::donation_page::{self as web, tribute_line};
 use crate::http::error::{AppError, AppResult, ErrorBody};
+use crate::http::page_language::{LanguageLink, PageLanguage, switcher};
+use crate::i18n::{Args, Lang, Tr, format};
+use crate::store::{Campaign, Donation};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -50,6 +54,88 @@ pub struct ThanksParams {
     donation: Option<String>,
 }
 
+pub struct GiftView {
+    pub tribute: Option<String>,
+    pub tribute_message: Option<String>,
+    pub status_text: String,
+    pub good: bool,
+    /// A recurring gift: the page says how to manage it later (`/manage`).
+    pub recurring: bool,
+}
+
+#[derive(Template)]
+#[template(path = "thanks.html")]
+pub struct ThanksPage {
+    /// The gift's values (`amount`, `fee`, `total`, `frequency`, `fee_covered`) and the campaign's.
+    pub tr: Tr,
+    pub languages: Vec<LanguageLink>,
+    /// While the payment is being confirmed, the page reloads itself every few seconds.
+    pub refresh: bool,
+    pub slug: String,
+    /// `?lang=xx` for the page's links, when the language was chosen.
+    pub carry: String,
+    pub gift: Option<GiftView>,
+}
+
+/// What a donation's status means to its donor, and whether it is good news.
+fn status_text(lang: Lang, status: &str) -> (String, bool) {
+    let none = Args::new();
+    let (text, good) = match status {
+        "succeeded" => (lang.msg("gift-status-succeeded", &none), true),
+        "active" | "trialing" => (lang.msg("gift-status-active", &none), true),
+        "pending" | "incomplete" => (lang.msg("gift-status-pending", &none), false),
+        "failed" => (lang.msg("gift-status-failed", &none), false),
+        "abandoned" | "incomplete_expired" => (lang.msg("gift-status-abandoned", &none), false),
+        "refunded" | "partially_refunded" => (lang.msg("gift-status-refunded", &none), false),
+        "canceled" => (lang.msg("gift-status-canceled", &none), false),
+        other => {
+            let args = Args::new().text("status", other.replace('_', " "));
+            (lang.msg("gift-status-other", &args), false)
+        }
+    };
+    (text, good)
+}
+
+pub fn thanks_page(
+    language: &PageLanguage,
+    languages: Vec<LanguageLink>,
+    c: &Campaign,
+    d: Option<&Donation>,
+) -> ThanksPage {
+    let lang = language.lang;
+    let mut args = Args::new()
+        .text("campaign", &c.name)
+        .text("ask_url", format!("/manage{}", language.carry('?')));
+    let gift = d.map(|d| {
+        let (status_text, good) = status_text(lang, &d.status);
+        args = std::mem::take(&mut args)
+            .text("amount", format::money(lang, d.gift_minor, &d.currency))
+            .text("fee", format::money(lang, d.fee_minor, &d.currency))
+            .text("total", format::money(lang, d.total_minor, &d.currency))
+            .word("frequency", d.frequency.as_str())
+            .flag("fee_covered", d.fee_minor > 0);
+        GiftView {
+            tribute: tribute_line(
+                lang,
+                d.tribute_kind.as_deref(),
+                d.tribute_honoree.as_deref(),
+            ),
+            tribute_message: d.tribute_message.clone(),
+            status_text,
+            good,
+            recurring: d.frequency.is_recurring(),
+        }
+    });
+    ThanksPage {
+        tr: Tr::html(lang, args),
+        languages,
+        refresh: d.is_some_and(|d| d.status == "pending"),
+        slug: c.slug.clone(),
+        carry: language.carry('?'),
+        gift,
+    }
+}
+
 /// Where Checkout returns the donor: the gift and its status (which the webhooks set).
 #[utoipa::path(
     get,
@@ -65,21 +151,31 @@ pub async fn thanks(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     Query(q): Query<ThanksParams>,
+    language: PageLanguage,
 ) -> AppResult<Response> {
     let c = state
         .store
         .campaign_by_slug(&slug)
         .await?
         .ok_or_else(|| AppError::NotFound("no such campaign".into()))?;
-    let gift = match q.donation {
+    let gift = match &q.donation {
         Some(id) => state
             .store
-            .donation(&id)
+            .donation(id)
             .await?
             .filter(|d| d.campaign_id == c.id),
         None => None,
     };
-    let page = web::thanks_page(&c, gift.as_ref());
+    // Without `?lang=`, the language the gift was made in.
+    let language = language.or_chosen(gift.as_ref().map(|d| d.language.as_str()));
+    let query: Vec<(&str, &str)> = q
+        .donation
+        .as_deref()
+        .map(|id| ("donation", id))
+        .into_iter()
+        .collect();
+    let languages = switcher(language.lang, &format!("/donate/{}/thanks", c.slug), &query);
+    let page = thanks_page(&language, languages, &c, gift.as_ref());
     Ok(web::html(
         StatusCode::OK,
         web::render(&page)?,

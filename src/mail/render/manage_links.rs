@@ -5,22 +5,23 @@
 
 use super::{
     GiftLink, Letter, MailContext, ManageLinksHtml, ManageLinksText, RenderError, View, letter,
-    local_date, manage_link_of, money,
+    local_date, manage_link_of,
 };
 use crate::domain::contribution::payment_rank;
-use crate::domain::donation::Frequency;
+use crate::i18n::{Args, Lang, format};
 use crate::services::manage_link_requests::manageable;
 use crate::store::{OutboxMessage, Store};
 
-/// The email itself: `donor_name` and the gifts with their links (none: the plans ended since
-/// the request, and the email says so).
+/// The email itself, in `lang`: `donor_name` (empty: none given) and the gifts with their links
+/// (none: the plans ended since the request, and the email says so).
 pub fn manage_links(
     ctx: &MailContext,
+    lang: Lang,
     donor_name: &str,
     gifts: Vec<GiftLink>,
 ) -> Result<Letter, RenderError> {
-    let v = View {
-        subject: format!("Your links to manage your gifts to {}", ctx.org.name),
+    let mut v = View {
+        lang,
         org_name: ctx.org.name.clone(),
         org_address: ctx.org.address.clone(),
         org_ein: ctx.org.ein.clone(),
@@ -28,7 +29,8 @@ pub fn manage_links(
         gifts,
         ..View::default()
     };
-    letter("", &v, ManageLinksText { v: &v }, ManageLinksHtml { v: &v })
+    v.subject = lang.msg("manage-links-subject", &v.args());
+    letter("", &v, ManageLinksText::new, ManageLinksHtml::new)
 }
 
 /// Renders a queued "manage my gift" email from the request its payload names.
@@ -39,11 +41,13 @@ pub(super) async fn manage_links_message(
     now: i64,
 ) -> Result<Letter, RenderError> {
     let id = m.payload.as_deref().unwrap_or_default();
-    let donor_key = store
+    let request = store
         .manage_link_request(id)
         .await?
         .ok_or_else(|| RenderError::Missing(format!("the request of {} is gone", m.message_key)))?;
-    let plans = manageable(store.recurring_gifts_of(&donor_key).await?);
+    // In the language of the page the donor asked on.
+    let lang = Lang::stored(&request.language);
+    let plans = manageable(store.recurring_gifts_of(&request.donor_key).await?);
     let mut gifts = Vec::with_capacity(plans.len());
     for d in &plans {
         let campaign = store
@@ -60,23 +64,25 @@ pub(super) async fn manage_links_message(
             .filter_map(|p| p.paid_at)
             .max();
         let (url, expires) = manage_link_of(ctx, d, last_paid, now);
-        let (kind, per) = match d.frequency {
-            Frequency::Annual => ("Annual gift", "a year"),
-            _ => ("Monthly gift", "a month"),
-        };
+        let args = Args::new()
+            .word("frequency", d.frequency.as_str())
+            .text("campaign", &campaign)
+            .flag("has_campaign", !campaign.is_empty())
+            .text(
+                "amount",
+                format::money(
+                    lang,
+                    d.plan_amount_minor.unwrap_or(d.total_minor),
+                    &d.currency,
+                ),
+            );
         gifts.push(GiftLink {
-            label: if campaign.is_empty() {
-                kind.to_string()
-            } else {
-                format!("{kind} for {campaign}")
-            },
-            amount: format!(
-                "{} {per}",
-                money(d.plan_amount_minor.unwrap_or(d.total_minor), &d.currency)
-            ),
-            started: local_date(ctx, d.created_at),
+            label: lang.msg("manage-links-gift", &args),
+            amount: lang.msg("manage-links-amount", &args),
             url,
-            until: local_date(ctx, expires),
+            args: Args::new()
+                .text("started", local_date(ctx, lang, d.created_at))
+                .text("until", local_date(ctx, lang, expires)),
         });
     }
     let name = plans
@@ -84,8 +90,8 @@ pub(super) async fn manage_links_message(
         .rev()
         .find_map(|d| d.donor_name.clone())
         .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| "friend".into());
-    let mut letter = manage_links(ctx, &name, gifts)?;
+        .unwrap_or_default();
+    let mut letter = manage_links(ctx, lang, &name, gifts)?;
     letter.to = m.recipient.clone();
     Ok(letter)
 }
@@ -103,19 +109,21 @@ mod tests {
             GiftLink {
                 label: "Monthly gift for Policy Fund 2026".into(),
                 amount: "$25.00 a month".into(),
-                started: "March 3, 2026".into(),
                 url: url.clone(),
-                until: "January 17, 2027".into(),
+                args: Args::new()
+                    .text("started", "March 3, 2026")
+                    .text("until", "January 17, 2027"),
             },
             GiftLink {
                 label: "Annual gift for Legal Defense".into(),
                 amount: "$500.00 a year".into(),
-                started: "July 4, 2025".into(),
                 url: "https://donate.example.org/manage/don_2.1.ab".into(),
-                until: "August 3, 2027".into(),
+                args: Args::new()
+                    .text("started", "July 4, 2025")
+                    .text("until", "August 3, 2027"),
             },
         ];
-        let mut l = manage_links(&ctx(true), "Ana Pérez", gifts).unwrap();
+        let mut l = manage_links(&ctx(true), Lang::ENGLISH, "Ana Pérez", gifts).unwrap();
         l.to = "ana@example.org".into();
         assert_eq!(
             l.subject,
@@ -134,7 +142,7 @@ mod tests {
         assert!(l.text.contains("(valid until August 3, 2027)"));
         snapshot("manage_links", &l);
         // Plans that ended since the request: the email says there is nothing to manage.
-        let l = manage_links(&ctx(true), "Ana Pérez", vec![]).unwrap();
+        let l = manage_links(&ctx(true), Lang::ENGLISH, "Ana Pérez", vec![]).unwrap();
         assert!(l.text.contains("nothing to manage"), "{}", l.text);
         assert!(!l.html.contains("<ul"));
     }

@@ -3,9 +3,10 @@
 
 use super::{
     Letter, MailContext, ReceiptHtml, ReceiptText, RenderError, base_view, letter, local_date,
-    long_date, money, with_manage_link,
+    with_manage_link,
 };
 use crate::domain::contribution::installment_gift;
+use crate::i18n::format;
 use crate::store::{Campaign, Donation, Payment};
 
 /// The receipt for one paid gift or installment.
@@ -18,6 +19,8 @@ pub fn receipt(
     now: i64,
 ) -> Result<Letter, RenderError> {
     let mut v = base_view(ctx, d, c);
+    let lang = v.lang;
+    let money = |minor: i64, currency: &str| format::money(lang, minor, currency);
     let paid = p.amount_minor.unwrap_or(d.total_minor);
     let currency = p.currency.as_deref().unwrap_or(&d.currency);
     // A plan whose amount was changed (in Stripe's portal) is split by the one rule the count
@@ -30,15 +33,15 @@ pub fn receipt(
     v.total = money(paid, currency);
     // An offline gift's date is a calendar day already; a payment's is a moment.
     v.date = match (d.source.as_str(), p.paid_at) {
-        ("offline", Some(day)) => long_date(day),
-        (_, at) => local_date(ctx, at.unwrap_or(now)),
+        ("offline", Some(day)) => format::long_date(lang, day),
+        (_, at) => local_date(ctx, lang, at.unwrap_or(now)),
     };
     v.receipt_no = receipt_no.to_string();
     v.method.clone_from(&d.offline_method);
-    v.subject = format!("Your receipt for your gift to {}", ctx.org.name);
+    v.subject = lang.msg("receipt-subject", &v.args());
     with_manage_link(&mut v, ctx, d, p.paid_at, now);
     let to = d.donor_email.as_deref().unwrap_or_default();
-    letter(to, &v, ReceiptText { v: &v }, ReceiptHtml { v: &v })
+    letter(to, &v, ReceiptText::new, ReceiptHtml::new)
 }
 
 /// An offline gift as the one payment its receipt is for.

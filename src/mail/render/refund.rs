@@ -5,9 +5,10 @@
 
 use super::{
     Letter, MailContext, RefundFailedHtml, RefundFailedText, RefundHtml, RefundText, RenderError,
-    View, base_view, letter, local_date, money, receipt_number,
+    View, base_view, letter, local_date, receipt_number,
 };
 use crate::domain::notices;
+use crate::i18n::format;
 use crate::store::{Campaign, Donation, OutboxMessage, Payment, Refund, Store};
 
 /// When a refund was made: Stripe's creation time, else when its status was first heard of.
@@ -52,12 +53,13 @@ fn refund_view(
     receipt_no: Option<&str>,
 ) -> View {
     let mut v = base_view(ctx, d, c);
+    let lang = v.lang;
     let currency = p.currency.as_deref().unwrap_or(&d.currency);
-    v.total = money(p.amount_minor.unwrap_or(d.total_minor), currency);
-    v.date = local_date(ctx, p.paid_at.unwrap_or(p.created_at));
+    v.total = format::money(lang, p.amount_minor.unwrap_or(d.total_minor), currency);
+    v.date = local_date(ctx, lang, p.paid_at.unwrap_or(p.created_at));
     v.receipt_no = receipt_no.unwrap_or_default().to_string();
-    v.refund_amount = money(r.amount_minor, &r.currency);
-    v.refund_date = local_date(ctx, made_at(r));
+    v.refund_amount = format::money(lang, r.amount_minor, &r.currency);
+    v.refund_date = local_date(ctx, lang, made_at(r));
     v
 }
 
@@ -74,11 +76,11 @@ pub fn refund_notice(
     let mut v = refund_view(ctx, d, c, p, r, receipt_no);
     let currency = p.currency.as_deref().unwrap_or(&d.currency);
     let remaining = remaining_after(p.amount_minor.unwrap_or(d.total_minor), r, refunds);
-    v.remaining = money(remaining, currency);
+    v.remaining = format::money(v.lang, remaining, currency);
     v.refunded_all = remaining == 0;
-    v.subject = format!("Your refund from {}", ctx.org.name);
+    v.subject = v.lang.msg("refund-subject", &v.args());
     let to = d.donor_email.as_deref().unwrap_or_default();
-    letter(to, &v, RefundText { v: &v }, RefundHtml { v: &v })
+    letter(to, &v, RefundText::new, RefundHtml::new)
 }
 
 /// The correction after refund `r` of payment `p`, which the donor was told of, failed or was
@@ -95,20 +97,15 @@ pub fn refund_failed(
     let mut v = refund_view(ctx, d, c, p, r, receipt_no);
     let currency = p.currency.as_deref().unwrap_or(&d.currency);
     let remaining = remaining_now(p.amount_minor.unwrap_or(d.total_minor), refunds);
-    v.remaining = money(remaining, currency);
+    v.remaining = format::money(v.lang, remaining, currency);
     v.refund_outcome = if r.status == "canceled" {
-        "was canceled"
+        "canceled"
     } else {
         "failed"
     };
-    v.subject = format!("Your refund from {} did not go through", ctx.org.name);
+    v.subject = v.lang.msg("refund-failed-subject", &v.args());
     let to = d.donor_email.as_deref().unwrap_or_default();
-    letter(
-        to,
-        &v,
-        RefundFailedText { v: &v },
-        RefundFailedHtml { v: &v },
-    )
+    letter(to, &v, RefundFailedText::new, RefundFailedHtml::new)
 }
 
 /// Renders a queued refund notice or correction: the refund its payload names, among the

@@ -44,11 +44,11 @@ pub fn staff_signin(
     match link.purpose {
         LinkPurpose::SignIn => {
             v.subject = format!("Your sign-in link for {}", ctx.org.name);
-            letter(to, &v, SigninText { v: &v }, SigninHtml { v: &v })
+            letter(to, &v, SigninText::new, SigninHtml::new)
         }
         LinkPurpose::Invite => {
             v.subject = format!("You are invited to the {} staff dashboard", ctx.org.name);
-            letter(to, &v, InviteText { v: &v }, InviteHtml { v: &v })
+            letter(to, &v, InviteText::new, InviteHtml::new)
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use super::{Fresh, campaign, gift, on_both_backends};
 use crate::domain::donation::Frequency;
+use crate::domain::manage_link::LinkRequestRecord;
 use crate::store::NewMessage;
 
 on_both_backends!(recurring_gifts_and_link_requests_by_address);
@@ -54,16 +55,19 @@ async fn recurring_gifts_and_link_requests_by_address(s: Fresh) {
         recipient: "Ana@X.org".into(),
         payload: Some(id.into()),
     };
-    s.create_manage_link_request("r1", "ana@x.org", &message("r1"), 100)
+    let ana = |language: &str| LinkRequestRecord {
+        donor_key: "ana@x.org".into(),
+        language: language.into(),
+    };
+    s.create_manage_link_request("r1", &ana("es"), &message("r1"), 100)
         .await
         .unwrap();
-    s.create_manage_link_request("r2", "ana@x.org", &message("r2"), 200)
+    s.create_manage_link_request("r2", &ana("en"), &message("r2"), 200)
         .await
         .unwrap();
-    assert_eq!(
-        s.manage_link_request("r1").await.unwrap().as_deref(),
-        Some("ana@x.org")
-    );
+    // Whose gifts, and the language the email is written in.
+    assert_eq!(s.manage_link_request("r1").await.unwrap(), Some(ana("es")));
+    assert_eq!(s.manage_link_request("r2").await.unwrap(), Some(ana("en")));
     assert_eq!(s.manage_link_request("r9").await.unwrap(), None);
     assert_eq!(
         s.manage_link_requests_since("ana@x.org", 100)
@@ -92,7 +96,7 @@ async fn recurring_gifts_and_link_requests_by_address(s: Fresh) {
     assert_eq!(queued, ["manage_links:r1", "manage_links:r2"]);
     // A request id is used once: a second with the same id fails and queues nothing.
     assert!(
-        s.create_manage_link_request("r1", "ana@x.org", &message("r1b"), 300)
+        s.create_manage_link_request("r1", &ana("en"), &message("r1b"), 300)
             .await
             .is_err()
     );

@@ -95,6 +95,7 @@ where
         .bind(d.plan_amount_minor)
         .bind(d.plan_amount_at)
         .bind(d.net_actual_minor)
+        .bind(&d.language)
 }
 
 sql_impl! {

@@ -4,6 +4,7 @@
 use super::SqlStore;
 use super::outbox::{INSERT_MESSAGE, bind_message};
 use super::rows::DONATION_COLUMNS;
+use crate::domain::manage_link::LinkRequestRecord;
 use crate::store::traits::DonorLinkStore;
 use crate::store::{Donation, NewMessage, StoreResult, cancel_safe};
 
@@ -23,17 +24,19 @@ sql_impl! {
         async fn create_manage_link_request(
             &self,
             id: &str,
-            donor_key: &str,
+            request: &LinkRequestRecord,
             message: &NewMessage,
             at: i64,
         ) -> StoreResult<()> {
             let mut tx = self.begin_write().await?;
             sqlx::query(
-                "INSERT INTO manage_link_requests (id, donor_key, created_at) VALUES ($1, $2, $3)",
+                "INSERT INTO manage_link_requests (id, donor_key, created_at, language) \
+                 VALUES ($1, $2, $3, $4)",
             )
             .bind(id)
-            .bind(donor_key)
+            .bind(&request.donor_key)
             .bind(at)
+            .bind(&request.language)
             .execute(&mut *tx)
             .await?;
             bind_message(sqlx::query(INSERT_MESSAGE), message, at)
@@ -43,13 +46,17 @@ sql_impl! {
             Ok(())
         }
 
-        async fn manage_link_request(&self, id: &str) -> StoreResult<Option<String>> {
-            Ok(
-                sqlx::query_scalar("SELECT donor_key FROM manage_link_requests WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&self.read)
-                    .await?,
+        async fn manage_link_request(&self, id: &str) -> StoreResult<Option<LinkRequestRecord>> {
+            let row: Option<(String, String)> = sqlx::query_as(
+                "SELECT donor_key, language FROM manage_link_requests WHERE id = $1",
             )
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+            Ok(row.map(|(donor_key, language)| LinkRequestRecord {
+                donor_key,
+                language,
+            }))
         }
 
         async fn manage_link_requests_since(

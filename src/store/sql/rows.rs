@@ -101,7 +101,7 @@ columns!(DONATION_COLUMNS => Donation {
     canceled_at, counted_raised_minor, counted_gifts, counted_donor, counted_recurring,
     refunded_minor, disputed_minor, fee_actual_minor, offline_method, note, gift_date, voided_at,
     created_at, updated_at, tribute_show_amount, email_receipt, counted_recurring_gift_minor,
-    plan_amount_minor, plan_amount_at, net_actual_minor,
+    plan_amount_minor, plan_amount_at, net_actual_minor, language,
 });
 
 columns!(ListedDonation {
@@ -174,8 +174,11 @@ mod tests {
                 "{columns}"
             );
         }
-        assert_eq!(DONATION_COLUMNS.split(", ").count(), 47);
+        assert_eq!(DONATION_COLUMNS.split(", ").count(), 48);
         assert!(DONATION_COLUMNS.starts_with("id, campaign_id, source, frequency, currency"));
-        assert!(DONATION_COLUMNS.ends_with("plan_amount_minor, plan_amount_at, net_actual_minor"));
+        assert!(
+            DONATION_COLUMNS
+                .ends_with("plan_amount_minor, plan_amount_at, net_actual_minor, language")
+        );
     }
 }

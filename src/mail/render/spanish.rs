@@ -1,0 +1,310 @@
+//! Every donor email in Spanish, for a gift made in Spanish, beside the English snapshots
+//! (`snapshots/es_*`): the legal sentences, dates and amounts as Spanish writes them, and the
+//! values still escaped in HTML.
+
+use super::tests::{NOW, campaign, ctx, donation, paid, snapshot};
+use super::*;
+use crate::domain::contribution::payment_rank;
+use crate::i18n::Lang;
+use crate::store::Refund;
+
+fn es() -> Lang {
+    Lang::parse("es").expect("Spanish")
+}
+
+fn spanish(frequency: &str, gift: i64, fee: i64) -> Donation {
+    let mut d = donation(frequency, gift, fee);
+    d.language = "es".into();
+    d
+}
+
+#[test]
+fn a_receipt_in_spanish() {
+    let d = spanish("one_time", 123_456, 4_123);
+    let l = receipt(
+        &ctx(true),
+        &d,
+        &campaign(),
+        &paid("donation:x", 127_579),
+        "R-000101",
+        NOW,
+    )
+    .unwrap();
+    assert_eq!(
+        l.subject,
+        "Su recibo por su donación a Immigrant Rights Coalition"
+    );
+    assert!(l.text.starts_with("Estimado/a Ana Pérez:\n"), "{}", l.text);
+    assert!(l.text.contains(
+        "Gracias por su donación única a Immigrant Rights Coalition para Policy Fund 2026."
+    ));
+    assert!(
+        l.text.contains("Fecha: 18 de noviembre de 2026"),
+        "{}",
+        l.text
+    );
+    assert!(l.text.contains("Donación: $1,234.56"));
+    assert!(
+        l.text
+            .contains("Comisiones de procesamiento que usted cubrió: $41.23")
+    );
+    assert!(l.text.contains("Total cobrado: $1,275.79"));
+    assert!(l.text.contains(
+        "No se proporcionaron bienes ni servicios a cambio de esta contribución. Immigrant \
+         Rights Coalition es una organización exenta de impuestos conforme a la Sección \
+         501(c)(3) del Código de Impuestos Internos"
+    ));
+    assert!(l.text.contains("en la medida en que lo permita la ley"));
+    assert!(l.html.contains("<html lang=\"es\">"));
+    snapshot("es_receipt_one_time", &l);
+    // Without an EIN: no tax claim, in Spanish too.
+    let l = receipt(
+        &ctx(false),
+        &d,
+        &campaign(),
+        &paid("donation:x", 127_579),
+        "R-1",
+        NOW,
+    )
+    .unwrap();
+    assert!(
+        !l.text.contains("501(c)(3)") && !l.text.contains("deducible"),
+        "{}",
+        l.text
+    );
+}
+
+#[test]
+fn a_monthly_receipt_with_a_dedication_in_spanish() {
+    let mut d = spanish("monthly", 2500, 103);
+    d.tribute_kind = Some("memory".into());
+    d.tribute_honoree = Some("Rosa <Martínez>".into());
+    d.anonymous = true;
+    let mut p = paid("in_1", 2603);
+    p.kind = "installment".into();
+    let l = receipt(&ctx(true), &d, &campaign(), &p, "R-000102", NOW).unwrap();
+    assert!(l.text.contains("Frecuencia: Donación mensual"));
+    assert!(l.text.contains("En memoria de Rosa <Martínez>"));
+    assert!(
+        l.html.contains("En memoria de Rosa &#60;Martínez&#62;"),
+        "{}",
+        l.html
+    );
+    assert!(l.text.contains("Usted pidió donar de forma anónima"));
+    assert!(
+        l.text
+            .contains("use este enlace privado (válido hasta el 17 de enero de 2027):")
+    );
+    assert!(l.html.contains(">este enlace privado</a>"));
+    snapshot("es_receipt_monthly", &l);
+}
+
+#[test]
+fn a_tribute_notification_in_spanish() {
+    let mut d = spanish("annual", 10_000, 0);
+    d.tribute_kind = Some("honor".into());
+    d.tribute_honoree = Some("Dolores Huerta".into());
+    d.tribute_notify_email = Some("familia@example.org".into());
+    d.tribute_message = Some("Con cariño <3".into());
+    d.tribute_show_amount = true;
+    let n = tribute(&ctx(true), &d, &campaign()).unwrap();
+    assert_eq!(
+        n.subject,
+        "Una donación a Immigrant Rights Coalition en honor de Dolores Huerta"
+    );
+    assert!(n.text.contains(
+        "Ana Pérez hizo una donación a Immigrant Rights Coalition para Policy Fund 2026 en \
+         honor de Dolores Huerta."
+    ));
+    assert!(n.text.contains("La donación fue de $100.00 al año."));
+    assert!(n.html.contains("Con cariño &lt;3") || n.html.contains("Con cariño &#60;3"));
+    snapshot("es_tribute_notification", &n);
+    d.anonymous = true;
+    let n = tribute(&ctx(true), &d, &campaign()).unwrap();
+    assert!(
+        n.text
+            .contains("Una persona que pidió permanecer en el anonimato")
+    );
+    assert!(!n.text.contains("Ana") && !n.html.contains("Ana"));
+}
+
+#[test]
+fn a_failed_installment_and_a_canceled_plan_in_spanish() {
+    let d = spanish("monthly", 2500, 0);
+    let mut p = paid("in_3", 2500);
+    p.kind = "installment".into();
+    p.status_rank = payment_rank::FAILED;
+    p.failure_reason = Some("Your card has expired.".into());
+    let f = payment_failed(&ctx(true), &d, &campaign(), &p, NOW).unwrap();
+    assert_eq!(
+        f.subject,
+        "No se pudo cobrar su donación mensual a Immigrant Rights Coalition"
+    );
+    assert!(f.text.contains("el 18 de noviembre de 2026"), "{}", f.text);
+    assert!(f.text.contains("https://donate.example.org/manage/"));
+    snapshot("es_payment_failed", &f);
+
+    let mut d = d;
+    d.plan_status = Some("canceled".into());
+    d.canceled_at = Some(NOW - 60);
+    let c = plan_canceled(&ctx(true), &d, &campaign(), NOW).unwrap();
+    assert!(
+        c.text
+            .contains("quedó cancelada a partir del 18 de noviembre de 2026"),
+        "{}",
+        c.text
+    );
+    snapshot("es_plan_canceled", &c);
+}
+
+fn refund(id: &str, amount: i64, status: &str) -> Refund {
+    Refund {
+        id: id.into(),
+        charge_id: Some("ch_1".into()),
+        payment_intent_id: Some("pi_1".into()),
+        amount_minor: amount,
+        currency: "usd".into(),
+        status: status.into(),
+        status_rank: crate::domain::contribution::refund_rank(status),
+        status_at: NOW - 60,
+        refund_created: Some(NOW - 60),
+        created_at: NOW - 60,
+        updated_at: NOW - 60,
+    }
+}
+
+#[test]
+fn a_refund_notice_and_its_correction_in_spanish() {
+    let d = spanish("one_time", 10_000, 330);
+    let p = paid("donation:x", 10_330);
+    let r = refund("re_1", 3000, "succeeded");
+    let all = [r.clone()];
+    let l =
+        refund::refund_notice(&ctx(true), &d, &campaign(), &p, &r, &all, Some("R-000012")).unwrap();
+    assert_eq!(l.subject, "Su reembolso de Immigrant Rights Coalition");
+    assert!(
+        l.text.contains(
+            "la cantidad deducible de impuestos de esta donación se reduce ahora a $73.30"
+        )
+    );
+    assert!(l.text.contains(
+        "La donación: $103.30 pagados el 18 de noviembre de 2026, número de recibo R-000012"
+    ));
+    assert!(l.html.contains("<strong>$73.30</strong>"));
+    snapshot("es_refund_partial", &l);
+    let all = [refund("re_1", 10_330, "succeeded")];
+    let full = refund::refund_notice(&ctx(true), &d, &campaign(), &p, &all[0], &all, None).unwrap();
+    assert!(full.text.contains("se reembolsó por completo"));
+    assert!(
+        full.text
+            .contains("No la declare como deducción de impuestos.")
+    );
+
+    let failed = refund("re_1", 3000, "failed");
+    let l = refund::refund_failed(
+        &ctx(true),
+        &d,
+        &campaign(),
+        &p,
+        &failed,
+        std::slice::from_ref(&failed),
+        Some("R-000012"),
+    )
+    .unwrap();
+    assert_eq!(
+        l.subject,
+        "Su reembolso de Immigrant Rights Coalition no se completó"
+    );
+    assert!(
+        l.text.contains("Ese reembolso no se completó"),
+        "{}",
+        l.text
+    );
+    assert!(l.text.contains("es de $103.30"), "{}", l.text);
+    snapshot("es_refund_failed", &l);
+}
+
+#[test]
+fn manage_links_in_spanish() {
+    let gifts = vec![GiftLink {
+        label: "Donación mensual para Policy Fund 2026".into(),
+        amount: "$25.00 al mes".into(),
+        url: "https://donate.example.org/manage/don_1.2.ab".into(),
+        args: Args::new()
+            .text("started", "3 de marzo de 2026")
+            .text("until", "17 de enero de 2027"),
+    }];
+    let mut l = manage_links(&ctx(true), es(), "Ana Pérez", gifts).unwrap();
+    l.to = "ana@example.org".into();
+    assert_eq!(
+        l.subject,
+        "Sus enlaces para administrar sus donaciones a Immigrant Rights Coalition"
+    );
+    assert!(l.text.contains(
+        "Donación mensual para Policy Fund 2026: $25.00 al mes, desde el 3 de marzo de 2026"
+    ));
+    assert!(l.text.contains("(válido hasta el 17 de enero de 2027)"));
+    snapshot("es_manage_links", &l);
+    let none = manage_links(&ctx(true), es(), "", vec![]).unwrap();
+    assert!(none.text.starts_with("Estimado/a amigo/a:"));
+    assert!(none.text.contains("no hay nada que administrar"));
+}
+
+#[test]
+fn the_annual_statement_in_spanish() {
+    use crate::mail::statements::{Line, Statement, render};
+    let s = Statement {
+        year: 2026,
+        donor_key: "ana@example.org".into(),
+        donor_name: "Ana Pérez".into(),
+        email: Some("ana@example.org".into()),
+        language: "es".into(),
+        lines: vec![
+            Line {
+                at: 1_780_000_000,
+                campaign: "Policy Fund 2026".into(),
+                kind: "monthly",
+                currency: "usd".into(),
+                charged_minor: 2603,
+                gift_minor: 2500,
+                returned_minor: 0,
+            },
+            Line {
+                at: 1_790_000_000,
+                campaign: "Policy Fund 2026".into(),
+                kind: "check",
+                currency: "usd".into(),
+                charged_minor: 150_000,
+                gift_minor: 150_000,
+                returned_minor: 50_000,
+            },
+        ],
+    };
+    let l = render(&ctx(true).org, &s).unwrap();
+    assert_eq!(
+        l.subject,
+        "Su resumen de donaciones de 2026 de Immigrant Rights Coalition"
+    );
+    assert!(l.text.contains("28 de mayo de 2026  Donación mensual, Policy Fund 2026: $26.03 (donación $25.00 + comisión cubierta $1.03) = $26.03"), "{}", l.text);
+    assert!(l.text.contains("Donación con cheque, Policy Fund 2026: $1,500.00 menos $500.00 reembolsados o disputados = $1,000.00"), "{}", l.text);
+    assert!(
+        l.text.contains(
+            "Total de contribuciones de 2026, descontados reembolsos y disputas: $1,026.03"
+        )
+    );
+    assert!(
+        l.text
+            .contains("sus donaciones son deducibles de impuestos")
+    );
+    snapshot("es_statement", &l);
+    // The same statement for a donor who gave in English is in English.
+    let english = render(
+        &ctx(true).org,
+        &Statement {
+            language: "en".into(),
+            ..s
+        },
+    )
+    .unwrap();
+    assert!(english.text.starts_with("Dear Ana Pérez,"));
+}
