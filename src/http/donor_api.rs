@@ -9,6 +9,8 @@ use super::AppState;
 use super::error::{AppError, AppResult, ErrorBody, FieldError};
 use super::extract::{ApiQuery, RawBody, parse_json};
 use super::limits::{ClientIp, LimitKind};
+use super::page_language::accept_language;
+use crate::i18n::negotiate;
 use crate::services::checkout::{
     AllowanceSpent, Checkout, CheckoutInput, CheckoutResponse, FeeQuote, parse_frequency, quote,
 };
@@ -113,8 +115,12 @@ pub async fn create(
     // Every attempt counts against its address, valid or not: card testers send many.
     limit_address(&state, ip)?;
     super::extract::require_json(&headers)?;
-    let input: CheckoutInput = parse_json(&body)?;
+    let mut input: CheckoutInput = parse_json(&body)?;
     guard_input(&input)?;
+    // The donor's language: the body's `language`, else the browser's (an embedding site's
+    // script calls from the donor's browser), as one we have messages for.
+    let lang = negotiate::choose(input.language.as_deref(), accept_language(&headers));
+    input.language = Some(lang.tag().to_string());
     let key = match headers.get("idempotency-key") {
         None => None,
         Some(v) => Some(

@@ -57,8 +57,11 @@ pub async fn request(
     language: &str,
     at: i64,
 ) -> Result<LinkRequest, LinkRequestError> {
-    let email = Email::parse(email)
-        .map_err(|e| LinkRequestError::Invalid(vec![FieldError::new("email", e.to_string())]))?;
+    let email = Email::parse(email).map_err(|e| {
+        LinkRequestError::Invalid(vec![
+            FieldError::new("email", e.to_string()).because(e.reason()),
+        ])
+    })?;
     let donor_key = email.normalized();
     let plans = manageable(store.recurring_gifts_of(&donor_key).await?);
     // The address on file: as the donor typed it on their latest gift.

@@ -20,6 +20,7 @@ mod campaigns;
 mod checkout;
 mod donor_mail;
 mod hostile;
+mod languages;
 mod mail;
 mod manage;
 mod money;

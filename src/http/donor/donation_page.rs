@@ -1,6 +1,6 @@
-//! The donor's HTML pages: the donation page (`/donate/{slug}`, with a form that works without
-//! JavaScript) and the thank-you page, plus the stylesheet and script they load, and the headers
-//! every HTML page sends (a strict Content-Security-Policy; framing only by `ALLOWED_ORIGINS`).
+//! The donation page (`/donate/{slug}`, with a form that works without JavaScript) in the donor's
+//! language, plus the stylesheet and scripts the donor pages load, and the headers every HTML
+//! page sends (a strict Content-Security-Policy; framing only by `ALLOWED_ORIGINS`).
 
 use std::collections::BTreeMap;
 
@@ -16,6 +16,7 @@ use crate::domain::contribution::percent_of_goal;
 use crate::domain::field_error::Reason;
 use crate::domain::money::currency_of;
 use crate::http::AppState;
+use crate::http::donor::field_errors::translated_errors;
 use crate::http::error::{AppError, AppResult, FieldError};
 use crate::http::limits::ClientIp;
 use crate::http::page_language::{LanguageLink, PageLanguage, switcher};
@@ -356,43 +357,6 @@ fn wall_row(lang: Lang, d: &Donation, hide_amounts: bool) -> WallRow {
             .text("amount", amount.clone().unwrap_or_default())
             .word("frequency", e.frequency),
         amount,
-    }
-}
-
-/// Each field error of a form in `lang`, by field (`other` for those of no field of the form).
-pub fn translated_errors(lang: Lang, errors: Vec<FieldError>) -> BTreeMap<String, String> {
-    let mut by_field = BTreeMap::new();
-    for e in errors {
-        let field = match e.field.as_deref() {
-            Some("currency") | None => "other",
-            Some(f) => f,
-        };
-        let text = field_error_text(lang, field, &e);
-        by_field.entry(field.to_string()).or_insert(text);
-    }
-    by_field
-}
-
-/// A field error as the form shows it: `field-error-<code>` in `lang`, with the field (as a word
-/// a message may select by: `donor-name`) and the reason's values; an error without a reason
-/// (none of the form's) as its English detail after the field's name.
-fn field_error_text(lang: Lang, field: &str, e: &FieldError) -> String {
-    let field_word = field.replace('.', "-");
-    let mut args = Args::new().word("field", field_word);
-    let label = lang.msg("field-label", &args);
-    args = args.text("label", label.clone());
-    match &e.reason {
-        Some(reason) => {
-            for (name, value) in &reason.values {
-                args = match value.parse::<i64>() {
-                    Ok(n) if !value.contains('.') => args.number(name, n),
-                    _ => args.text(name, format::decimal(lang, value)),
-                };
-            }
-            lang.msg(&format!("field-error-{}", reason.code), &args)
-        }
-        None if field == "other" => e.detail.clone(),
-        None => format!("{label} {}", e.detail),
     }
 }
 

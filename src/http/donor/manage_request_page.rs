@@ -11,7 +11,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use crate::http::AppState;
-use crate::http::donor::donation_page::{self as web, translated_errors};
+use crate::http::donor::donation_page as web;
+use crate::http::donor::field_errors::translated_errors;
 use crate::http::error::{AppError, AppResult};
 use crate::http::limits::ClientIp;
 use crate::http::page_language::{LanguageLink, PageLanguage, switcher};
