@@ -39,7 +39,10 @@ struct Available {
 
 static AVAILABLE: LazyLock<Available> = LazyLock::new(|| {
     let mut ids: Vec<LanguageIdentifier> = LOCALES.locales().cloned().collect();
-    ids.sort_by_key(|id| (id.to_string() != DEFAULT_TAG, id.to_string()));
+    ids.sort_by_key(|id| {
+        let tag = id.to_string();
+        (tag != DEFAULT_TAG, tag)
+    });
     let tags = ids
         .iter()
         .map(|id| &*Box::leak(id.to_string().into_boxed_str()))

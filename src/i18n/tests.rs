@@ -290,7 +290,7 @@ fn values_are_escaped_in_html_and_markup_dropped_in_text() {
         .text("symbol", "\"$")
         .text("amount", "1");
     let html = Tr::html(Lang::ENGLISH, args.clone());
-    assert_eq!(html.t("money-with-symbol").0, "&lt;b&gt;&amp;&quot;$1");
+    assert_eq!(html.t("money-with-symbol").0, "&#60;b&#62;&#38;&#34;$1");
     let text = Tr::text(Lang::ENGLISH, args);
     assert_eq!(text.t("money-with-symbol").0, "<b>&\"$1");
     // Values given with a message win over the template's.

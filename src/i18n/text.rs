@@ -11,7 +11,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use askama::filters::Safe;
+use askama::filters::{Escaper, Html, Safe};
 use fluent_templates::fluent_bundle::FluentValue;
 
 use super::{LOCALES, Lang, format};
@@ -160,26 +160,16 @@ fn fill(s: &str, shown: &[&str], markup: Markup) -> String {
             .unwrap_or_default();
         let value = value.replace([OPEN, CLOSE], "");
         match markup {
-            Markup::Html => push_escaped(&mut out, &value),
+            // As askama escapes a value in a template.
+            Markup::Html => {
+                let _ = Html.write_escaped_str(&mut out, &value);
+            }
             Markup::Text => out.push_str(&value),
         }
         rest = &after[close + CLOSE.len_utf8()..];
     }
     out.push_str(rest);
     out
-}
-
-fn push_escaped(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
 }
 
 /// A template's messages: its language, whether it is HTML or plain text, and the values its

@@ -360,7 +360,6 @@ fn wall_row(lang: Lang, d: &Donation, hide_amounts: bool) -> WallRow {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn donate_page(
     state: &AppState,
     language: &PageLanguage,
