@@ -399,3 +399,16 @@ statement-legal = No goods or services were provided in exchange for these contr
     [yes] {" "}{ $org } is a tax-exempt organization under Section 501(c)(3) of the Internal Revenue Code; your gifts are tax-deductible to the extent allowed by law.
    *[no] {""}
 }
+
+## The sandbox's stand-in for Stripe Checkout (no Stripe key: no money moves)
+
+sandbox-title = Sandbox checkout
+sandbox-banner = Sandbox: no money moves. Pay sends signed Stripe-format events to this server.
+sandbox-gift = Gift of <strong>{ $amount }</strong>{ $frequency ->
+    [monthly] {" "}every month
+    [annual] {" "}every year
+   *[one_time] {""}
+} from { $email }.
+sandbox-pay = Pay
+sandbox-cancel = Cancel
+sandbox-status = This checkout is { $status }.

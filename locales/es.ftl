@@ -389,3 +389,16 @@ statement-legal = No se proporcionaron bienes ni servicios a cambio de estas con
     [yes] {" "}{ $org } es una organización exenta de impuestos conforme a la Sección 501(c)(3) del Código de Impuestos Internos (Internal Revenue Code); sus donaciones son deducibles de impuestos en la medida en que lo permita la ley.
    *[no] {""}
 }
+
+## La página de prueba que sustituye a Stripe Checkout (sin clave de Stripe: no se mueve dinero)
+
+sandbox-title = Pago de prueba
+sandbox-banner = Modo de prueba: no se mueve dinero. «Pagar» envía a este servidor eventos firmados con el formato de Stripe.
+sandbox-gift = Donación de <strong>{ $amount }</strong>{ $frequency ->
+    [monthly] {" "}cada mes
+    [annual] {" "}cada año
+   *[one_time] {""}
+} de { $email }.
+sandbox-pay = Pagar
+sandbox-cancel = Cancelar
+sandbox-status = Este pago está en estado «{ $status }».

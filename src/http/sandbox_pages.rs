@@ -10,8 +10,9 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::AppState;
-use super::donor::thanks_page::{amount, escape, layout};
+use super::donor::thanks_page::{escape, layout};
 use super::error::{AppError, AppResult};
+use crate::i18n::{Args, Lang, Tr, format};
 use crate::payments::sandbox::sign;
 use crate::payments::sandbox::template::{self, Vars};
 use crate::store::{Campaign, Donation, now};
@@ -38,30 +39,37 @@ async fn donation_and_campaign(state: &AppState, id: &str) -> AppResult<(Donatio
     Ok((d, c))
 }
 
+/// The stand-in for Stripe Checkout, in the language the gift was made in (as Checkout is).
 async fn page(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Html<String>> {
     let (d, c) = donation_and_campaign(&state, &id).await?;
-    let every = match d.frequency.as_str() {
-        "monthly" => " every month",
-        "annual" => " every year",
-        _ => "",
-    };
+    let lang = Lang::stored(&d.language);
+    let tr = Tr::html(
+        lang,
+        Args::new()
+            .text("amount", format::money(lang, d.total_minor, &d.currency))
+            .word("frequency", d.frequency.as_str())
+            .text("email", d.donor_email.as_deref().unwrap_or(""))
+            .text("status", d.status.replace('_', " ")),
+    );
     let actions = if d.status == "pending" && d.checkout_session_id.is_some() {
         format!(
-            "<form method=\"post\" action=\"/sandbox/checkout/{id}/pay\" style=\"display:inline\"><button>Pay</button></form>\
-             <form method=\"post\" action=\"/sandbox/checkout/{id}/cancel\" style=\"display:inline\"><button>Cancel</button></form>",
-            id = escape(&d.id)
+            "<form method=\"post\" action=\"/sandbox/checkout/{id}/pay\" style=\"display:inline\"><button>{pay}</button></form>\
+             <form method=\"post\" action=\"/sandbox/checkout/{id}/cancel\" style=\"display:inline\"><button>{cancel}</button></form>",
+            id = escape(&d.id),
+            pay = tr.t("sandbox-pay"),
+            cancel = tr.t("sandbox-cancel"),
         )
     } else {
-        format!("<p>This checkout is {}.</p>", escape(&d.status))
+        format!("<p>{}</p>", tr.t("sandbox-status"))
     };
     Ok(layout(
-        "Sandbox checkout",
+        lang.tag(),
+        &lang.msg("sandbox-title", &Args::new()),
         &format!(
-            "<p class=\"sandbox\">Sandbox: no money moves. Pay sends signed Stripe-format events to this server.</p>\
-             <h1>{}</h1><p>Gift of <strong>{}</strong>{every} from {}.</p>{actions}",
+            "<p class=\"sandbox\">{}</p><h1>{}</h1><p>{}</p>{actions}",
+            tr.t("sandbox-banner"),
             escape(&c.name),
-            escape(&amount(d.total_minor, &d.currency)),
-            escape(d.donor_email.as_deref().unwrap_or("")),
+            tr.t("sandbox-gift"),
         ),
     ))
 }
@@ -222,6 +230,7 @@ async fn portal(
         })
         .unwrap_or_default();
     let mut r = layout(
+        "en",
         "Sandbox billing portal",
         &format!(
             "<p class=\"sandbox\">Sandbox: no money moves.</p>\

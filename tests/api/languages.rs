@@ -185,6 +185,14 @@ async fn a_gift_made_in_spanish_is_remembered(b: Backend) {
         .to_string();
     let d = app.store.donation(&id).await.unwrap().unwrap();
     assert_eq!(d.language, "es");
+    // The sandbox's stand-in for Checkout is in Spanish, as Checkout would be.
+    let (_, checkout) = get_in(&app, &format!("/sandbox/checkout/{id}"), "en").await;
+    assert!(checkout.contains("<html lang=\"es\">"), "{checkout}");
+    assert!(checkout.contains("<button>Pagar</button>"), "{checkout}");
+    assert!(
+        checkout.contains(" cada mes de ana@example.org."),
+        "{checkout}"
+    );
     // Back from checkout in Spanish: canceled, or paid.
     let r = no_redirects()
         .post(app.at(&format!("/sandbox/checkout/{id}/pay")))

@@ -7,7 +7,6 @@ use axum::http::StatusCode;
 use axum::response::{Html, Response};
 use serde::Deserialize;
 
-use crate::domain::money::{Currency, format_major};
 use crate::http::AppState;
 use crate::http::donor::donation_page::{self as web, tribute_line};
 use crate::http::error::{AppError, AppResult, ErrorBody};
@@ -31,20 +30,17 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-pub fn layout(title: &str, body: &str) -> Html<String> {
+/// The sandbox's pages: a page in language `lang` (a tag).
+pub fn layout(lang: &str, title: &str, body: &str) -> Html<String> {
     Html(format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{}</title><style>body{{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem}}\
          .sandbox{{background:#fff3cd;padding:.5rem 1rem;border-radius:.5rem}}button{{font-size:1rem;padding:.5rem 1.5rem;margin-right:1rem}}</style>\
          </head><body>{body}</body></html>",
+        escape(lang),
         escape(title)
     ))
-}
-
-pub fn amount(minor: i64, currency: &str) -> String {
-    let c = Currency::parse(currency).unwrap_or(Currency::USD);
-    format!("{} {}", format_major(minor, c), c.code().to_uppercase())
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
