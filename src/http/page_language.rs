@@ -16,6 +16,8 @@ use crate::i18n::{Lang, negotiate};
 pub struct PageLanguage {
     pub lang: Lang,
     pub chosen: bool,
+    /// The language the browser's own preference gives.
+    browser: Lang,
     accept_language: Option<String>,
 }
 
@@ -38,9 +40,11 @@ impl PageLanguage {
     pub fn of(query: Option<&str>, headers: &HeaderMap) -> PageLanguage {
         let accept_language = accept_language(headers).map(str::to_string);
         let asked = lang_param(query).and_then(|t| Lang::parse(&t));
+        let browser = negotiate::choose(None, accept_language.as_deref());
         PageLanguage {
-            lang: negotiate::choose(asked.map(Lang::tag), accept_language.as_deref()),
+            lang: asked.unwrap_or(browser),
             chosen: asked.is_some(),
+            browser,
             accept_language,
         }
     }
@@ -59,9 +63,9 @@ impl PageLanguage {
     }
 
     /// `?lang=xx` (or `&lang=xx` after `sep`) for a link of this page, when the language was
-    /// chosen; nothing when the browser's own preference will choose it again.
+    /// chosen; nothing when the browser's own preference chooses it anyway.
     pub fn carry(&self, sep: char) -> String {
-        if self.chosen {
+        if self.chosen && self.lang != self.browser {
             format!("{sep}lang={}", self.lang.tag())
         } else {
             String::new()
@@ -92,7 +96,8 @@ pub struct LanguageLink {
 }
 
 /// The switcher of a page at `path` (with `query`, whose own `lang` is replaced): each language,
-/// named in itself, linking to this page in it.
+/// named in itself, linking to this page in it. An empty `path` links relatively (`?lang=es`),
+/// for a page that must not repeat its own address.
 pub fn switcher(current: Lang, path: &str, query: &[(&str, &str)]) -> Vec<LanguageLink> {
     Lang::all()
         .map(|lang| {
@@ -131,6 +136,11 @@ mod tests {
         let p = PageLanguage::of(Some("donation=d&lang=es"), &headers("en-US"));
         assert_eq!((p.lang, p.chosen), (es, true));
         assert_eq!(p.carry('?'), "?lang=es");
+        // Chosen, but the browser would choose it anyway: links need not say it.
+        assert_eq!(
+            PageLanguage::of(Some("lang=es"), &headers("es")).carry('?'),
+            ""
+        );
         // ?lang= wins over the gift's language.
         let p = p.or_chosen(Some("en"));
         assert_eq!(p.lang, es);
@@ -139,6 +149,7 @@ mod tests {
         assert_eq!(p.carry('&'), "");
         let p = p.or_chosen(Some("en"));
         assert_eq!((p.lang, p.chosen), (Lang::ENGLISH, true));
+        assert_eq!(p.carry('&'), "&lang=en");
         // A language we do not have is no choice.
         let p = PageLanguage::of(Some("lang=tlh"), &headers("es")).or_chosen(Some("xx"));
         assert_eq!((p.lang, p.chosen), (es, false));

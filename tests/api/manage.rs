@@ -172,9 +172,11 @@ async fn a_valid_link_shows_the_plan(b: Backend) {
     );
     assert!(body.contains(&total), "{total}: {body}");
     assert!(body.contains("id=\"plan-status\">Active<"), "{body}");
+    // In words, as the page's language writes dates ("November 21, 2026").
     assert!(
-        body.contains(&donations::services::reporting::format_day(
-            donations::services::reporting::day_of(d.created_at)
+        body.contains(&donations::i18n::format::long_date(
+            donations::i18n::Lang::ENGLISH,
+            d.created_at
         )),
         "the start date: {body}"
     );

@@ -175,14 +175,14 @@ fn gift_page(
 fn message_page(
     state: &AppState,
     language: &PageLanguage,
-    token: &str,
     heading: String,
     text: String,
 ) -> ManagePage {
     let lang = language.lang;
     ManagePage {
         tr: Tr::html(lang, Args::new()),
-        languages: switcher(lang, &format!("/manage/{token}"), &[]),
+        // A bad link's page is the same whatever the link: it does not repeat it.
+        languages: switcher(lang, "", &[]),
         sandbox: state.config.payments.is_sandbox(),
         heading,
         notice: Some(Notice { text, ok: false }),
@@ -282,7 +282,7 @@ fn failure(
             p.heading = heading;
             p
         }
-        None => message_page(state, &language, token, heading, text),
+        None => message_page(state, &language, heading, text),
     };
     let page = ManagePage {
         ask_again: matches!(e, SelfServiceError::Link(_) | SelfServiceError::Gone),
