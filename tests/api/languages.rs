@@ -87,7 +87,7 @@ async fn pages_speak_the_asked_language(b: Backend) {
         body.contains("Continuar al pago"),
         "q decides, not the order"
     );
-    let (_, body) = get_in(&app, "/donate/demo", "fr-CA,fr;q=0.9").await;
+    let (_, body) = get_in(&app, "/donate/demo", "tlh").await;
     assert!(
         body.contains("Continue to payment"),
         "English when we lack them all"
@@ -341,7 +341,7 @@ async fn the_api_and_manage_my_gift_remember_the_language(b: Backend) {
         checkout(gift("a@example.org"), "es-MX,es;q=0.9").await,
         "es"
     );
-    assert_eq!(checkout(gift("b@example.org"), "de-DE").await, "en");
+    assert_eq!(checkout(gift("b@example.org"), "tlh").await, "en");
     let mut with_language = gift("c@example.org");
     with_language["language"] = "es".into();
     assert_eq!(checkout(with_language.clone(), "en-US").await, "es");
