@@ -93,6 +93,16 @@ pub enum CampaignCommand {
         currency: String,
         #[arg(long, default_value = "")]
         description: String,
+        /// Offer US bank accounts (ACH Direct Debit) beside cards (usd campaigns).
+        #[arg(long)]
+        bank_debit: bool,
+        /// Membership dues per year in major units, e.g. 60: gifts must be at least this
+        /// (monthly: a twelfth, rounded up) and make their donors members.
+        #[arg(long)]
+        membership_dues: Option<String>,
+        /// Dues receipts say the dues are not tax-deductible.
+        #[arg(long)]
+        dues_not_deductible: bool,
     },
     /// Change a campaign; only the options given change.
     Update {
@@ -205,6 +215,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             goal,
             currency,
             description,
+            bank_debit,
+            membership_dues,
+            dues_not_deductible,
         }) => {
             let input = NewCampaign {
                 slug,
@@ -221,12 +234,17 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 cancel_url: None,
                 hide_amounts: None,
                 min_gift_minor: None,
+                bank_debit: Some(bank_debit),
+                membership_dues: membership_dues.map(MajorAmount),
+                dues_not_deductible: Some(dues_not_deductible),
             };
             let fields = input
                 .parse(&config)
                 .map_err(|errors| CliError::Usage(field_errors(&errors)))?;
             let store = open_store(&config).await?;
-            let campaign = store.create_campaign(&fields).await?;
+            let campaign = store
+                .create_campaign_with(&fields, &input.options(&config))
+                .await?;
             println!(
                 "{}",
                 serde_json::to_string_pretty(&CampaignView::from(&campaign)).unwrap_or_default()

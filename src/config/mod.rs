@@ -8,8 +8,10 @@
 //! `READY_TIMEOUT`, `ALLOWED_ORIGINS`, `RECONCILE_INTERVAL`, `PENDING_RECHECK_AFTER`,
 //! `DEMO_CAMPAIGN`, `CHECKOUT_RATE_PER_IP`, `CHECKOUT_RATE_PER_EMAIL`, `CHECKOUT_IPV6_PREFIX`,
 //! `TRUSTED_PROXIES`, `MANAGE_LINK_SECRET`, `MANAGE_LINK_TTL`; `lifecycle`: `SHUTDOWN_TIMEOUT`,
-//! `LOG_FORMAT`; `self_service`: `MANAGE_LINK_RATE_PER_IP`, `MANAGE_LINK_RATE_PER_EMAIL`.
+//! `LOG_FORMAT`; `self_service`: `MANAGE_LINK_RATE_PER_IP`, `MANAGE_LINK_RATE_PER_EMAIL`;
+//! `bank_debit`: `ACH_FEE_PERCENT`, `ACH_FEE_CAP`.
 
+mod bank_debit;
 mod connections;
 mod lifecycle;
 mod mail;
@@ -61,6 +63,8 @@ pub struct Config {
     pub public_base_url: String,
     pub max_gift_major: Decimal,
     pub default_fee: FeeRate,
+    /// The fee of US bank debits (ACH), whatever the campaign (`config::bank_debit`).
+    pub bank_debit_fee: FeeRate,
     pub payments: PaymentsMode,
     pub webhook_secrets: Vec<String>,
     pub stripe_api_base: Option<String>,
@@ -425,6 +429,7 @@ impl Config {
             public_base_url,
             max_gift_major,
             default_fee,
+            bank_debit_fee: bank_debit::from_vars(var)?,
             payments,
             webhook_secrets,
             stripe_api_base,

@@ -13,11 +13,13 @@
 //! - [`OutboxStore`]: the email outbox and its leases;
 //! - [`LedgerStore`]: beginning a ledger transaction; webhook events and flags read back;
 //! - [`FollowUpStore`]: what is still to be asked of Stripe after a webhook, and its backoff;
+//! - [`MembershipStore`]: members (donors paying dues), as staff list and export them;
 //! - and [`Store`] itself: health, the heartbeat, server secrets.
 //!
 //! [`LedgerTx`] is split likewise: [`EventTx`] (events, flags, emails queued), [`DonationTx`]
 //! (donations and campaign figures), [`PaymentTx`] (payments and charges), [`MoneyBackTx`]
-//! (refunds and disputes) and [`FollowUpTx`] (flags a follow-up settles). Methods of the sub-traits are callable on `dyn Store` and
+//! (refunds and disputes), [`FollowUpTx`] (flags a follow-up settles) and [`MembershipTx`]
+//! (members, by donor key). Methods of the sub-traits are callable on `dyn Store` and
 //! `dyn LedgerTx` as they are; [`prelude`] names them all for code that needs them in scope.
 //!
 //! One implementation serves both backends (`sql::SqlStore`, generic over the driver; the SQL
@@ -88,6 +90,7 @@ pub use crate::domain::campaign::{
 };
 pub use crate::domain::donation::Donation;
 pub use crate::domain::event_log::{Flag, WebhookEvent};
+pub use crate::domain::membership::Membership;
 pub use crate::domain::message::{NewMessage, OutboxMessage};
 pub use crate::domain::payment::{ChargeRecord, Dispute, Payment, Refund};
 pub use crate::domain::staff_access::{
@@ -105,6 +108,15 @@ pub struct DonationFilter {
     pub from: Option<i64>,
     /// `created_at < to`
     pub to: Option<i64>,
+}
+
+/// Which members the staff list selects: all, or those active (paid through `at` or later) or
+/// lapsed at `at`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MembershipFilter {
+    /// `Some(true)`: active only; `Some(false)`: lapsed only.
+    pub active: Option<bool>,
+    pub at: i64,
 }
 
 /// A position in the staff list, which runs newest first by (created_at, id): the list goes on

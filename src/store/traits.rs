@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use super::{
     Campaign, CampaignFields, CampaignOptions, CampaignRecords, ChargeAwaitingFee, ChargeRecord,
     Dispute, Donation, DonationCursor, DonationFilter, FetchKind, Flag, IdempotencyClaim,
-    ListedDonation, ListedFlag, NewMessage, OutboxMessage, Payment, Progress, Refund, StaffSession,
-    StaffToken, StoreResult, UnparsedEvent, WebhookEvent,
+    ListedDonation, ListedFlag, Membership, MembershipFilter, NewMessage, OutboxMessage, Payment,
+    Progress, Refund, StaffSession, StaffToken, StoreResult, UnparsedEvent, WebhookEvent,
 };
 use super::{LinkPurpose, SigninLink, StaffMember, StaffRole};
 
@@ -26,6 +26,7 @@ pub trait Store:
     + LedgerStore
     + FollowUpStore
     + DonorLinkStore
+    + MembershipStore
     + Send
     + Sync
     + 'static
@@ -270,6 +271,35 @@ pub trait DonorLinkStore: Send + Sync {
     async fn manage_link_requests_since(&self, donor_key: &str, since: i64) -> StoreResult<i64>;
 }
 
+/// Members (donors who pay a membership campaign's dues), as staff list and export them. The
+/// records are written by the ledger only ([`MembershipTx`]).
+#[async_trait]
+pub trait MembershipStore: Send + Sync {
+    /// Members in order of their donor key (lowercased email), those after `after`, at most
+    /// `limit`, active or lapsed at the filter's time when it says which.
+    async fn memberships(
+        &self,
+        filter: &MembershipFilter,
+        after: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<Membership>>;
+    /// The member with this donor key (lowercased email).
+    async fn membership_of(&self, donor_key: &str) -> StoreResult<Option<Membership>>;
+}
+
+/// In a ledger transaction: a donor's membership, derived again from their dues-paying gifts
+/// whenever one of them is recomputed (`services::ledger::membership`). One row per donor key.
+#[async_trait]
+pub trait MembershipTx: Send {
+    /// The donor's gifts that pay dues (`dues_minimum_minor` set), offline ones too.
+    async fn dues_donations_of(&mut self, donor_key: &str) -> StoreResult<Vec<Donation>>;
+    async fn membership(&mut self, donor_key: &str) -> StoreResult<Option<Membership>>;
+    /// Writes the member's row (an upsert by donor key).
+    async fn save_membership(&mut self, membership: &Membership) -> StoreResult<()>;
+    /// Removes the donor's row: none of their dues payments counts (any more).
+    async fn delete_membership(&mut self, donor_key: &str) -> StoreResult<()>;
+}
+
 /// The ledger from outside a transaction: beginning one, and reading back the webhook events it
 /// recorded and the flags it raised for staff.
 #[async_trait]
@@ -329,7 +359,9 @@ pub trait FollowUpTx: Send {
 /// One ledger transaction: records are read and written here, and nothing is visible to others
 /// until `commit`. Dropping it without commit rolls everything back.
 #[async_trait]
-pub trait LedgerTx: EventTx + DonationTx + PaymentTx + MoneyBackTx + FollowUpTx + Send {
+pub trait LedgerTx:
+    EventTx + DonationTx + PaymentTx + MoneyBackTx + FollowUpTx + MembershipTx + Send
+{
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }
 

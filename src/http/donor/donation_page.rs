@@ -13,13 +13,14 @@ use serde::Deserialize;
 
 use crate::config::Config;
 use crate::domain::contribution::percent_of_goal;
+use crate::domain::donation::PaymentMethod;
 use crate::domain::money::{currency_of, suffix, symbol};
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult, FieldError};
 use crate::http::limits::ClientIp;
-use crate::services::campaign_admin::MajorAmount;
+use crate::services::campaign_admin::{DuesView, MajorAmount};
 use crate::services::checkout::{
-    Checkout, CheckoutError, CheckoutInput, DonorInput, TributeInput, quote,
+    Checkout, CheckoutError, CheckoutInput, DonorInput, QuoteRequest, TributeInput, quote,
 };
 use crate::services::reporting::wall_entry;
 use crate::store::{Campaign, Progress, now};
@@ -166,6 +167,9 @@ pub struct DonateForm {
     pub frequency: String,
     #[serde(default)]
     pub cover_fee: Option<String>,
+    /// `card` or `us_bank_account` (only offered where the campaign takes bank debits).
+    #[serde(default)]
+    pub payment_method: String,
     #[serde(default)]
     pub name: String,
     #[serde(default)]
@@ -197,6 +201,7 @@ pub struct FormValues {
     pub custom_amount: String,
     pub frequency: String,
     pub cover_fee: bool,
+    pub payment_method: String,
     pub name: String,
     pub email: String,
     pub anonymous: bool,
@@ -222,6 +227,7 @@ impl FormValues {
             custom_amount: String::new(),
             frequency: "one_time".into(),
             cover_fee: true,
+            payment_method: PaymentMethod::Card.as_str().into(),
             name: String::new(),
             email: String::new(),
             anonymous: false,
@@ -242,6 +248,7 @@ impl FormValues {
             custom_amount: f.custom_amount.clone(),
             frequency: f.frequency.clone(),
             cover_fee: checked(&f.cover_fee),
+            payment_method: f.payment_method.clone(),
             name: f.name.clone(),
             email: f.email.clone(),
             anonymous: checked(&f.anonymous),
@@ -290,6 +297,19 @@ pub struct DonatePage {
     pub suffix: String,
     pub currency_upper: String,
     pub wall: Vec<WallRow>,
+    /// The campaign takes US bank accounts (ACH) beside cards: the form offers the choice.
+    pub bank_debit: bool,
+    /// The bank debit fee as the form states it: its percent, and its cap when it has one.
+    pub bank_fee_percent: String,
+    pub bank_fee_cap: Option<String>,
+    /// A membership campaign's dues: per year and per month.
+    pub dues: Option<DuesText>,
+}
+
+/// Membership dues as the donation page states them.
+pub struct DuesText {
+    pub annual: String,
+    pub monthly: String,
 }
 
 impl DonatePage {
@@ -310,11 +330,22 @@ async fn donate_page(
     canceled: bool,
 ) -> AppResult<DonatePage> {
     let currency = currency_of(&campaign.currency);
-    // The fee for the amount in the form (the default one on a first visit).
-    let fee_quote = quote(campaign, &state.config, form.gift_amount(), true)
-        .or_else(|_| quote(campaign, &state.config, DEFAULT_AMOUNT, true))
+    // The fee for the amount in the form (the default one on a first visit), by the method and
+    // frequency the form names.
+    let method = PaymentMethod::parse(&form.payment_method)
+        .filter(|m| campaign.payment_methods().contains(m))
+        .unwrap_or(PaymentMethod::Card);
+    let request = |amount| QuoteRequest {
+        amount,
+        cover_fee: true,
+        method,
+        frequency: None,
+    };
+    let fee_quote = quote(campaign, &state.config, &request(form.gift_amount()))
+        .or_else(|_| quote(campaign, &state.config, &request(DEFAULT_AMOUNT)))
         .map(|(_, q)| money(q.fee_minor, &campaign.currency))
         .unwrap_or_default();
+    let bank_fee = state.config.bank_debit_fee;
     let wall = state
         .store
         .counted_donations(campaign.id, WALL_SIZE)
@@ -369,6 +400,13 @@ async fn donate_page(
         suffix: suffix(currency),
         currency_upper: currency.code().to_uppercase(),
         wall,
+        bank_debit: campaign.bank_debit,
+        bank_fee_percent: bank_fee.percent().normalize().to_string(),
+        bank_fee_cap: bank_fee.cap_minor().map(|cap| money(cap, "usd")),
+        dues: DuesView::of(campaign).map(|d| DuesText {
+            annual: money(d.annual_minor, &campaign.currency),
+            monthly: money(d.monthly_minor, &campaign.currency),
+        }),
     })
 }
 
@@ -425,6 +463,7 @@ fn checkout_input(f: &FormValues) -> CheckoutInput {
         amount: MajorAmount(f.gift_amount().to_string()),
         frequency: f.frequency.clone(),
         cover_fee: f.cover_fee,
+        payment_method: Some(f.payment_method.clone()),
         donor: DonorInput {
             name: f.name.clone(),
             email: f.email.clone(),
