@@ -5,11 +5,13 @@
 //! than skipping it.
 //!
 //! `records` has the tests of the sub-traits of `Store`, `ledger` those of `LedgerTx` and of
-//! the reads of what a ledger transaction wrote, `follow_ups` those of `FollowUpStore`.
+//! the reads of what a ledger transaction wrote, `follow_ups` those of `FollowUpStore`,
+//! `memberships` those of `MembershipStore` and `MembershipTx`.
 
 mod donor_links;
 mod follow_ups;
 mod ledger;
+mod memberships;
 mod records;
 mod staff;
 
