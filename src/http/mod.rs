@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod limits;
+pub mod memberships_api;
 pub mod openapi;
 pub mod sandbox_pages;
 pub mod serve;
@@ -122,6 +123,7 @@ fn api() -> Api {
             .routes(routes!(staff_api::flags))
             .routes(routes!(staff_api::donation_emails))
             .routes(routes!(staff_api::resend_email))
+            .routes(routes!(memberships_api::memberships))
             .routes(routes!(staff_members_api::me))
             .routes(routes!(staff_members_api::list, staff_members_api::invite))
             .routes(routes!(staff_members_api::revoke)),

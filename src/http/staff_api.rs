@@ -96,7 +96,7 @@ pub struct DonationPage {
     pub next_cursor: Option<String>,
 }
 
-fn wants_csv(format: Option<&str>, headers: &HeaderMap) -> Result<bool, FieldError> {
+pub(crate) fn wants_csv(format: Option<&str>, headers: &HeaderMap) -> Result<bool, FieldError> {
     match format.map(str::trim) {
         Some("csv") => Ok(true),
         Some("json") => Ok(false),

@@ -563,6 +563,13 @@ pub struct GiftView {
     pub good: bool,
     /// A recurring gift: the page says how to manage it later (`/manage`).
     pub recurring: bool,
+    /// How it is paid: `card`, `us_bank_account`, or "" (an offline gift); the template names it.
+    pub paid_with: &'static str,
+    /// A bank debit not confirmed yet: the bank answers in days, and the page says so rather
+    /// than reloading itself meanwhile.
+    pub bank_processing: bool,
+    /// The gift pays membership dues.
+    pub dues: bool,
 }
 
 #[derive(Template)]
@@ -603,6 +610,14 @@ fn status_text(status: &str) -> (String, bool) {
     }
 }
 
+/// A bank debit whose money has not come yet: pending, or a plan Stripe already calls active
+/// while its first debit processes, with nothing counted.
+fn bank_processing(d: &crate::store::Donation) -> bool {
+    d.payment_method.is_some_and(|m| m.is_delayed())
+        && d.counted_gifts == 0
+        && matches!(d.status.as_str(), "pending" | "active" | "incomplete")
+}
+
 pub fn thanks_page(c: &Campaign, d: Option<&crate::store::Donation>) -> ThanksPage {
     let gift = d.map(|d| {
         let (status_text, good) = status_text(&d.status);
@@ -627,10 +642,13 @@ pub fn thanks_page(c: &Campaign, d: Option<&crate::store::Donation>) -> ThanksPa
             status_text,
             good,
             recurring: d.frequency.is_recurring(),
+            paid_with: d.payment_method.map_or("", |m| m.as_str()),
+            bank_processing: bank_processing(d),
+            dues: d.dues_minimum_minor.is_some(),
         }
     });
     ThanksPage {
-        refresh: d.is_some_and(|d| d.status == "pending"),
+        refresh: d.is_some_and(|d| d.status == "pending" && !bank_processing(d)),
         slug: c.slug.clone(),
         name: c.name.clone(),
         gift,
