@@ -16,6 +16,7 @@ mod helpers;
 mod abuse;
 mod actual_fees;
 mod addresses;
+mod bank_debit;
 mod campaigns;
 mod checkout;
 mod donor_mail;
