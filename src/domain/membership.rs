@@ -150,7 +150,8 @@ pub fn dues_payments(d: &Donation, payments: &[(Payment, PaymentFacts)]) -> Vec<
 
 /// A donor's membership from every dues payment of theirs (in any order), and the
 /// donations they were made with (for the donor's address and name: those of the latest gift
-/// that has them); `None` when no payment counts. `at` is the time of the recomputation.
+/// that has them and is not void); `None` when no payment counts. `at` is the time of the
+/// recomputation.
 pub fn membership_of(
     donor_key: &str,
     donations: &[Donation],
@@ -164,7 +165,8 @@ pub fn membership_of(
         paid_through = p.period.end(paid_through.max(p.paid_at));
     }
     let last = payments.last()?;
-    let mut latest: Vec<&Donation> = donations.iter().collect();
+    // A voided offline gift no longer speaks for the donor.
+    let mut latest: Vec<&Donation> = donations.iter().filter(|d| d.voided_at.is_none()).collect();
     latest.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
     let email = latest
         .iter()

@@ -23,6 +23,7 @@ mod donor_mail;
 mod hostile;
 mod mail;
 mod manage;
+mod memberships;
 mod money;
 mod operations;
 mod pages;

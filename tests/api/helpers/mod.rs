@@ -412,6 +412,19 @@ pub async fn pending_donation(
     total: i64,
     email: &str,
 ) -> donations::store::Donation {
+    pending_donation_with(store, campaign, frequency, gift, total, email, |_| {}).await
+}
+
+/// [`pending_donation`], changed by `edit` before it is recorded (a membership's dues, ...).
+pub async fn pending_donation_with(
+    store: &dyn Store,
+    campaign: &donations::store::Campaign,
+    frequency: &str,
+    gift: i64,
+    total: i64,
+    email: &str,
+    edit: impl FnOnce(&mut donations::store::Donation),
+) -> donations::store::Donation {
     let id = donations::services::checkout::new_donation_id();
     let mut d = donations::domain::donation::Donation::pending(
         id.clone(),
@@ -426,6 +439,7 @@ pub async fn pending_donation(
     d.donor_email = Some(email.into());
     d.donor_key = email.to_lowercase();
     d.checkout_session_id = Some(format!("cs_test_{}", id.trim_start_matches("don_")));
+    edit(&mut d);
     store.insert_donation(&d, None).await.expect("donation");
     d
 }
