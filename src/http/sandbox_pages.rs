@@ -284,45 +284,28 @@ async fn pay(State(state): State<AppState>, Path(id): Path<String>) -> AppResult
             ));
         }
         vars.insert("PAYMENT_STATUS".into(), "unpaid".into());
-        if !d.frequency.is_recurring() {
-            send_all(&state, &[("checkout.session.completed", &vars)], method).await?;
-        } else {
-            let session = subscription_session(&vars);
-            send_all(
-                &state,
-                &[
-                    ("checkout.session.completed", &session),
-                    ("customer.subscription.created", &vars),
-                ],
-                method,
-            )
-            .await?;
-        }
-        return Ok(Redirect::to(&format!("/sandbox/checkout/{}", d.id)).into_response());
     }
-    if !d.frequency.is_recurring() {
-        send_all(
-            &state,
-            &[
-                ("checkout.session.completed", &vars),
-                ("charge.succeeded", &vars),
-            ],
-            method,
-        )
-        .await?;
-    } else {
-        let session = subscription_session(&vars);
-        send_all(
-            &state,
-            &[
-                ("checkout.session.completed", &session),
-                ("customer.subscription.created", &vars),
-                ("invoice.paid", &vars),
-                ("charge.succeeded", &vars),
-            ],
-            method,
-        )
-        .await?;
+    let session = subscription_session(&vars);
+    let events: Vec<(&str, &Vars)> = match (method.is_delayed(), d.frequency.is_recurring()) {
+        (false, false) => vec![
+            ("checkout.session.completed", &vars),
+            ("charge.succeeded", &vars),
+        ],
+        (false, true) => vec![
+            ("checkout.session.completed", &session),
+            ("customer.subscription.created", &vars),
+            ("invoice.paid", &vars),
+            ("charge.succeeded", &vars),
+        ],
+        (true, false) => vec![("checkout.session.completed", &vars)],
+        (true, true) => vec![
+            ("checkout.session.completed", &session),
+            ("customer.subscription.created", &vars),
+        ],
+    };
+    send_all(&state, &events, method).await?;
+    if method.is_delayed() {
+        return Ok(Redirect::to(&format!("/sandbox/checkout/{}", d.id)).into_response());
     }
     Ok(Redirect::to(&success_url(&state, &d, &c)).into_response())
 }

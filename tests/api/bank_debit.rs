@@ -37,14 +37,7 @@ pub async fn patch_campaign(app: &TestApp, slug: &str, body: Value) -> (u16, Val
 
 /// A gift through the JSON checkout API.
 pub async fn checkout(app: &TestApp, slug: &str, body: &Value) -> (u16, Value) {
-    let r = app
-        .client
-        .post(app.at(&format!("/api/v1/campaigns/{slug}/checkout")))
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    app.checkout_json(slug, body).await
 }
 
 pub fn gift(amount: &str, frequency: &str, method: Option<&str>, email: &str) -> Value {
@@ -291,29 +284,14 @@ async fn a_bank_debit_waits_for_the_bank_in_any_order(b: Backend) {
     assert!(letter.text.contains("Paid by: Bank account (ACH)"));
 
     // The summary estimates the bank debit's fee at its own rate (0.8 %, at most $5.00).
-    let token = app.staff_token("ana").await;
-    let summary: Value = app
-        .client
-        .get(app.at("/api/v1/staff/campaigns/demo/summary"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, summary) = app
+        .staff_get_json("/api/v1/staff/campaigns/demo/summary")
+        .await;
     assert_eq!(summary["estimated_fees_minor"], 500, "{summary}");
-    // The staff list and its CSV say how it was paid.
-    let list: Value = app
-        .client
-        .get(app.at("/api/v1/staff/donations?campaign=demo"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    // The staff list says how it was paid.
+    let (_, list) = app
+        .staff_get_json("/api/v1/staff/donations?campaign=demo")
+        .await;
     assert_eq!(list["donations"][0]["payment_method"], "us_bank_account");
 
     // The bank returns another debit: the gift fails and never counts.

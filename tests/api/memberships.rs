@@ -19,20 +19,6 @@ use donations::mail::render::{MailContext, render};
 use donations::store::{Campaign, Donation, Membership, now};
 use serde_json::{Value, json};
 
-async fn staff_get(app: &TestApp, path: &str) -> (u16, Value) {
-    let token = app
-        .staff_token(&format!("t-{}", uuid::Uuid::new_v4()))
-        .await;
-    let r = app
-        .client
-        .get(app.at(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
-}
-
 async fn a_five_dollar_monthly_membership_by_bank_debit_is_paid_through_next_month(b: Backend) {
     let app = spawn_app(&b, &[]).await;
     let (status, c) = patch_campaign(
@@ -93,7 +79,7 @@ async fn a_five_dollar_monthly_membership_by_bank_debit_is_paid_through_next_mon
             (422, &json!(detail))
         );
     }
-    let (_, listed) = staff_get(&app, "/api/v1/staff/donations").await;
+    let (_, listed) = app.staff_get_json("/api/v1/staff/donations").await;
     assert_eq!(listed["donations"], json!([]), "nothing recorded");
 
     // $5.00 a month from a bank account, the fee covered.
@@ -110,7 +96,7 @@ async fn a_five_dollar_monthly_membership_by_bank_debit_is_paid_through_next_mon
     );
     let id = r["donation_id"].as_str().unwrap().to_string();
     assert_eq!(press(&app, &id, "pay").await.0, 303);
-    let (_, none_yet) = staff_get(&app, "/api/v1/staff/memberships").await;
+    let (_, none_yet) = app.staff_get_json("/api/v1/staff/memberships").await;
     assert_eq!(
         none_yet["memberships"],
         json!([]),
@@ -120,7 +106,7 @@ async fn a_five_dollar_monthly_membership_by_bank_debit_is_paid_through_next_mon
     assert_eq!(press(&app, &id, "bank/succeed").await.0, 303);
     let after = now();
 
-    let (status, list) = staff_get(&app, "/api/v1/staff/memberships").await;
+    let (status, list) = app.staff_get_json("/api/v1/staff/memberships").await;
     assert_eq!(status, 200, "{list}");
     let members = list["memberships"].as_array().unwrap();
     assert_eq!(members.len(), 1, "{list}");
@@ -186,9 +172,13 @@ async fn a_five_dollar_monthly_membership_by_bank_debit_is_paid_through_next_mon
     assert!(letter.text.contains("are not tax-deductible"));
 
     // Filters, CSV, the dashboard.
-    let (_, lapsed) = staff_get(&app, "/api/v1/staff/memberships?status=lapsed").await;
+    let (_, lapsed) = app
+        .staff_get_json("/api/v1/staff/memberships?status=lapsed")
+        .await;
     assert_eq!(lapsed["memberships"], json!([]));
-    let (status, bad) = staff_get(&app, "/api/v1/staff/memberships?status=gone").await;
+    let (status, bad) = app
+        .staff_get_json("/api/v1/staff/memberships?status=gone")
+        .await;
     assert_eq!(
         (status, &bad["errors"][0]["field"]),
         (422, &json!("status"))
@@ -364,7 +354,9 @@ async fn refunds_and_chargebacks_shorten_a_membership(b: Backend) {
     assert_eq!(member(&app, "cy@example.org").await, None);
 
     // Staff list them: lapsed long ago, as paid through 2024.
-    let (_, lapsed) = staff_get(&app, "/api/v1/staff/memberships?status=lapsed").await;
+    let (_, lapsed) = app
+        .staff_get_json("/api/v1/staff/memberships?status=lapsed")
+        .await;
     let emails: Vec<&str> = lapsed["memberships"]
         .as_array()
         .unwrap()

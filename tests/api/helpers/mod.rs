@@ -185,6 +185,39 @@ impl TestApp {
         token
     }
 
+    /// A gift through the JSON checkout API (no idempotency key): the status and the answer.
+    pub async fn checkout_json(
+        &self,
+        slug: &str,
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let r = self
+            .client
+            .post(self.at(&format!("/api/v1/campaigns/{slug}/checkout")))
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// A staff API read with a fresh staff token: the status and the JSON answer.
+    pub async fn staff_get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let token = self
+            .staff_token(&format!("t-{}", uuid::Uuid::new_v4()))
+            .await;
+        let r = self
+            .client
+            .get(self.at(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
     /// Posts an event signed with the test secret, like Stripe would.
     pub async fn deliver(&self, payload: &str) -> (u16, String) {
         let sig = stripe_webhook::Webhook::generate_test_header(payload, WEBHOOK_SECRET, None);
