@@ -8,7 +8,9 @@
 use std::sync::Arc;
 
 use crate::helpers::fake_stripe::with_counting_stripe;
-use crate::helpers::pages::{get_page, no_redirects, post_form};
+use crate::helpers::pages::{
+    get_page, get_with_cookie, no_redirects, post_form, session_cookie, sign_in,
+};
 use crate::helpers::{
     Backend, TestApp, Vars, campaign_in_currency, event, gift_vars, spawn_app, with,
 };
@@ -293,6 +295,13 @@ async fn a_bank_debit_waits_for_the_bank_in_any_order(b: Backend) {
         .staff_get_json("/api/v1/staff/donations?campaign=demo")
         .await;
     assert_eq!(list["donations"][0]["payment_method"], "us_bank_account");
+    // ... and so does the dashboard's campaign page.
+    let token = app.staff_token("dashboard").await;
+    let (_, headers, _) = sign_in(&app, &token).await;
+    let (status, page) =
+        get_with_cookie(&app, "/dashboard/campaigns/demo", &session_cookie(&headers)).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("one time · bank account (ACH)"), "{page}");
 
     // The bank returns another debit: the gift fails and never counts.
     let bounced = bank_donation(&app, "80", "bo@example.org").await;

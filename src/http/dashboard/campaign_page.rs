@@ -44,6 +44,10 @@ pub struct DonationRow {
     /// Dedication, comment, offline method and staff note, joined by " · ".
     pub extra: String,
     pub voidable: bool,
+    /// `card`, `us_bank_account` or "" (offline): the template names it.
+    pub paid_with: &'static str,
+    /// The gift pays membership dues.
+    pub dues: bool,
 }
 
 pub struct FlagRow {
@@ -163,6 +167,8 @@ pub fn donation_row(d: &Donation) -> DonationRow {
         status: d.status.replace('_', " "),
         extra: extra.join(" · "),
         voidable: d.is_standing_offline_gift(),
+        paid_with: d.payment_method.map_or("", |m| m.as_str()),
+        dues: d.dues_minimum_minor.is_some(),
     }
 }
 
