@@ -171,6 +171,29 @@ async fn a_five_dollar_monthly_membership_by_bank_debit_is_paid_through_next_mon
     assert!(letter.text.contains("Paid by: Bank account (ACH)"));
     assert!(letter.text.contains("are not tax-deductible"));
 
+    // The year's statement lists it as dues paid from the bank account.
+    let year: i32 = format_time(stored.last_paid_at)[..4].parse().unwrap();
+    let statements = donations::mail::statements::build(
+        app.store.as_ref(),
+        year,
+        &donations::domain::zone::Zone::utc(),
+    )
+    .await
+    .unwrap();
+    let rosa = statements
+        .iter()
+        .find(|s| s.donor_key == "rosa@example.org")
+        .unwrap();
+    let statement = donations::mail::statements::render(&app.config.org, rosa).unwrap();
+    assert!(
+        statement.text.contains(
+            "Monthly gift (membership dues), Demo campaign, by bank account (ACH): $5.04"
+        ),
+        "{}",
+        statement.text
+    );
+    assert!(statement.html.contains("Bank account (ACH)"));
+
     // Filters, CSV, the dashboard.
     let (_, lapsed) = app
         .staff_get_json("/api/v1/staff/memberships?status=lapsed")
