@@ -8,12 +8,13 @@
 //! `READY_TIMEOUT`, `ALLOWED_ORIGINS`, `RECONCILE_INTERVAL`, `PENDING_RECHECK_AFTER`,
 //! `DEMO_CAMPAIGN`, `CHECKOUT_RATE_PER_IP`, `CHECKOUT_RATE_PER_EMAIL`, `CHECKOUT_IPV6_PREFIX`,
 //! `TRUSTED_PROXIES`, `MANAGE_LINK_SECRET`, `MANAGE_LINK_TTL`; `lifecycle`: `SHUTDOWN_TIMEOUT`,
-//! `LOG_FORMAT`.
+//! `LOG_FORMAT`; `scale`: `PROGRESS_SHARDS`, `PROGRESS_CACHE_TTL`.
 
 mod connections;
 mod lifecycle;
 mod mail;
 mod payments;
+mod scale;
 mod staff;
 mod values;
 
@@ -21,6 +22,7 @@ pub use connections::ConnectionLimits;
 pub use lifecycle::{DEFAULT_SHUTDOWN_TIMEOUT, LogFormat};
 pub use mail::{MailConfig, Organization};
 pub use payments::{PaymentsMode, SANDBOX_WEBHOOK_SECRET};
+pub use scale::ScaleConfig;
 pub use staff::StaffConfig;
 pub use values::{Rate, parse_duration, redact_url};
 use values::{is_ein, parse_origins, parse_proxies};
@@ -87,6 +89,8 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     /// Staff sign-in links: their lifetimes and rate limits (`config::staff`).
     pub staff: StaffConfig,
+    /// Aggregate rows per campaign and the progress cache (`config::scale`).
+    pub scale: ScaleConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -395,9 +399,11 @@ impl Config {
         };
         let connections = ConnectionLimits::from_vars(var)?;
         let staff = StaffConfig::from_vars(var)?;
+        let scale = ScaleConfig::from_vars(var)?;
 
         Ok(Config {
             staff,
+            scale,
             connections,
             org,
             mail,

@@ -13,6 +13,7 @@ pub mod manage_link;
 pub mod message;
 pub mod money;
 pub mod notices;
+pub mod object_key;
 pub mod payment;
 pub mod staff_access;
 pub mod text;

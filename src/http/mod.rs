@@ -11,6 +11,7 @@ pub mod extract;
 pub mod health;
 pub mod limits;
 pub mod openapi;
+pub mod public_reads;
 pub mod sandbox_pages;
 pub mod serve;
 pub mod staff_api;
@@ -57,6 +58,8 @@ pub struct AppState {
     pub readiness: Arc<health::Readiness>,
     /// The request handlers under way (`completion`), which a shutdown waits for.
     pub tasks: tokio_util::task::TaskTracker,
+    /// Campaigns' public pages as last read (`public_reads`).
+    pub public_reads: Arc<public_reads::PublicReads>,
 }
 
 fn cors(config: &Config) -> CorsLayer {

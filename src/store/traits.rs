@@ -13,6 +13,7 @@ use super::{
     OutboxMessage, Payment, Progress, Refund, StaffSession, StaffToken, StoreResult, WebhookEvent,
 };
 use super::{LinkPurpose, SigninLink, StaffMember, StaffRole};
+use crate::domain::object_key::ObjectKey;
 
 /// The whole store: its health and its secrets, and every concern's sub-trait.
 #[async_trait]
@@ -28,6 +29,10 @@ pub trait Store:
     + 'static
 {
     fn backend(&self) -> &'static str;
+    /// A count of this process's commits that changed a campaign or its figures: a reader that
+    /// saw it unchanged since it last read them has nothing new of this process's to read
+    /// (other processes' commits are not counted: see `http::progress_cache`).
+    fn changes(&self) -> u64;
     async fn ping(&self) -> StoreResult<()>;
     /// Makes a write the way every other write is made (a write transaction on the writer's
     /// connection) on a heartbeat row: readiness means a gift can be recorded now.
@@ -250,9 +255,13 @@ pub trait OutboxStore: Send + Sync {
 /// recorded and the flags it raised for staff.
 #[async_trait]
 pub trait LedgerStore: Send + Sync {
-    /// Starts a ledger transaction. Ledger transactions are serialized across every server
-    /// process sharing the database, so a recomputation always sees every fact committed before.
-    async fn begin_ledger(&self) -> StoreResult<Box<dyn LedgerTx>>;
+    /// Starts a ledger transaction holding `objects` (those an event names; the transaction
+    /// locks what else it touches as it goes). Ledger transactions that touch a common object
+    /// are serialized across every server process sharing the database, so a recomputation
+    /// always sees every fact committed before it (`sql::ledger_tx` says how). On PostgreSQL a
+    /// transaction may fail with a deadlock or serialization error (`StoreError::is_contention`);
+    /// the ledger then runs it again (`services::ledger::transact`).
+    async fn begin_ledger(&self, objects: &[ObjectKey]) -> StoreResult<Box<dyn LedgerTx>>;
     async fn webhook_events_by_outcome(&self, outcome: &str) -> StoreResult<Vec<WebhookEvent>>;
     async fn webhook_event(&self, id: &str) -> StoreResult<Option<WebhookEvent>>;
     async fn flags(&self) -> StoreResult<Vec<Flag>>;
@@ -310,7 +319,14 @@ pub trait DonationTx: Send {
     async fn insert_donation(&mut self, donation: &Donation) -> StoreResult<()>;
     /// Writes every field the ledger owns (status, Stripe links, plan state, counted figures).
     async fn save_donation(&mut self, donation: &Donation) -> StoreResult<()>;
-    async fn add_progress(&mut self, campaign_id: i64, delta: &Progress) -> StoreResult<()>;
+    /// Adds `delta` to the campaign's figures, in the aggregate row (shard) that `donation_id`
+    /// falls in: transactions of different donations seldom wait on the same row.
+    async fn add_progress(
+        &mut self,
+        campaign_id: i64,
+        donation_id: &str,
+        delta: &Progress,
+    ) -> StoreResult<()>;
     /// Adds `delta` to a donor's counted donations; returns the count before and after.
     async fn add_donor_count(
         &mut self,

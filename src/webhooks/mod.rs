@@ -10,7 +10,7 @@ use serde::Deserialize;
 use stripe_webhook::{Event, Webhook, WebhookError};
 
 use crate::domain::money::AmountBounds;
-use crate::services::ledger;
+use crate::services::ledger::{self, ObjectKey};
 use crate::store::{LedgerTx, Store, StoreError, WebhookEvent, now};
 
 /// What this server accepts of a verified event: its mode (a test-mode event on a live server is
@@ -122,68 +122,80 @@ impl Outcome {
     }
 }
 
-/// Records a verified event and applies it. Errors are the store's: the caller answers 5xx so
-/// that Stripe delivers the event again.
+/// Records a verified event and applies it, in one ledger transaction holding the event and
+/// every object its facts name. Errors are the store's: the caller answers 5xx so that Stripe
+/// delivers the event again.
 pub async fn ingest(
     store: &dyn Store,
     payload: &str,
     verified: Verified,
     rules: &IngestRules,
 ) -> Result<Outcome, StoreError> {
-    let server_live = rules.live;
-    let mut tx = store.begin_ledger().await?;
-    let outcome = match verified {
-        Verified::Unparsed(env, detail) => {
-            let record = record(&env, payload, Outcome::Unparsed, Some(&detail));
-            if !tx.insert_event(&record).await? {
+    let (env, event, detail) = match verified {
+        Verified::Unparsed(env, detail) => (env, None, Some(detail)),
+        Verified::Event(event) => (envelope(&event), Some(event), None),
+    };
+    // The facts are the event's alone: read once, before any lock is taken.
+    let facts = event.as_deref().and_then(facts::from_event);
+    let mut objects = vec![ObjectKey::Event(env.id.clone())];
+    objects.extend(facts.as_deref().map(ledger::objects_of).unwrap_or_default());
+    let (env, event, detail, facts) = (&env, &event, &detail, &facts);
+    ledger::transact(store, &objects, |tx| {
+        Box::pin(async move {
+            let (outcome, why) = match (event, detail) {
+                (None, detail) => (Outcome::Unparsed, detail.as_deref()),
+                (Some(_), _) if env.livemode != rules.live => (
+                    Outcome::Ignored,
+                    Some(if env.livemode {
+                        "live-mode event on a test-mode server"
+                    } else {
+                        "test-mode event on a live-mode server"
+                    }),
+                ),
+                (Some(_), _) => (Outcome::Applied, None),
+            };
+            if !tx.insert_event(&record(env, payload, outcome, why)).await? {
                 return Ok(Outcome::Duplicate);
             }
-            flag_unparsed(&mut *tx, &env, &detail).await?;
-            Outcome::Unparsed
-        }
-        Verified::Event(event) => {
-            let env = Envelope {
-                id: event.id.as_str().to_string(),
-                event_type: event.type_.as_str().to_string(),
-                created: event.created,
-                livemode: event.livemode,
-            };
-            if env.livemode != server_live {
-                let detail = if env.livemode {
-                    "live-mode event on a test-mode server"
-                } else {
-                    "test-mode event on a live-mode server"
-                };
-                let record = record(&env, payload, Outcome::Ignored, Some(detail));
-                if !tx.insert_event(&record).await? {
-                    return Ok(Outcome::Duplicate);
+            match outcome {
+                Outcome::Unparsed => {
+                    flag_unparsed(&mut **tx, env, why.unwrap_or_default()).await?;
+                    Ok(Outcome::Unparsed)
                 }
-                Outcome::Ignored
-            } else {
-                let record = record(&env, payload, Outcome::Applied, None);
-                if !tx.insert_event(&record).await? {
-                    return Ok(Outcome::Duplicate);
+                Outcome::Applied => {
+                    apply_facts(&mut **tx, env, facts.as_deref(), &rules.bounds).await
                 }
-                apply_event(&mut *tx, &env, &event, &rules.bounds).await?
+                other => Ok(other),
             }
-        }
-    };
-    tx.commit().await?;
-    Ok(outcome)
+        })
+    })
+    .await
 }
 
-async fn apply_event(
+/// The fields every event has, of a parsed event.
+fn envelope(event: &Event) -> Envelope {
+    Envelope {
+        id: event.id.as_str().to_string(),
+        event_type: event.type_.as_str().to_string(),
+        created: event.created,
+        livemode: event.livemode,
+    }
+}
+
+/// Applies an event's facts (`None`: a type the ledger does not handle) and records what came
+/// of it on the event.
+async fn apply_facts(
     tx: &mut dyn LedgerTx,
     env: &Envelope,
-    event: &Event,
+    facts: Option<&[ledger::Fact]>,
     bounds: &AmountBounds,
 ) -> Result<Outcome, StoreError> {
-    let Some(facts) = facts::from_event(event) else {
+    let Some(facts) = facts else {
         tx.set_event_outcome(&env.id, "ignored", Some("event type not handled"), None)
             .await?;
         return Ok(Outcome::Ignored);
     };
-    let applied = ledger::apply(tx, &facts, env.created, bounds).await?;
+    let applied = ledger::apply(tx, facts, env.created, bounds).await?;
     if applied.donations.is_empty() && applied.out_of_range > 0 {
         tx.set_event_outcome(
             &env.id,
@@ -257,20 +269,29 @@ pub async fn reprocess(
             left += 1;
             continue;
         };
-        let mut tx = store.begin_ledger().await?;
         let env = Envelope {
             id: stored.id.clone(),
             event_type: stored.event_type.clone(),
             created: stored.created,
             livemode: stored.livemode,
         };
-        if env.livemode != server_live {
-            tx.set_event_outcome(&env.id, "ignored", Some("other mode"), None)
-                .await?;
-        } else {
-            apply_event(&mut *tx, &env, &event, &rules.bounds).await?;
-        }
-        tx.commit().await?;
+        let facts = facts::from_event(&event);
+        let mut objects = vec![ObjectKey::Event(env.id.clone())];
+        objects.extend(facts.as_deref().map(ledger::objects_of).unwrap_or_default());
+        let (env, facts) = (&env, &facts);
+        ledger::transact(store, &objects, |tx| {
+            Box::pin(async move {
+                if env.livemode != server_live {
+                    tx.set_event_outcome(&env.id, "ignored", Some("other mode"), None)
+                        .await
+                } else {
+                    apply_facts(&mut **tx, env, facts.as_deref(), &rules.bounds)
+                        .await
+                        .map(drop)
+                }
+            })
+        })
+        .await?;
         done += 1;
     }
     Ok((done, left))

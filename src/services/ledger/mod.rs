@@ -9,6 +9,10 @@
 //! and `money_back`; `joins` holds what they share.
 
 use std::collections::BTreeSet;
+use std::marker::PhantomData;
+use std::ops::{Deref, DerefMut};
+
+use futures_util::future::BoxFuture;
 
 mod checkout_session;
 mod invoice;
@@ -22,7 +26,78 @@ use crate::domain::contribution::{
 pub use crate::domain::fact::{DisputeStage, Fact, RefundFact, checkout_payment_id};
 use crate::domain::money::AmountBounds;
 use crate::domain::notices;
-use crate::store::{Donation, LedgerTx, Payment, StoreResult};
+pub use crate::domain::object_key::{ObjectKey, objects_of};
+use crate::store::{Donation, LedgerTx, Payment, Store, StoreResult};
+
+/// How many times a ledger transaction is tried when the database gives up on it for
+/// contention (`StoreError::is_contention`) before the error is passed on (webhooks then answer
+/// 503, and Stripe delivers the event again later).
+const CONTENTION_TRIES: u32 = 8;
+
+/// A ledger transaction as [`transact`] lends it to its work (a `dyn LedgerTx` through
+/// `Deref`), tied to the lifetime `'env` of what the work borrows from its caller: the work's
+/// future may hold those borrows as long as it holds the transaction.
+pub struct Lent<'env> {
+    tx: Box<dyn LedgerTx>,
+    _env: PhantomData<&'env ()>,
+}
+
+impl Deref for Lent<'_> {
+    type Target = dyn LedgerTx;
+    fn deref(&self) -> &Self::Target {
+        &*self.tx
+    }
+}
+
+impl DerefMut for Lent<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut *self.tx
+    }
+}
+
+/// Runs `work` in a ledger transaction that holds `objects` from its start, and commits it. When
+/// the database gives up on the transaction for contention (on PostgreSQL: a cycle of waits
+/// with another ledger transaction, which it breaks by failing one), the same work runs again in
+/// a new transaction after a short random pause: what it did before is gone with the rolled
+/// back transaction, so nothing is applied twice. A value `work` returns (even a refusal in the
+/// caller's own terms) is committed with what it wrote.
+///
+/// `work` is `|tx| Box::pin(async move { ... })`, called once per try.
+pub async fn transact<'env, T, F>(
+    store: &dyn Store,
+    objects: &[ObjectKey],
+    mut work: F,
+) -> StoreResult<T>
+where
+    F: for<'t> FnMut(&'t mut Lent<'env>) -> BoxFuture<'t, StoreResult<T>> + Send,
+    T: Send,
+{
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let result = match store.begin_ledger(objects).await {
+            Ok(tx) => {
+                let mut lent = Lent {
+                    tx,
+                    _env: PhantomData,
+                };
+                match work(&mut lent).await {
+                    Ok(value) => lent.tx.commit().await.map(|()| value),
+                    Err(e) => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        };
+        match result {
+            Err(e) if e.is_contention() && tries < CONTENTION_TRIES => {
+                tracing::debug!(tries, error = %e, "ledger transaction contended; running it again");
+                let pause = rand::random_range(1..=5u64 << tries.min(5));
+                tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+            }
+            other => return other,
+        }
+    }
+}
 
 /// What applying an event's facts did.
 #[derive(Debug, Default)]
@@ -102,9 +177,11 @@ pub async fn recount_all(store: &dyn crate::store::Store, at: i64) -> StoreResul
     loop {
         let page = store.list_donations(&every, after.as_ref(), PAGE).await?;
         for listed in &page {
-            let mut tx = store.begin_ledger().await?;
-            recompute(&mut *tx, &listed.donation.id, at).await?;
-            tx.commit().await?;
+            let id = &listed.donation.id;
+            transact(store, &[ObjectKey::Donation(id.clone())], |tx| {
+                Box::pin(async move { recompute(&mut **tx, id, at).await })
+            })
+            .await?;
         }
         visited += page.len();
         match page.last() {
@@ -161,7 +238,7 @@ pub async fn recompute(tx: &mut dyn LedgerTx, donation_id: &str, at: i64) -> Sto
     d.status = c.status;
     d.updated_at = d.updated_at.max(at);
     if !delta.is_zero() {
-        tx.add_progress(d.campaign_id, &delta).await?;
+        tx.add_progress(d.campaign_id, &d.id, &delta).await?;
     }
     tx.save_donation(&d).await?;
     queue_notices(tx, &d, &payments, at).await

@@ -1,10 +1,14 @@
 //! In a ledger transaction, the money records: [`PaymentTx`] (payments and charges) and
-//! [`MoneyBackTx`] (refunds and disputes). Each record is saved whole, as an upsert by its id.
+//! [`MoneyBackTx`] (refunds and disputes). Each record is saved whole, as an upsert by its id,
+//! under the locks of the objects it is keyed and linked by; the `*_by_intent` reads of a
+//! donation's recomputation lock nothing (`ledger_tx`'s module doc says why that is safe).
 
 use std::sync::LazyLock;
 
+use super::ledger_tx::ObjectLocks;
 use super::rows::{CHARGE_COLUMNS, DISPUTE_COLUMNS, PAYMENT_COLUMNS, REFUND_COLUMNS};
 use super::{SqlLedgerTx, upsert_sql};
+use crate::domain::object_key::ObjectKey;
 use crate::store::traits::{MoneyBackTx, PaymentTx};
 use crate::store::{ChargeRecord, Dispute, Payment, Refund, StoreResult};
 
@@ -30,6 +34,7 @@ static UPSERT_DISPUTE: LazyLock<String> = LazyLock::new(|| upsert_sql("disputes"
 sql_impl! {
     impl PaymentTx for SqlLedgerTx {
         async fn payment(&mut self, id: &str) -> StoreResult<Option<Payment>> {
+            self.hold(&[ObjectKey::of_payment(id)]).await?;
             Ok(sqlx::query_as(&format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE id = $1"))
                 .bind(id)
                 .fetch_optional(&mut *self.tx)
@@ -37,6 +42,11 @@ sql_impl! {
         }
 
         async fn save_payment(&mut self, p: &Payment) -> StoreResult<()> {
+            let mut keys = vec![ObjectKey::of_payment(&p.id)];
+            keys.extend(p.donation_id.clone().map(ObjectKey::Donation));
+            keys.extend(p.subscription_id.clone().map(ObjectKey::Subscription));
+            keys.extend(p.payment_intent_id.clone().map(ObjectKey::PaymentIntent));
+            self.hold(&keys).await?;
             sqlx::query(&UPSERT_PAYMENT)
                 .bind(&p.id)
                 .bind(&p.donation_id)
@@ -59,6 +69,7 @@ sql_impl! {
         }
 
         async fn payments_of(&mut self, donation_id: &str) -> StoreResult<Vec<Payment>> {
+            self.hold(&[ObjectKey::Donation(donation_id.to_string())]).await?;
             Ok(sqlx::query_as(&SELECT_PAYMENTS_OF)
                 .bind(donation_id)
                 .fetch_all(&mut *self.tx)
@@ -66,6 +77,7 @@ sql_impl! {
         }
 
         async fn payments_by_intent(&mut self, pi: &str) -> StoreResult<Vec<Payment>> {
+            self.hold(&[ObjectKey::PaymentIntent(pi.to_string())]).await?;
             Ok(sqlx::query_as(&PAYMENTS_BY_INTENT)
                 .bind(pi)
                 .fetch_all(&mut *self.tx)
@@ -77,6 +89,23 @@ sql_impl! {
             sub_id: &str,
             donation_id: &str,
         ) -> StoreResult<u64> {
+            // Adopting links each installment's PaymentIntent to the donation: those are held
+            // too, as by any other write of the link.
+            self.hold(&[
+                ObjectKey::Subscription(sub_id.to_string()),
+                ObjectKey::Donation(donation_id.to_string()),
+            ])
+            .await?;
+            let intents: Vec<Option<String>> = sqlx::query_scalar(
+                "SELECT payment_intent_id FROM payments WHERE subscription_id = $1 \
+                 AND donation_id IS NULL",
+            )
+            .bind(sub_id)
+            .fetch_all(&mut *self.tx)
+            .await?;
+            let intents: Vec<ObjectKey> =
+                intents.into_iter().flatten().map(ObjectKey::PaymentIntent).collect();
+            self.hold(&intents).await?;
             let done = sqlx::query(
                 "UPDATE payments SET donation_id = $2 WHERE subscription_id = $1 \
                  AND donation_id IS NULL",
@@ -89,6 +118,7 @@ sql_impl! {
         }
 
         async fn charge(&mut self, id: &str) -> StoreResult<Option<ChargeRecord>> {
+            self.hold(&[ObjectKey::Charge(id.to_string())]).await?;
             Ok(sqlx::query_as(&format!("SELECT {CHARGE_COLUMNS} FROM charges WHERE id = $1"))
                 .bind(id)
                 .fetch_optional(&mut *self.tx)
@@ -96,6 +126,9 @@ sql_impl! {
         }
 
         async fn save_charge(&mut self, c: &ChargeRecord) -> StoreResult<()> {
+            let mut keys = vec![ObjectKey::Charge(c.id.clone())];
+            keys.extend(c.payment_intent_id.clone().map(ObjectKey::PaymentIntent));
+            self.hold(&keys).await?;
             sqlx::query(&UPSERT_CHARGE)
                 .bind(&c.id)
                 .bind(&c.payment_intent_id)
@@ -118,6 +151,11 @@ sql_impl! {
         }
 
         async fn backfill_intent(&mut self, charge_id: &str, pi: &str) -> StoreResult<()> {
+            self.hold(&[
+                ObjectKey::Charge(charge_id.to_string()),
+                ObjectKey::PaymentIntent(pi.to_string()),
+            ])
+            .await?;
             for table in ["refunds", "disputes"] {
                 sqlx::query(&format!(
                     "UPDATE {table} SET payment_intent_id = $2 WHERE charge_id = $1 \
@@ -136,6 +174,7 @@ sql_impl! {
 sql_impl! {
     impl MoneyBackTx for SqlLedgerTx {
         async fn refund(&mut self, id: &str) -> StoreResult<Option<Refund>> {
+            self.hold(&[ObjectKey::Refund(id.to_string())]).await?;
             Ok(sqlx::query_as(&format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE id = $1"))
                 .bind(id)
                 .fetch_optional(&mut *self.tx)
@@ -143,6 +182,10 @@ sql_impl! {
         }
 
         async fn save_refund(&mut self, r: &Refund) -> StoreResult<()> {
+            let mut keys = vec![ObjectKey::Refund(r.id.clone())];
+            keys.extend(r.charge_id.clone().map(ObjectKey::Charge));
+            keys.extend(r.payment_intent_id.clone().map(ObjectKey::PaymentIntent));
+            self.hold(&keys).await?;
             sqlx::query(&UPSERT_REFUND)
                 .bind(&r.id)
                 .bind(&r.charge_id)
@@ -168,6 +211,7 @@ sql_impl! {
         }
 
         async fn dispute(&mut self, id: &str) -> StoreResult<Option<Dispute>> {
+            self.hold(&[ObjectKey::Dispute(id.to_string())]).await?;
             Ok(sqlx::query_as(&format!("SELECT {DISPUTE_COLUMNS} FROM disputes WHERE id = $1"))
                 .bind(id)
                 .fetch_optional(&mut *self.tx)
@@ -175,6 +219,10 @@ sql_impl! {
         }
 
         async fn save_dispute(&mut self, d: &Dispute) -> StoreResult<()> {
+            let mut keys = vec![ObjectKey::Dispute(d.id.clone())];
+            keys.extend(d.charge_id.clone().map(ObjectKey::Charge));
+            keys.extend(d.payment_intent_id.clone().map(ObjectKey::PaymentIntent));
+            self.hold(&keys).await?;
             sqlx::query(&UPSERT_DISPUTE)
                 .bind(&d.id)
                 .bind(&d.charge_id)
