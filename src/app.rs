@@ -132,7 +132,7 @@ impl Server {
             addr.ip().to_string()
         };
         let self_url: Arc<str> = format!("http://{self_ip}:{}", addr.port()).into();
-        let limits = Arc::new(crate::http::limits::Limits::new(&config));
+        let limits = Arc::new(crate::http::limits::Limits::new(&config, store.clone()));
         let link_secret = link_secret(store.as_ref(), &config).await?;
         let public_reads = Arc::new(crate::http::public_reads::PublicReads::new(
             config.scale.progress_cache_ttl,

@@ -49,7 +49,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// This server's own address, for the sandbox to deliver its events to itself.
     pub self_url: Arc<str>,
-    /// Checkout rate limits, kept in this process.
+    /// Checkout and sign-in rate limits (shared by every server on PostgreSQL).
     pub limits: Arc<limits::Limits>,
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Signs donors' self-service links (`domain::manage_link`).

@@ -12,6 +12,7 @@
 //! - [`ReportStore`]: the staff list, the donor wall, summaries and statements;
 //! - [`OutboxStore`]: the email outbox and its leases;
 //! - [`LedgerStore`]: beginning a ledger transaction; webhook events and flags read back;
+//! - [`AllowanceStore`]: rate allowances shared by every server on the database;
 //! - and [`Store`] itself: health, the heartbeat, server secrets.
 //!
 //! [`LedgerTx`] is split likewise: [`EventTx`] (events, flags, emails queued), [`DonationTx`]

@@ -24,6 +24,7 @@ pub trait Store:
     + ReportStore
     + OutboxStore
     + LedgerStore
+    + AllowanceStore
     + Send
     + Sync
     + 'static
@@ -249,6 +250,25 @@ pub trait OutboxStore: Send + Sync {
     /// at once rather than when the lease lapses. A message another worker has claimed since
     /// (another lease) is left alone. Returns how many were released.
     async fn release_messages(&self, ids: &[i64], lease_until: i64) -> StoreResult<u64>;
+}
+
+/// Rate allowances every server sharing the database counts against together (on PostgreSQL;
+/// a SQLite server keeps its own in memory, `http::limits`). Keys are opaque to the store.
+#[async_trait]
+pub trait AllowanceStore: Send + Sync {
+    /// Takes one request at `now_ms` from the allowance of `key`, which lets `burst` requests
+    /// through at once and one more every `interval_ms`: `None` when it was taken, or how many
+    /// milliseconds until one can be.
+    async fn take_allowance(
+        &self,
+        key: &str,
+        now_ms: i64,
+        interval_ms: i64,
+        burst: i64,
+    ) -> StoreResult<Option<i64>>;
+    /// Forgets the allowances that are whole again at `now_ms` (keeping them changes nothing);
+    /// returns how many.
+    async fn sweep_allowances(&self, now_ms: i64) -> StoreResult<u64>;
 }
 
 /// The ledger from outside a transaction: beginning one, and reading back the webhook events it

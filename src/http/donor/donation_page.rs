@@ -472,7 +472,7 @@ pub async fn submit(
     Form(form): Form<DonateForm>,
 ) -> AppResult<Response> {
     // The same card-testing guards as the JSON API: a form is no way around them.
-    crate::http::donor_api::limit_address(&state, ip)?;
+    crate::http::donor_api::limit_address(&state, ip).await?;
     let (campaign, progress) = campaign_and_progress(&state, &slug).await?;
     let mut values = FormValues::from_form(&form);
     let input = checkout_input(&values);

@@ -6,8 +6,9 @@
 //!
 //! `records` has the tests of the sub-traits of `Store`, `ledger` those of `LedgerTx` and of
 //! the reads of what a ledger transaction wrote, `locks` how ledger transactions wait for each
-//! other (or do not).
+//! other (or do not), `allowances` the rate allowances servers share.
 
+mod allowances;
 mod ledger;
 mod locks;
 mod records;

@@ -44,6 +44,7 @@ macro_rules! sql_impl {
     };
 }
 
+mod allowances;
 mod campaigns;
 mod donations;
 mod ledger_tx;
