@@ -48,3 +48,21 @@
     });
   }
 })();
+
+// Framed by a nonprofit's page (the embed, /assets/embed.js): tell the page framing us how tall
+// this page is, so that its frame fits it with no inner scroll bar. The height is all that is
+// said; only ALLOWED_ORIGINS may frame this page (frame-ancestors).
+(function () {
+  "use strict";
+  if (window.parent === window) return;
+  var last = 0;
+  function report() {
+    var h = Math.ceil(document.documentElement.getBoundingClientRect().height);
+    if (h === last) return;
+    last = h;
+    window.parent.postMessage({ type: "donations:height", height: h }, "*");
+  }
+  if (window.ResizeObserver) new ResizeObserver(report).observe(document.documentElement);
+  window.addEventListener("load", report);
+  report();
+})();

@@ -3,7 +3,10 @@
 //! and sees the thank-you page; an anonymous gift shows as "Anonymous" on the wall; staff sign in
 //! to the dashboard with a token and see the progress and figures, and the CSV holds the gift;
 //! on a 390-px-wide window the campaign page does not scroll sideways but its donations table
-//! does, in its wrapper. Screenshots go to `screenshots/` in the target dir.
+//! does, in its wrapper. A nonprofit's page on another origin (`localhost`, listed in
+//! `ALLOWED_ORIGINS`) embeds the donation page with the README's snippet (`/assets/embed.js`):
+//! the frame fits its content, and submitting the form in the frame reaches the checkout step in
+//! the top window. Screenshots go to `screenshots/` in the target dir.
 //!
 //! Without chromium this test fails on CI (`CI` set) and is skipped, saying why, elsewhere.
 
@@ -407,6 +410,124 @@ async fn a_donor_gives_and_staff_see_it() {
     let end = shots.join("dashboard-phone-scrolled.png");
     std::fs::write(&end, png).expect("save screenshot");
     println!("phone screenshot, table scrolled: {}", end.display());
+
+    c.close().await.ok();
+}
+
+/// A nonprofit's own page on another origin: the README's embed snippet pointing at `app_url`,
+/// served at `http://localhost:<port>/` until the returned task is dropped.
+async fn nonprofit_site(listener: TcpListener, app_url: &str) -> tokio::task::JoinHandle<()> {
+    let page = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Friends of the \
+         Coalition</title></head><body><h1 id=\"site\">Friends of the Coalition</h1>\
+         <p>Support our policy work:</p>\
+         <a class=\"donations-embed\" href=\"{app_url}/donate/demo\">Donate to the Demo campaign</a>\
+         <script src=\"{app_url}/assets/embed.js\" async></script>\
+         <p id=\"after\">Thank you!</p></body></html>"
+    );
+    listener.set_nonblocking(true).expect("nonblocking");
+    let listener = tokio::net::TcpListener::from_std(listener).expect("the site's listener");
+    let site = axum::Router::new().route(
+        "/",
+        axum::routing::get(move || {
+            let page = page.clone();
+            async move { axum::response::Html(page) }
+        }),
+    );
+    tokio::spawn(async move {
+        axum::serve(listener, site).await.ok();
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_on_another_origin_embeds_the_form_and_checkout_leaves_the_frame() {
+    if !browser_available() {
+        return;
+    }
+    // The nonprofit's site is http://localhost:<port>, another origin (and site) than the
+    // server's http://127.0.0.1:<port>; only it may frame the donation page.
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a port for the site");
+    let site_origin = format!("http://localhost:{}", listener.local_addr().unwrap().port());
+    let app = spawn_app(&Backend::Sqlite, &[("ALLOWED_ORIGINS", &site_origin)]).await;
+    let _site = nonprofit_site(listener, &app.url).await;
+    let profile = tempfile::tempdir().expect("profile dir");
+    let (_driver, c) = start_browser(profile.path()).await;
+    let shots = screenshots();
+
+    c.goto(&format!("{site_origin}/")).await.expect("the site");
+    assert_eq!(text(&c, "#site").await, "Friends of the Coalition");
+    until("the embed's frame", || async {
+        c.find(Locator::Css("iframe.donations-embed-frame"))
+            .await
+            .is_ok()
+    })
+    .await;
+    // The frame grows or shrinks to the page it holds (its first height is 1400 px).
+    let frame_height = "return Math.round(document.querySelector('iframe.donations-embed-frame')\
+                        .getBoundingClientRect().height)";
+    until("the frame sized to its page", || async {
+        js_number(&c, frame_height).await != 1400
+    })
+    .await;
+    let outer = js_number(&c, frame_height).await;
+    c.enter_frame(0).await.expect("into the frame");
+    until("the donation page in the frame", || async {
+        text(&c, "h1").await == "Demo campaign"
+    })
+    .await;
+    let inner = js_number(
+        &c,
+        "return Math.ceil(document.documentElement.getBoundingClientRect().height)",
+    )
+    .await;
+    assert!(
+        (outer - inner).abs() <= 2,
+        "the frame ({outer} px) fits its page ({inner} px)"
+    );
+    assert_eq!(
+        js_number(&c, "return window.top === window ? 1 : 0").await,
+        0,
+        "framed"
+    );
+
+    click(&c, "input[name=amount][value='25']").await;
+    type_into(&c, "#donor-name", "Framed Donor").await;
+    type_into(&c, "#donor-email", "framed@example.org").await;
+    c.switch_to_window(c.window().await.unwrap()).await.unwrap();
+    let png = c.screenshot().await.expect("screenshot");
+    std::fs::write(shots.join("embed-framed.png"), png).expect("save screenshot");
+    c.enter_frame(0).await.expect("into the frame again");
+    click(&c, "#donate-button").await;
+
+    // The checkout step opens in the top window, not in the frame: the top-level page is the
+    // checkout page of the server's origin (which, like Stripe's, refuses to be framed).
+    c.switch_to_window(c.window().await.unwrap())
+        .await
+        .expect("the top window");
+    until("the checkout page at the top level", || {
+        path_is(&c, "/sandbox/checkout/")
+    })
+    .await;
+    let top = c.current_url().await.unwrap();
+    assert_eq!(
+        top.origin().ascii_serialization(),
+        app.url,
+        "the top window left the nonprofit's site for checkout: {top}"
+    );
+    assert_eq!(
+        js_number(&c, "return window.top === window ? 1 : 0").await,
+        1
+    );
+    let here = c.execute("return location.href", vec![]).await.unwrap();
+    assert_eq!(here.as_str(), Some(top.as_str()));
+    assert!(
+        c.find(Locator::Css("iframe")).await.is_err(),
+        "no frame left on the checkout page"
+    );
+    let png = c.screenshot().await.expect("screenshot");
+    std::fs::write(shots.join("embed-checkout-top.png"), png).expect("save screenshot");
+    pay_on_sandbox(&c).await;
+    assert!(text(&c, "#gift-line").await.contains("$25.00"));
 
     c.close().await.ok();
 }

@@ -1,9 +1,13 @@
 //! Donors' self-service links: `<donation id>.<expiry>.<signature>`, where the signature is an
 //! HMAC-SHA256, under a server secret, of the donation id and the expiry. The link is the donor's
-//! only credential, so it names one donation, cannot be altered, and stops working when it expires.
+//! only credential, so it names one donation, cannot be altered, and stops working when it expires:
+//! `MANAGE_LINK_TTL` after it is mailed, and for a recurring gift at least until a month after its
+//! next installment is due ([`expiry`]).
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+
+use crate::domain::donation::Frequency;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -37,6 +41,41 @@ pub fn url(public_base_url: &str, secret: &[u8], donation_id: &str, expires_at: 
         public_base_url.trim_end_matches('/'),
         sign(secret, donation_id, expires_at)
     )
+}
+
+/// How long after a recurring gift's next installment is due its link still works: the
+/// receipt of that installment carries a fresh link, and this covers its delivery, a card
+/// retry or two, and a donor who reads mail late.
+pub const AFTER_NEXT_INSTALLMENT_SECS: i64 = 30 * 86_400;
+
+/// When the installment after one paid at `paid_at` is due: a calendar month or year later
+/// (UTC; Stripe bills on the same day of the month, the month's last day when it has fewer);
+/// `None` for a one-time gift.
+pub fn next_installment(paid_at: i64, frequency: Frequency) -> Option<i64> {
+    let span = match frequency {
+        Frequency::OneTime => return None,
+        Frequency::Monthly => jiff::Span::new().months(1),
+        Frequency::Annual => jiff::Span::new().years(1),
+    };
+    let next = jiff::Timestamp::from_second(paid_at)
+        .ok()?
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .checked_add(span)
+        .ok()?;
+    Some(next.timestamp().as_second())
+}
+
+/// Until when a link mailed at `now` works: `ttl_secs` from now (`MANAGE_LINK_TTL`), and for a
+/// recurring gift whose latest installment was paid at `paid_at`, at least until
+/// [`AFTER_NEXT_INSTALLMENT_SECS`] after the next one is due, so that an annual donor's link
+/// does not die ten months before the next receipt brings a new one.
+pub fn expiry(now: i64, ttl_secs: i64, frequency: Frequency, paid_at: Option<i64>) -> i64 {
+    let by_ttl = now.saturating_add(ttl_secs);
+    paid_at
+        .and_then(|at| next_installment(at, frequency))
+        .map_or(by_ttl, |next| {
+            by_ttl.max(next.saturating_add(AFTER_NEXT_INSTALLMENT_SECS))
+        })
 }
 
 /// The donation a token was signed for, if the signature matches and `now` is before its expiry.
@@ -98,6 +137,38 @@ mod tests {
         }
         let truncated = &t[..t.len() - 2];
         assert_eq!(verify(SECRET, truncated, 10), Err(LinkError::Invalid));
+    }
+
+    #[test]
+    fn links_last_until_after_the_next_installment() {
+        const DAY: i64 = 86_400;
+        let ttl = 60 * DAY;
+        // 2026-01-31 12:00 UTC: the next monthly installment is on February 28, the next
+        // annual one on 2027-01-31.
+        let paid = 1_769_860_800;
+        let feb_28 = paid + 28 * DAY;
+        assert_eq!(next_installment(paid, Frequency::Monthly), Some(feb_28));
+        let next_year = paid + 365 * DAY;
+        assert_eq!(next_installment(paid, Frequency::Annual), Some(next_year));
+        assert_eq!(next_installment(paid, Frequency::OneTime), None);
+        // Annual: a year and 30 days from the installment, not 60 days from sending.
+        let now = paid + 3600;
+        assert_eq!(
+            expiry(now, ttl, Frequency::Annual, Some(paid)),
+            next_year + 30 * DAY
+        );
+        // Monthly: the TTL is longer than the month and 30 days here, so it holds.
+        assert_eq!(expiry(now, ttl, Frequency::Monthly, Some(paid)), now + ttl);
+        assert_eq!(
+            expiry(now, 10 * DAY, Frequency::Monthly, Some(paid)),
+            feb_28 + 30 * DAY
+        );
+        // Nothing paid yet, or a one-time gift: the TTL.
+        assert_eq!(expiry(now, ttl, Frequency::Annual, None), now + ttl);
+        assert_eq!(expiry(now, ttl, Frequency::OneTime, Some(paid)), now + ttl);
+        // A receipt mailed long after its installment still gets at least the TTL.
+        let late = next_year + 100 * DAY;
+        assert_eq!(expiry(late, ttl, Frequency::Annual, Some(paid)), late + ttl);
     }
 
     proptest! {

@@ -74,6 +74,8 @@ pub struct Limits {
     per_email: Option<KeyedLimit>,
     /// Staff sign-in link requests per client address (`SIGNIN_RATE_PER_IP`).
     signin_per_ip: Option<KeyedLimit>,
+    /// Donors' requests for fresh manage links per client address (`MANAGE_LINK_RATE_PER_IP`).
+    manage_link_per_ip: Option<KeyedLimit>,
     /// The database the allowances are kept in, when every server shares them (PostgreSQL).
     shared: Option<Arc<dyn Store>>,
     clock: DefaultClock,
@@ -96,6 +98,10 @@ impl Limits {
             ipv6_prefix: config.checkout_ipv6_prefix,
             per_email: KeyedLimit::new("checkout_email", config.checkout_rate_per_email),
             signin_per_ip: KeyedLimit::new("signin_ip", config.staff.signin_rate_per_ip),
+            manage_link_per_ip: KeyedLimit::new(
+                "manage_link_ip",
+                config.self_service.link_rate_per_ip,
+            ),
             shared: (store.backend() == "postgres").then_some(store),
             clock: DefaultClock::default(),
             checks: AtomicU64::new(0),
@@ -121,10 +127,13 @@ impl Limits {
                 });
             }
             None => {
-                for l in [&self.per_ip, &self.per_email, &self.signin_per_ip]
-                    .into_iter()
-                    .flatten()
-                {
+                let all = [
+                    &self.per_ip,
+                    &self.per_email,
+                    &self.signin_per_ip,
+                    &self.manage_link_per_ip,
+                ];
+                for l in all.into_iter().flatten() {
                     l.local.retain_recent();
                 }
             }
@@ -182,6 +191,13 @@ impl Limits {
     pub async fn check_signin_ip(&self, ip: IpAddr) -> Result<(), AllowanceSpent> {
         let key = limit_key(ip, self.ipv6_prefix).to_string();
         self.take(&self.signin_per_ip, key).await
+    }
+
+    /// Takes one request for fresh manage links from the allowance of `ip` (as checkout
+    /// counts it).
+    pub async fn check_manage_link_ip(&self, ip: IpAddr) -> Result<(), AllowanceSpent> {
+        let key = limit_key(ip, self.ipv6_prefix).to_string();
+        self.take(&self.manage_link_per_ip, key).await
     }
 }
 

@@ -180,7 +180,9 @@ fn pages_router() -> Router<AppState> {
         )
         .route("/assets/app.css", get(donor::donation_page::css))
         .route("/assets/donate.js", get(donor::donation_page::donate_js))
+        .route("/assets/embed.js", get(donor::donation_page::embed_js))
         .merge(donor::manage_page::routes())
+        .merge(donor::manage_request_page::routes())
 }
 
 pub fn router(state: AppState) -> Router {

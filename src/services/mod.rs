@@ -7,6 +7,7 @@ pub mod campaign_admin;
 pub mod checkout;
 pub mod donation_csv;
 pub mod ledger;
+pub mod manage_link_requests;
 pub mod offline_gifts;
 pub mod reconcile;
 pub mod reporting;

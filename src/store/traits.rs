@@ -25,6 +25,7 @@ pub trait Store:
     + OutboxStore
     + LedgerStore
     + AllowanceStore
+    + DonorLinkStore
     + Send
     + Sync
     + 'static
@@ -269,6 +270,27 @@ pub trait AllowanceStore: Send + Sync {
     /// Forgets the allowances that are whole again at `now_ms` (keeping them changes nothing);
     /// returns how many.
     async fn sweep_allowances(&self, now_ms: i64) -> StoreResult<u64>;
+}
+
+/// Donors asking for fresh self-service links ("manage my gift"): their recurring gifts by
+/// address, and the requests that sent an email (a per-address ceiling on such emails).
+#[async_trait]
+pub trait DonorLinkStore: Send + Sync {
+    /// The recurring gifts made through the payment provider (with a plan) by the donor with
+    /// this lowercased address, oldest first.
+    async fn recurring_gifts_of(&self, donor_key: &str) -> StoreResult<Vec<Donation>>;
+    /// Records a request and queues the email that answers it, in one transaction.
+    async fn create_manage_link_request(
+        &self,
+        id: &str,
+        donor_key: &str,
+        message: &NewMessage,
+        at: i64,
+    ) -> StoreResult<()>;
+    /// The donor (lowercased address) a request was made for.
+    async fn manage_link_request(&self, id: &str) -> StoreResult<Option<String>>;
+    /// Requests that sent an email to this donor since `since`.
+    async fn manage_link_requests_since(&self, donor_key: &str, since: i64) -> StoreResult<i64>;
 }
 
 /// The ledger from outside a transaction: beginning one, and reading back the webhook events it

@@ -698,9 +698,9 @@ async fn statements_are_net_of_refunds_and_disputes(b: Backend) {
         said.contains("queued 2 (already queued before: 0"),
         "{said}"
     );
-    // It sends what is due: the two statements and the five receipts still waiting (four card
-    // payments and the check).
-    assert!(said.contains("sent 7, to retry 0, failed 0"), "{said}");
+    // It sends what is due: the two statements, the five receipts still waiting (four card
+    // payments and the check) and the notice of Ana's refund.
+    assert!(said.contains("sent 8, to retry 0, failed 0"), "{said}");
     assert!(
         out.path()
             .join("statement-2023-ana_example.org.txt")

@@ -17,6 +17,7 @@ mod abuse;
 mod addresses;
 mod campaigns;
 mod checkout;
+mod donor_mail;
 mod hostile;
 mod mail;
 mod manage;

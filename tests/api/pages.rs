@@ -75,6 +75,16 @@ async fn donation_page_shows_the_campaign_and_the_quote(backend: Backend) {
     assert_eq!(s, 200);
     assert!(header(&h, "content-type").starts_with("text/javascript"));
     assert!(js.contains("fee-quote"));
+    // Framed, the page tells its frame how tall it is; the embed snippet's script sizes it.
+    assert!(js.contains("donations:height"));
+    assert!(
+        body.contains("target=\"_top\""),
+        "the form leaves the frame for checkout"
+    );
+    let (s, h, embed) = get_page(&app, "/assets/embed.js").await;
+    assert_eq!(s, 200);
+    assert!(header(&h, "content-type").starts_with("text/javascript"));
+    assert!(embed.contains("a.donations-embed") && embed.contains("e.origin !== origin"));
     let (s, _, _) = get_page(&app, "/assets/app.css").await;
     assert_eq!(s, 200);
     let (s, _, _) = get_page(&app, "/donate/no-such-campaign").await;

@@ -28,6 +28,8 @@ use crate::store::{Campaign, Progress, now};
 
 pub const CSS: &str = include_str!("../../../assets/app.css");
 pub const DONATE_JS: &str = include_str!("../../../assets/donate.js");
+/// The embed snippet's script, which nonprofits load on their own pages (README, "Embedding").
+pub const EMBED_JS: &str = include_str!("../../../assets/embed.js");
 
 /// The preset gift amounts, in major units.
 pub const PRESETS: [&str; 4] = ["25", "50", "100", "250"];
@@ -109,6 +111,10 @@ pub async fn css() -> Response {
 
 pub async fn donate_js() -> Response {
     asset("text/javascript; charset=utf-8", DONATE_JS)
+}
+
+pub async fn embed_js() -> Response {
+    asset("text/javascript; charset=utf-8", EMBED_JS)
 }
 
 // ---- the donation page ----
@@ -549,6 +555,8 @@ pub struct GiftView {
     pub tribute_message: Option<String>,
     pub status_text: String,
     pub good: bool,
+    /// A recurring gift: the page says how to manage it later (`/manage`).
+    pub recurring: bool,
 }
 
 #[derive(Template)]
@@ -612,6 +620,7 @@ pub fn thanks_page(c: &Campaign, d: Option<&crate::store::Donation>) -> ThanksPa
             tribute_message: d.tribute_message.clone(),
             status_text,
             good,
+            recurring: d.frequency.is_recurring(),
         }
     });
     ThanksPage {

@@ -72,6 +72,8 @@ pub struct ManagePage {
     /// `/manage/{token}`, where the forms post.
     pub action: String,
     pub campaign_slug: Option<String>,
+    /// The link did not work: offer the form that emails a fresh one (`/manage`).
+    pub ask_again: bool,
 }
 
 fn plan_status_text(d: &Donation) -> String {
@@ -167,6 +169,7 @@ fn gift_page(
         },
         action: format!("/manage/{token}"),
         campaign_slug: Some(c.slug.clone()),
+        ask_again: false,
     }
 }
 
@@ -184,6 +187,7 @@ fn message_page(state: &AppState, heading: &str, text: &str) -> ManagePage {
         portal_hint: "",
         action: String::new(),
         campaign_slug: None,
+        ask_again: false,
     }
 }
 
@@ -231,14 +235,14 @@ fn failure(
             StatusCode::BAD_REQUEST,
             "This link is not valid",
             "This link is not valid: it may have been copied incompletely or altered. Please \
-             open the link in your most recent receipt email, or contact us.",
+             open the link in your most recent receipt email, or ask for a new link below.",
         ),
         SelfServiceError::Link(LinkError::Expired) => (
             StatusCode::GONE,
             "This link has expired",
             "This link has expired, so nothing can be changed through it. Each receipt for your \
              recurring gift carries a fresh link: please use the one in your most recent receipt, \
-             or contact us.",
+             or ask for a new link below.",
         ),
         SelfServiceError::NoPlan(_) => (
             StatusCode::CONFLICT,
@@ -275,6 +279,10 @@ fn failure(
             p
         }
         None => message_page(state, heading, text),
+    };
+    let page = ManagePage {
+        ask_again: matches!(e, SelfServiceError::Link(_) | SelfServiceError::Gone),
+        ..page
     };
     respond(status, &page)
 }

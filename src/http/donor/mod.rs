@@ -1,8 +1,10 @@
 //! The donor's pages, in one room: the donation page and its form (`donation_page`), the
 //! thank-you page (`thanks_page`) and the self-service page of a recurring gift reached by a
-//! signed link (`manage_page`). Each sends the donor pages' headers (a strict CSP, framing only
+//! signed link (`manage_page`), and the form that emails a donor fresh links to it
+//! (`manage_request_page`). Each sends the donor pages' headers (a strict CSP, framing only
 //! by `ALLOWED_ORIGINS`).
 
 pub mod donation_page;
 pub mod manage_page;
+pub mod manage_request_page;
 pub mod thanks_page;

@@ -27,7 +27,7 @@ pub use crate::domain::fact::{DisputeStage, Fact, RefundFact, checkout_payment_i
 use crate::domain::money::AmountBounds;
 use crate::domain::notices;
 pub use crate::domain::object_key::{ObjectKey, objects_of};
-use crate::store::{Donation, LedgerTx, Payment, Store, StoreResult};
+use crate::store::{Donation, LedgerTx, Payment, Refund, Store, StoreResult};
 
 /// How many times a ledger transaction is tried when the database gives up on it for
 /// contention (`StoreError::is_contention`) before the error is passed on (webhooks then answer
@@ -201,8 +201,11 @@ pub async fn recompute(tx: &mut dyn LedgerTx, donation_id: &str, at: i64) -> Sto
     };
     let payments = tx.payments_of(donation_id).await?;
     let mut facts = Vec::new();
+    let mut refunds = Vec::new();
     for p in &payments {
-        facts.push(payment_facts(tx, p).await?);
+        let (of_payment, its_refunds) = payment_facts(tx, p).await?;
+        facts.push(of_payment);
+        refunds.extend(its_refunds);
     }
     let c = contribution(&d, &facts);
     for (payment_id, detail) in &c.mismatches {
@@ -241,7 +244,7 @@ pub async fn recompute(tx: &mut dyn LedgerTx, donation_id: &str, at: i64) -> Sto
         tx.add_progress(d.campaign_id, &d.id, &delta).await?;
     }
     tx.save_donation(&d).await?;
-    queue_notices(tx, &d, &payments, at).await
+    queue_notices(tx, &d, &payments, &refunds, at).await
 }
 
 /// Queues the emails the donation's records now call for, in this same transaction: the
@@ -250,10 +253,11 @@ async fn queue_notices(
     tx: &mut dyn LedgerTx,
     d: &Donation,
     payments: &[Payment],
+    refunds: &[Refund],
     at: i64,
 ) -> StoreResult<()> {
     let queued = tx.message_keys_of(&d.id).await?.into_iter().collect();
-    for message in notices::due(d, payments, &queued) {
+    for message in notices::due(d, payments, refunds, &queued) {
         tx.enqueue(&message, at).await?;
     }
     Ok(())
@@ -270,8 +274,12 @@ async fn failure_reason(
         .or_else(|| d.failure_reason.clone()))
 }
 
-/// A payment with the refunds, disputes and fees recorded against its PaymentIntent.
-async fn payment_facts(tx: &mut dyn LedgerTx, p: &Payment) -> StoreResult<PaymentFacts> {
+/// A payment with the refunds, disputes and fees recorded against its PaymentIntent, and those
+/// refunds (the notices read them).
+async fn payment_facts(
+    tx: &mut dyn LedgerTx,
+    p: &Payment,
+) -> StoreResult<(PaymentFacts, Vec<Refund>)> {
     let (refunds, charges, disputes) = match &p.payment_intent_id {
         Some(pi) => (
             tx.refunds_by_intent(pi).await?,
@@ -280,7 +288,8 @@ async fn payment_facts(tx: &mut dyn LedgerTx, p: &Payment) -> StoreResult<Paymen
         ),
         None => (vec![], vec![], vec![]),
     };
-    Ok(rules::payment_facts(p, &refunds, &charges, &disputes))
+    let facts = rules::payment_facts(p, &refunds, &charges, &disputes);
+    Ok((facts, refunds))
 }
 
 /// Records an offline gift (check, cash, ...) and counts it, in one ledger transaction.

@@ -12,12 +12,23 @@ async fn an_allowance_lets_a_burst_through_then_one_per_interval(s: Fresh) {
     for _ in 0..3 {
         assert_eq!(take(0).await.unwrap(), None);
     }
-    assert_eq!(take(0).await.unwrap(), Some(1_000), "spent: one more in a second");
+    assert_eq!(
+        take(0).await.unwrap(),
+        Some(1_000),
+        "spent: one more in a second"
+    );
     assert_eq!(take(400).await.unwrap(), Some(600));
-    assert_eq!(take(1_000).await.unwrap(), None, "one interval later, one more");
+    assert_eq!(
+        take(1_000).await.unwrap(),
+        None,
+        "one interval later, one more"
+    );
     assert_eq!(take(1_000).await.unwrap(), Some(1_000));
     // Another key has its own allowance.
-    assert_eq!(s.take_allowance("ip:b", 1_000, 1_000, 3).await.unwrap(), None);
+    assert_eq!(
+        s.take_allowance("ip:b", 1_000, 1_000, 3).await.unwrap(),
+        None
+    );
     // An allowance whole again is forgotten; one still spent is kept.
     assert_eq!(s.sweep_allowances(3_500).await.unwrap(), 1, "ip:b is whole");
     assert_eq!(take(3_500).await.unwrap(), None);

@@ -9,6 +9,7 @@
 //! other (or do not), `allowances` the rate allowances servers share.
 
 mod allowances;
+mod donor_links;
 mod ledger;
 mod locks;
 mod records;

@@ -47,6 +47,7 @@ macro_rules! sql_impl {
 mod allowances;
 mod campaigns;
 mod donations;
+mod donor_links;
 mod ledger_tx;
 mod outbox;
 mod payments;
