@@ -235,10 +235,14 @@ sql_impl! {
 
         async fn donation(&mut self, id: &str) -> StoreResult<Option<Donation>> {
             self.hold(&[ObjectKey::Donation(id.to_string())]).await?;
-            Ok(sqlx::query_as(&SELECT_DONATION)
+            let found: Option<Donation> = sqlx::query_as(&SELECT_DONATION)
                 .bind(id)
                 .fetch_optional(&mut *self.tx)
-                .await?)
+                .await?;
+            if let Some(d) = &found {
+                self.saw(("donations", d.id.clone()), donation_links(d));
+            }
+            Ok(found)
         }
 
         async fn donation_by_session(&mut self, session_id: &str) -> StoreResult<Option<Donation>> {
@@ -263,7 +267,8 @@ sql_impl! {
         }
 
         async fn insert_donation(&mut self, donation: &Donation) -> StoreResult<()> {
-            self.hold(&[ObjectKey::Donation(donation.id.clone())]).await?;
+            let (record, own) = (("donations", donation.id.clone()), ObjectKey::Donation(donation.id.clone()));
+            self.hold_for_write(record, own, donation_links(donation)).await?;
             bind_donation(sqlx::query(&INSERT_DONATION), donation)
                 .execute(&mut *self.tx)
                 .await?;
@@ -271,10 +276,8 @@ sql_impl! {
         }
 
         async fn save_donation(&mut self, d: &Donation) -> StoreResult<()> {
-            let mut keys = vec![ObjectKey::Donation(d.id.clone())];
-            keys.extend(d.checkout_session_id.clone().map(ObjectKey::Session));
-            keys.extend(d.subscription_id.clone().map(ObjectKey::Subscription));
-            self.hold(&keys).await?;
+            self.hold_for_write(("donations", d.id.clone()), ObjectKey::Donation(d.id.clone()), donation_links(d))
+                .await?;
             sqlx::query(
                 "UPDATE donations SET status = $2, failure_reason = $3, \
                  checkout_session_id = $4, subscription_id = $5, customer_id = $6, \
@@ -371,6 +374,19 @@ sql_impl! {
     }
 }
 
+/// What a donation links to: its Checkout Session and its subscription (which the ledger finds
+/// it by).
+fn donation_links(d: &Donation) -> Vec<ObjectKey> {
+    let mut links: Vec<ObjectKey> = d
+        .checkout_session_id
+        .clone()
+        .map(ObjectKey::Session)
+        .into_iter()
+        .collect();
+    links.extend(d.subscription_id.clone().map(ObjectKey::Subscription));
+    links
+}
+
 /// The aggregate row of a campaign that a donation's figures go to: FNV-1a of its id, modulo
 /// the number of rows. Any row would be right (a read sums them all); the hash only spreads
 /// concurrent donations over rows, and keeps one donation's changes in one of them.
@@ -396,7 +412,11 @@ sql_impl! {
                 Some(d) if !self.holds(&ObjectKey::Donation(d.id.clone())) => {
                     DonationTx::donation(self, &d.id).await
                 }
-                other => Ok(other),
+                Some(d) => {
+                    self.saw(("donations", d.id.clone()), donation_links(&d));
+                    Ok(Some(d))
+                }
+                None => Ok(None),
             }
         }
     }

@@ -9,21 +9,27 @@
 //! process, and the others side by side. SQLite's single writer serializes them all anyway.
 //!
 //! The rule every method of the ledger's sub-traits keeps:
-//! - a write locks every object its record is keyed or linked by (a refund: itself, its charge,
-//!   its PaymentIntent) before it is made;
+//! - a write locks its record's own object and every object it links the record to anew (a
+//!   refund: itself, and its charge and PaymentIntent when it learns them) before it is made;
+//!   a link the record already had when read was locked by the transaction that made it, and is
+//!   not locked again (late in the lock order, that would only risk a cycle of waits);
 //! - a read that finds records through an object (a donation by its subscription, the payments
 //!   of a PaymentIntent, a record by its id) locks that object first, and a donation so found is
 //!   locked and read again;
 //! - a recomputation reads its donation's payments under the donation's lock, and their
 //!   charges, refunds and disputes without locking their PaymentIntents: whoever writes one of
-//!   those holds the PaymentIntent, then finds the donation through it and recomputes it after
-//!   this transaction, so the last recomputation sees every record (`domain::object_key`).
+//!   those goes on to find the donation through the PaymentIntent (or, for an installment not
+//!   adopted yet, through its subscription), locking it, and so recomputes the donation after
+//!   this transaction; whoever links a payment to a donation holds what the others find it by.
+//!   The last recomputation of a donation therefore sees every record of it.
 //!
 //! Locks named up front (`begin_ledger`) are taken in one statement in `ObjectKey` order; those
-//! found on the way when they are found. A cycle of waits is possible only through the latter;
-//! PostgreSQL breaks it (deadlock detected) and the ledger runs the transaction again.
+//! found on the way when they are found, which in the ledger's joins is later in the order than
+//! anything held (a refund's charge, then its PaymentIntent, then the donation). Were a cycle of
+//! waits to form anyway, PostgreSQL breaks it (deadlock detected) and the ledger runs the
+//! transaction again (`services::ledger::transact`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use sha2::{Digest, Sha256};
 
@@ -48,6 +54,9 @@ pub(super) fn lock_id(key: &ObjectKey) -> i64 {
     (i64::from(key.rank()) << 56) | i64::from_be_bytes(low)
 }
 
+/// A record by its table and id.
+pub(super) type Record = (&'static str, String);
+
 /// Taking object locks in a ledger transaction (see the module's doc).
 #[async_trait::async_trait]
 pub(super) trait ObjectLocks {
@@ -55,6 +64,18 @@ pub(super) trait ObjectLocks {
     async fn hold(&mut self, keys: &[ObjectKey]) -> StoreResult<()>;
     /// Whether `key` is held already.
     fn holds(&self, key: &ObjectKey) -> bool;
+    /// Notes the links of a record as read (`record`: its table and id), so that writing it
+    /// back with the same links locks nothing more.
+    fn saw(&mut self, record: Record, links: Vec<ObjectKey>);
+    /// Locks what writing a record takes: its own object `own`, and each link it sets or
+    /// changes (links it had when read were locked by whoever set them, and locking them again
+    /// here, late in the lock order, would only risk a cycle of waits).
+    async fn hold_for_write(
+        &mut self,
+        record: Record,
+        own: ObjectKey,
+        links: Vec<ObjectKey>,
+    ) -> StoreResult<()>;
 }
 
 sql_impl! {
@@ -70,6 +91,10 @@ sql_impl! {
             }
             ids.sort_unstable();
             ids.dedup();
+            if self.held.iter().any(|held| *held > ids[0]) {
+                // Not wrong, but the one way two transactions can wait on each other in a cycle.
+                tracing::debug!(?keys, "object locked after one later in the lock order");
+            }
             let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
             sqlx::query(sql).bind(list).execute(&mut *self.tx).await?;
             self.held.extend(ids);
@@ -78,6 +103,33 @@ sql_impl! {
 
         fn holds(&self, key: &ObjectKey) -> bool {
             DB::OBJECT_LOCKS.is_none() || self.held.contains(&lock_id(key))
+        }
+
+        fn saw(&mut self, record: Record, links: Vec<ObjectKey>) {
+            if DB::OBJECT_LOCKS.is_some() {
+                self.links.insert(record, links);
+            }
+        }
+
+        async fn hold_for_write(
+            &mut self,
+            record: Record,
+            own: ObjectKey,
+            links: Vec<ObjectKey>,
+        ) -> StoreResult<()> {
+            if DB::OBJECT_LOCKS.is_none() {
+                return Ok(());
+            }
+            let known = self.links.get(&record);
+            let mut keys: Vec<ObjectKey> = links
+                .iter()
+                .filter(|l| known.is_none_or(|k| !k.contains(l)))
+                .cloned()
+                .collect();
+            keys.push(own);
+            self.hold(&keys).await?;
+            self.links.insert(record, links);
+            Ok(())
         }
     }
 }
@@ -88,6 +140,7 @@ sql_impl! {
             let mut tx = Box::new(SqlLedgerTx {
                 tx: self.begin_write().await?,
                 held: HashSet::new(),
+                links: HashMap::new(),
                 progress_shards: self.progress_shards,
                 moved: false,
                 changes: self.changes.clone(),

@@ -16,6 +16,7 @@ use sqlx::{Pool, Transaction};
 use super::cancel_safe;
 use super::traits::{LedgerTx, Store};
 use super::{StoreResult, now};
+use crate::domain::object_key::ObjectKey;
 
 /// `#[async_trait] impl<DB: Backend> Trait for Type<DB>`, with what the SQL here asks of a
 /// driver: that statements run on its connections, and that the column types bound and read
@@ -114,6 +115,8 @@ pub struct SqlLedgerTx<DB: Backend> {
     tx: Transaction<'static, DB>,
     /// The lock ids of the objects this transaction holds (`ledger_tx::ObjectLocks`).
     held: HashSet<i64>,
+    /// The links of the records read, by their own key (`ObjectLocks::saw`).
+    links: std::collections::HashMap<ledger_tx::Record, Vec<ObjectKey>>,
     progress_shards: u32,
     /// Whether a campaign's figures moved (readers are told at commit).
     moved: bool,

@@ -35,18 +35,20 @@ sql_impl! {
     impl PaymentTx for SqlLedgerTx {
         async fn payment(&mut self, id: &str) -> StoreResult<Option<Payment>> {
             self.hold(&[ObjectKey::of_payment(id)]).await?;
-            Ok(sqlx::query_as(&format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE id = $1"))
-                .bind(id)
-                .fetch_optional(&mut *self.tx)
-                .await?)
+            let found: Option<Payment> =
+                sqlx::query_as(&format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await?;
+            if let Some(p) = &found {
+                self.saw(("payments", p.id.clone()), payment_links(p));
+            }
+            Ok(found)
         }
 
         async fn save_payment(&mut self, p: &Payment) -> StoreResult<()> {
-            let mut keys = vec![ObjectKey::of_payment(&p.id)];
-            keys.extend(p.donation_id.clone().map(ObjectKey::Donation));
-            keys.extend(p.subscription_id.clone().map(ObjectKey::Subscription));
-            keys.extend(p.payment_intent_id.clone().map(ObjectKey::PaymentIntent));
-            self.hold(&keys).await?;
+            self.hold_for_write(("payments", p.id.clone()), ObjectKey::of_payment(&p.id), payment_links(p))
+                .await?;
             sqlx::query(&UPSERT_PAYMENT)
                 .bind(&p.id)
                 .bind(&p.donation_id)
@@ -89,23 +91,13 @@ sql_impl! {
             sub_id: &str,
             donation_id: &str,
         ) -> StoreResult<u64> {
-            // Adopting links each installment's PaymentIntent to the donation: those are held
-            // too, as by any other write of the link.
+            // An installment not adopted yet is found through its subscription (the ledger's
+            // `donations_of_intent`), which this holds: its PaymentIntent need not be locked.
             self.hold(&[
                 ObjectKey::Subscription(sub_id.to_string()),
                 ObjectKey::Donation(donation_id.to_string()),
             ])
             .await?;
-            let intents: Vec<Option<String>> = sqlx::query_scalar(
-                "SELECT payment_intent_id FROM payments WHERE subscription_id = $1 \
-                 AND donation_id IS NULL",
-            )
-            .bind(sub_id)
-            .fetch_all(&mut *self.tx)
-            .await?;
-            let intents: Vec<ObjectKey> =
-                intents.into_iter().flatten().map(ObjectKey::PaymentIntent).collect();
-            self.hold(&intents).await?;
             let done = sqlx::query(
                 "UPDATE payments SET donation_id = $2 WHERE subscription_id = $1 \
                  AND donation_id IS NULL",
@@ -119,16 +111,20 @@ sql_impl! {
 
         async fn charge(&mut self, id: &str) -> StoreResult<Option<ChargeRecord>> {
             self.hold(&[ObjectKey::Charge(id.to_string())]).await?;
-            Ok(sqlx::query_as(&format!("SELECT {CHARGE_COLUMNS} FROM charges WHERE id = $1"))
-                .bind(id)
-                .fetch_optional(&mut *self.tx)
-                .await?)
+            let found: Option<ChargeRecord> =
+                sqlx::query_as(&format!("SELECT {CHARGE_COLUMNS} FROM charges WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await?;
+            if let Some(c) = &found {
+                self.saw(("charges", c.id.clone()), intent_link(&c.payment_intent_id));
+            }
+            Ok(found)
         }
 
         async fn save_charge(&mut self, c: &ChargeRecord) -> StoreResult<()> {
-            let mut keys = vec![ObjectKey::Charge(c.id.clone())];
-            keys.extend(c.payment_intent_id.clone().map(ObjectKey::PaymentIntent));
-            self.hold(&keys).await?;
+            self.hold_for_write(("charges", c.id.clone()), ObjectKey::Charge(c.id.clone()), intent_link(&c.payment_intent_id))
+                .await?;
             sqlx::query(&UPSERT_CHARGE)
                 .bind(&c.id)
                 .bind(&c.payment_intent_id)
@@ -175,17 +171,22 @@ sql_impl! {
     impl MoneyBackTx for SqlLedgerTx {
         async fn refund(&mut self, id: &str) -> StoreResult<Option<Refund>> {
             self.hold(&[ObjectKey::Refund(id.to_string())]).await?;
-            Ok(sqlx::query_as(&format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE id = $1"))
-                .bind(id)
-                .fetch_optional(&mut *self.tx)
-                .await?)
+            let found: Option<Refund> =
+                sqlx::query_as(&format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await?;
+            if let Some(r) = &found {
+                let links = money_back_links(&r.charge_id, &r.payment_intent_id);
+                self.saw(("refunds", r.id.clone()), links);
+            }
+            Ok(found)
         }
 
         async fn save_refund(&mut self, r: &Refund) -> StoreResult<()> {
-            let mut keys = vec![ObjectKey::Refund(r.id.clone())];
-            keys.extend(r.charge_id.clone().map(ObjectKey::Charge));
-            keys.extend(r.payment_intent_id.clone().map(ObjectKey::PaymentIntent));
-            self.hold(&keys).await?;
+            let links = money_back_links(&r.charge_id, &r.payment_intent_id);
+            self.hold_for_write(("refunds", r.id.clone()), ObjectKey::Refund(r.id.clone()), links)
+                .await?;
             sqlx::query(&UPSERT_REFUND)
                 .bind(&r.id)
                 .bind(&r.charge_id)
@@ -212,17 +213,22 @@ sql_impl! {
 
         async fn dispute(&mut self, id: &str) -> StoreResult<Option<Dispute>> {
             self.hold(&[ObjectKey::Dispute(id.to_string())]).await?;
-            Ok(sqlx::query_as(&format!("SELECT {DISPUTE_COLUMNS} FROM disputes WHERE id = $1"))
-                .bind(id)
-                .fetch_optional(&mut *self.tx)
-                .await?)
+            let found: Option<Dispute> =
+                sqlx::query_as(&format!("SELECT {DISPUTE_COLUMNS} FROM disputes WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await?;
+            if let Some(d) = &found {
+                let links = money_back_links(&d.charge_id, &d.payment_intent_id);
+                self.saw(("disputes", d.id.clone()), links);
+            }
+            Ok(found)
         }
 
         async fn save_dispute(&mut self, d: &Dispute) -> StoreResult<()> {
-            let mut keys = vec![ObjectKey::Dispute(d.id.clone())];
-            keys.extend(d.charge_id.clone().map(ObjectKey::Charge));
-            keys.extend(d.payment_intent_id.clone().map(ObjectKey::PaymentIntent));
-            self.hold(&keys).await?;
+            let links = money_back_links(&d.charge_id, &d.payment_intent_id);
+            self.hold_for_write(("disputes", d.id.clone()), ObjectKey::Dispute(d.id.clone()), links)
+                .await?;
             sqlx::query(&UPSERT_DISPUTE)
                 .bind(&d.id)
                 .bind(&d.charge_id)
@@ -246,4 +252,27 @@ sql_impl! {
                 .await?)
         }
     }
+}
+
+/// What a payment record links to: its donation, subscription and PaymentIntent.
+fn payment_links(p: &Payment) -> Vec<ObjectKey> {
+    let mut links = Vec::new();
+    links.extend(p.donation_id.clone().map(ObjectKey::Donation));
+    links.extend(p.subscription_id.clone().map(ObjectKey::Subscription));
+    links.extend(intent_link(&p.payment_intent_id));
+    links
+}
+
+fn intent_link(pi: &Option<String>) -> Vec<ObjectKey> {
+    pi.clone()
+        .map(ObjectKey::PaymentIntent)
+        .into_iter()
+        .collect()
+}
+
+/// What a refund or dispute links to: its charge and PaymentIntent.
+fn money_back_links(charge: &Option<String>, pi: &Option<String>) -> Vec<ObjectKey> {
+    let mut links: Vec<ObjectKey> = charge.clone().map(ObjectKey::Charge).into_iter().collect();
+    links.extend(intent_link(pi));
+    links
 }
