@@ -174,7 +174,7 @@ async fn state(store: &dyn Store, c: &Campaign, ids: &[String]) -> Vec<String> {
     for id in ids {
         let d = store.donation(id).await.unwrap().unwrap();
         out.push(format!(
-            "status={} raised={} gifts={} donor={} recurring={} refunded={} disputed={} plan={:?} fee={:?} failure={:?}",
+            "status={} raised={} gifts={} donor={} recurring={} refunded={} disputed={} plan={:?} fee={:?} net={:?} failure={:?}",
             d.status,
             d.counted_raised_minor,
             d.counted_gifts,
@@ -184,6 +184,7 @@ async fn state(store: &dyn Store, c: &Campaign, ids: &[String]) -> Vec<String> {
             d.disputed_minor,
             d.plan_status,
             d.fee_actual_minor,
+            d.net_actual_minor,
             d.failure_reason
         ));
         // The emails queued for it: a receipt per paid payment, a tribute note, a canceled

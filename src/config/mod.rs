@@ -38,6 +38,10 @@ use rust_decimal::Decimal;
 use crate::domain::fees::FeeRate;
 use crate::domain::money::{Currency, Money};
 
+/// `RECONCILE_INTERVAL` when it is not set: recovery of missed events and the fetching of
+/// actual fees are on unless turned off on purpose (`RECONCILE_INTERVAL=off`).
+pub const DEFAULT_RECONCILE_INTERVAL: Duration = Duration::from_secs(15 * 60);
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("{var}: {detail}")]
 pub struct ConfigError {
@@ -67,6 +71,8 @@ pub struct Config {
     /// How long `/ready`'s test write may take before the server says it is not ready.
     pub ready_timeout: Duration,
     pub allowed_origins: Vec<String>,
+    /// How often missed events are recovered and actual fees fetched (`services::reconcile`);
+    /// `None` only when `RECONCILE_INTERVAL=off`.
     pub reconcile_interval: Option<Duration>,
     pub pending_recheck_after: Duration,
     pub demo_campaign: bool,
@@ -277,7 +283,7 @@ impl Config {
             .map_err(|d| err("ALLOWED_ORIGINS", d))?
             .unwrap_or_default();
         let reconcile_interval = match var("RECONCILE_INTERVAL") {
-            None => None,
+            None => Some(DEFAULT_RECONCILE_INTERVAL),
             Some(v) if v == "off" || v == "0" => None,
             Some(v) => Some(parse_duration(&v).map_err(|d| err("RECONCILE_INTERVAL", d))?),
         };

@@ -21,7 +21,7 @@ fn defaults_are_a_sandbox_on_sqlite() {
     assert_eq!(c.webhook_secrets, vec![SANDBOX_WEBHOOK_SECRET.to_string()]);
     assert_eq!(c.max_gift_minor(Currency::USD), 100_000_000);
     assert_eq!(c.default_fee, FeeRate::stripe_standard());
-    assert!(c.reconcile_interval.is_none());
+    assert_eq!(c.reconcile_interval, Some(Duration::from_secs(15 * 60)));
     assert_eq!(c.checkout_rate_per_ip, Rate::parse("10/min").unwrap());
     assert_eq!(c.checkout_rate_per_email, Rate::parse("5/hour").unwrap());
     assert!(c.trusted_proxies.is_empty());
@@ -191,6 +191,27 @@ fn values_are_parsed() {
     assert_eq!(c.reconcile_interval, Some(Duration::from_secs(900)));
     assert_eq!(c.max_gift_minor(Currency::USD), 500_000);
     assert_eq!(c.default_fee, FeeRate::stripe_nonprofit());
+}
+
+#[test]
+fn recovery_is_on_by_default_and_off_only_on_purpose() {
+    let live = [
+        ("STRIPE_SECRET_KEY", "sk_live_123"),
+        ("STRIPE_WEBHOOK_SECRET", "whsec_123"),
+    ];
+    let interval = |value: Option<&str>| {
+        let mut vars = live.to_vec();
+        vars.extend(value.map(|v| ("RECONCILE_INTERVAL", v)));
+        load(&vars).unwrap().reconcile_interval
+    };
+    // Unset or left empty (a blank line in .env), recovery runs.
+    assert_eq!(interval(None), Some(DEFAULT_RECONCILE_INTERVAL));
+    assert_eq!(interval(Some("")), Some(DEFAULT_RECONCILE_INTERVAL));
+    assert_eq!(DEFAULT_RECONCILE_INTERVAL, Duration::from_secs(900));
+    for off in ["off", "0", " off "] {
+        assert_eq!(interval(Some(off)), None, "{off:?}");
+    }
+    assert_eq!(interval(Some("5m")), Some(Duration::from_secs(300)));
 }
 
 #[test]

@@ -186,7 +186,17 @@ pub struct PaymentFacts {
     /// Disputed amounts whose funds are withdrawn and not reinstated, at most what was charged
     /// and not refunded.
     pub withdrawn_minor: i64,
+    /// Stripe's fee: Σ of its charges' actual fees, when any is known.
     pub fee_actual_minor: Option<i64>,
+    /// Stripe's net (amount less fee) of the same charges.
+    pub net_actual_minor: Option<i64>,
+}
+
+/// Σ of the values known, or `None` when none is.
+fn sum_known(values: impl Iterator<Item = Option<i64>>) -> Option<i64> {
+    values.flatten().fold(None, |sum: Option<i64>, v| {
+        Some(sum.unwrap_or(0).saturating_add(v))
+    })
 }
 
 /// A payment with the refunds, disputes and charges recorded against its PaymentIntent (the
@@ -225,16 +235,8 @@ pub fn payment_facts(
         .filter(|d| d.withdrawn && !d.reinstated)
         .map(|d| d.amount_minor.max(0))
         .fold(0, i64::saturating_add);
-    let fee_actual = if charges.iter().any(|c| c.fee_actual_minor.is_some()) {
-        Some(
-            charges
-                .iter()
-                .filter_map(|c| c.fee_actual_minor)
-                .fold(0, i64::saturating_add),
-        )
-    } else {
-        p.fee_actual_minor
-    };
+    let fee_actual = sum_known(charges.iter().map(|c| c.fee_actual_minor)).or(p.fee_actual_minor);
+    let net_actual = sum_known(charges.iter().map(|c| c.net_actual_minor));
     // Never more taken back than was charged, in any figure that reads these.
     let charged = p.amount_minor.unwrap_or(i64::MAX).max(0);
     let refunded = refunded.clamp(0, charged);
@@ -247,6 +249,7 @@ pub fn payment_facts(
         refunded_minor: refunded,
         withdrawn_minor: withdrawn.clamp(0, charged - refunded),
         fee_actual_minor: fee_actual,
+        net_actual_minor: net_actual,
     }
 }
 
@@ -269,6 +272,7 @@ pub struct Contribution {
     pub refunded_minor: i64,
     pub disputed_minor: i64,
     pub fee_actual_minor: Option<i64>,
+    pub net_actual_minor: Option<i64>,
     pub status: String,
     /// Payments whose amount or currency disagrees with the donation: (payment id, detail).
     pub mismatches: Vec<(String, String)>,
@@ -323,7 +327,7 @@ pub fn contribution(d: &Donation, payments: &[PaymentFacts]) -> Contribution {
 
     let mut checkout_rank = payment_rank::PENDING;
     let mut checkout_failure = false;
-    let mut fee_actual: Option<i64> = None;
+    let (mut fee_actual, mut net_actual): (Option<i64>, Option<i64>) = (None, None);
     for p in payments {
         checkout_rank = checkout_rank.max(if p.counts && !is_one_time(d) {
             // An installment's own state says nothing about the checkout.
@@ -343,11 +347,11 @@ pub fn contribution(d: &Donation, payments: &[PaymentFacts]) -> Contribution {
         c.gifts += i64::from(counted > 0);
         c.refunded_minor = c.refunded_minor.saturating_add(p.refunded_minor);
         c.disputed_minor = c.disputed_minor.saturating_add(p.withdrawn_minor);
-        if let Some(f) = p.fee_actual_minor {
-            fee_actual = Some(fee_actual.unwrap_or(0).saturating_add(f));
-        }
+        fee_actual = sum_known([fee_actual, p.fee_actual_minor].into_iter());
+        net_actual = sum_known([net_actual, p.net_actual_minor].into_iter());
     }
     c.fee_actual_minor = fee_actual;
+    c.net_actual_minor = net_actual;
     c.donor = c.gifts > 0;
 
     if is_one_time(d) {
@@ -459,6 +463,7 @@ pub(crate) mod tests {
             refunded_minor: 0,
             withdrawn_minor: 0,
             fee_actual_minor: None,
+            net_actual_minor: None,
         }
     }
 

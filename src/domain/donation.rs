@@ -56,7 +56,11 @@ pub struct Donation {
     pub plan_amount_at: i64,
     pub refunded_minor: i64,
     pub disputed_minor: i64,
+    /// Stripe's fee on the donation's counted payments, as their balance transactions say
+    /// (`None` while none is known).
     pub fee_actual_minor: Option<i64>,
+    /// Stripe's net (amount less fee) of the same payments.
+    pub net_actual_minor: Option<i64>,
     pub offline_method: Option<String>,
     pub note: Option<String>,
     pub gift_date: Option<i64>,
@@ -184,6 +188,7 @@ impl Donation {
             refunded_minor: 0,
             disputed_minor: 0,
             fee_actual_minor: None,
+            net_actual_minor: None,
             offline_method: None,
             note: None,
             gift_date: None,

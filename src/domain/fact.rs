@@ -25,6 +25,22 @@ pub struct RefundFact {
     pub created: Option<i64>,
 }
 
+/// What a charge's balance transaction says (`GET /v1/balance_transactions/{id}`, or the object
+/// expanded in a charge): the money Stripe took as its fee and what it left, in the currency the
+/// money settled in. When that is not the charge's own currency, `exchange_rate` is Stripe's
+/// rate, kept as text to be shown (it is never used in arithmetic).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BalanceFact {
+    pub id: String,
+    /// The charge it belongs to (its `source`).
+    pub charge_id: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub fee_minor: i64,
+    pub net_minor: i64,
+    pub exchange_rate: Option<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DisputeStage {
     Opened,
@@ -105,9 +121,13 @@ pub enum Fact {
         amount_minor: i64,
         amount_refunded_minor: i64,
         currency: String,
-        fee_actual_minor: Option<i64>,
+        /// The charge's balance transaction, when the event names it (an id: webhooks never
+        /// expand it; its fee is asked of Stripe later, `services::actual_fees`).
+        balance_transaction_id: Option<String>,
         refunds: Vec<RefundFact>,
     },
+    /// A charge's balance transaction: its actual fee and net.
+    BalanceTransaction(BalanceFact),
     Refund(RefundFact),
     Dispute {
         dispute_id: String,
@@ -174,17 +194,17 @@ impl Fact {
                 amount_minor,
                 amount_refunded_minor,
                 currency,
-                fee_actual_minor,
                 refunds,
                 ..
             } => moved("amount", *amount_minor, currency)
                 .or_else(|| total("amount_refunded", *amount_refunded_minor, currency))
-                .or_else(|| fee_actual_minor.and_then(|f| total("fee", f, currency)))
                 .or_else(|| {
                     refunds
                         .iter()
                         .find_map(|r| moved("refund amount", r.amount_minor, &r.currency))
                 }),
+            Fact::BalanceTransaction(b) => total("fee", b.fee_minor, &b.currency)
+                .or_else(|| total("net", b.net_minor, &b.currency)),
             Fact::Refund(r) => moved("refund amount", r.amount_minor, &r.currency),
             Fact::Dispute {
                 amount_minor,
@@ -238,6 +258,7 @@ impl Fact {
                 ..
             } => (subscription.clone(), donation_id.as_deref()),
             Fact::Charge { charge_id, .. } => (charge_id.clone(), None),
+            Fact::BalanceTransaction(b) => (b.id.clone(), None),
             Fact::Refund(r) => (r.refund_id.clone(), None),
             Fact::Dispute { dispute_id, .. } => (dispute_id.clone(), None),
         }
@@ -248,6 +269,7 @@ impl Fact {
         matches!(
             self,
             Fact::Charge { .. }
+                | Fact::BalanceTransaction(_)
                 | Fact::Refund(_)
                 | Fact::Dispute { .. }
                 | Fact::InvoicePaid { .. }

@@ -163,6 +163,7 @@ impl Fact {
                     out.extend(refund_objects(r));
                 }
             }
+            Fact::BalanceTransaction(b) => out.push(K::Charge(b.charge_id.clone())),
             Fact::Refund(r) => out.extend(refund_objects(r)),
             Fact::Dispute {
                 dispute_id,
@@ -241,7 +242,7 @@ mod tests {
             amount_minor: 5000,
             amount_refunded_minor: 1000,
             currency: "usd".into(),
-            fee_actual_minor: None,
+            balance_transaction_id: None,
             refunds: vec![RefundFact {
                 refund_id: "re_1".into(),
                 charge_id: Some("ch_1".into()),

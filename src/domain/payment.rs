@@ -33,8 +33,36 @@ pub struct ChargeRecord {
     /// The event time of `amount_refunded_minor`.
     pub refunded_at: i64,
     pub currency: String,
+    /// Stripe's fee on the charge, from its balance transaction (in the charge's currency).
     pub fee_actual_minor: Option<i64>,
     pub updated_at: i64,
+    /// The charge's balance transaction (`txn_...`), as its events name it.
+    pub balance_transaction_id: Option<String>,
+    /// Stripe's net of the charge (its amount less the fee, before any refund or dispute), from
+    /// the same balance transaction.
+    pub net_actual_minor: Option<i64>,
+    /// Set when the balance transaction is in another currency than the charge (Stripe
+    /// converted the money): its fee and net are kept out of the charge's figures.
+    pub settlement_currency: Option<String>,
+}
+
+impl ChargeRecord {
+    /// A charge first heard of now, with what its event says.
+    pub fn new(id: &str, amount_minor: i64, currency: &str, at: i64) -> ChargeRecord {
+        ChargeRecord {
+            id: id.to_string(),
+            payment_intent_id: None,
+            amount_minor,
+            amount_refunded_minor: 0,
+            refunded_at: i64::MIN,
+            currency: currency.to_string(),
+            fee_actual_minor: None,
+            updated_at: at,
+            balance_transaction_id: None,
+            net_actual_minor: None,
+            settlement_currency: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

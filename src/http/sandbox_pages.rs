@@ -90,13 +90,17 @@ fn sandbox_vars(d: &Donation, c: &Campaign) -> Vars {
     let invoice = format!("in_sandbox_{tag}_1");
     // The same convention as `donations webhooks send`: an installment's PaymentIntent and
     // charge are named after its invoice.
-    if recurring {
+    let charge = if recurring {
         set("PAYMENT_INTENT_ID", format!("pi_{invoice}"));
-        set("CHARGE_ID", format!("ch_{invoice}"));
+        format!("ch_{invoice}")
     } else {
         set("PAYMENT_INTENT_ID", format!("pi_sandbox_{tag}"));
-        set("CHARGE_ID", format!("ch_sandbox_{tag}"));
-    }
+        format!("ch_sandbox_{tag}")
+    };
+    // Like Stripe's, the charge names its balance transaction by id only; the reconcile pass
+    // asks the sandbox gateway for it (Stripe's standard rate).
+    set("BALANCE_TRANSACTION_ID", format!("txn_{charge}"));
+    set("CHARGE_ID", charge);
     set("CUSTOMER_ID", format!("cus_sandbox_{tag}"));
     set(
         "SUBSCRIPTION_ID",
@@ -162,6 +166,7 @@ async fn pay(State(state): State<AppState>, Path(id): Path<String>) -> AppResult
     let vars = sandbox_vars(&d, &c);
     if !d.frequency.is_recurring() {
         send(&state, "checkout.session.completed", &vars).await?;
+        send(&state, "charge.succeeded", &vars).await?;
     } else {
         // A subscription's session has no PaymentIntent; its first invoice has one of its own.
         let mut session = vars.clone();
@@ -169,6 +174,7 @@ async fn pay(State(state): State<AppState>, Path(id): Path<String>) -> AppResult
         send(&state, "checkout.session.completed", &session).await?;
         send(&state, "customer.subscription.created", &vars).await?;
         send(&state, "invoice.paid", &vars).await?;
+        send(&state, "charge.succeeded", &vars).await?;
     }
     Ok(Redirect::to(&success_url(&state, &d, &c)).into_response())
 }

@@ -7,7 +7,8 @@ pub mod stripe;
 use async_trait::async_trait;
 
 use crate::domain::contribution::Frequency;
-use crate::domain::fact::Fact;
+use crate::domain::fact::{BalanceFact, Fact};
+use crate::domain::payment::ChargeRecord;
 
 /// What a Checkout Session is created for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +42,10 @@ pub enum GatewayError {
     /// The provider answered something we could not read.
     #[error("unreadable answer from the payment provider: {0}")]
     Unreadable(String),
+    /// What was asked for does not exist yet at the provider (a charge's balance transaction
+    /// before an asynchronous capture): ask again later.
+    #[error("not yet at the payment provider: {0}")]
+    NotYet(String),
 }
 
 /// An event listed by the provider's Events API, as the raw JSON a webhook would have carried.
@@ -65,6 +70,22 @@ pub trait Gateway: Send + Sync + 'static {
     /// says about it (a [`Fact::Subscription`], normally `canceled`). A subscription that was
     /// already canceled is not an error: its current state is returned.
     async fn cancel_subscription(&self, subscription_id: &str) -> Result<Vec<Fact>, GatewayError>;
+
+    /// The balance transaction of a succeeded charge: Stripe's actual fee and net
+    /// (`GET /v1/balance_transactions/{id}`). A charge recorded without its balance
+    /// transaction's id is retrieved first (`GET /v1/charges/{id}`) to learn it.
+    async fn balance_transaction(&self, charge: &ChargeRecord)
+    -> Result<BalanceFact, GatewayError>;
+
+    /// The current state of an event's object as JSON, from the object's own endpoint (`GET
+    /// /v1/invoices/{id}`, ...), which answers in the API version this server is built for: an
+    /// event listed from the Events API comes in the version of its creation, which may not
+    /// parse. `None` when the event type has no endpoint we know.
+    async fn event_object(
+        &self,
+        event_type: &str,
+        object_id: &str,
+    ) -> Result<Option<String>, GatewayError>;
 
     /// A short-lived address of the provider's billing portal for a customer, where the donor
     /// can change the card or amount; the portal links back to `return_url`.

@@ -16,6 +16,8 @@ use stripe_checkout::checkout_session::{
     CreateCheckoutSessionPaymentIntentData, CreateCheckoutSessionSubscriptionData, ProductData,
     RetrieveCheckoutSession,
 };
+use stripe_client_core::{RequestBuilder, StripeMethod};
+use stripe_core::balance_transaction::RetrieveBalanceTransaction;
 use stripe_core::event::ListEvent;
 use stripe_shared::{
     CheckoutSessionMode, CheckoutSessionStatus, CheckoutSessionSubmitType, SubscriptionStatus,
@@ -23,7 +25,8 @@ use stripe_shared::{
 
 use super::{CheckoutRequest, CreatedSession, Gateway, GatewayError, RawEvent};
 use crate::domain::contribution::Frequency;
-use crate::domain::fact::Fact;
+use crate::domain::fact::{BalanceFact, Fact};
+use crate::domain::payment::ChargeRecord;
 use crate::webhooks::facts;
 
 pub struct StripeGateway {
@@ -56,6 +59,62 @@ impl StripeGateway {
             Err(_) => Err(GatewayError::Unavailable("timed out".into())),
         }
     }
+
+    /// An object as Stripe's own endpoint answers it (in the pinned API version), as raw JSON.
+    async fn retrieve_raw(&self, path: &str) -> Result<miniserde::json::Value, GatewayError> {
+        let get =
+            RequestBuilder::new(StripeMethod::Get, path).customize::<miniserde::json::Value>();
+        self.bounded(get.send(&self.client)).await
+    }
+
+    /// The id of a charge's balance transaction, from the charge itself.
+    async fn balance_transaction_of(&self, charge_id: &str) -> Result<String, GatewayError> {
+        let path = object_path("charge.updated", charge_id)
+            .ok_or_else(|| GatewayError::Refused(format!("not a charge id: {charge_id:?}")))?;
+        let charge = serde_json::from_str::<serde_json::Value>(&miniserde::json::to_string(
+            &self.retrieve_raw(&path).await?,
+        ))
+        .map_err(|e| GatewayError::Unreadable(e.to_string()))?;
+        let id = &charge["balance_transaction"];
+        id.as_str()
+            .or_else(|| id["id"].as_str())
+            .map(str::to_string)
+            // Asynchronous capture: the balance transaction comes later.
+            .ok_or_else(|| {
+                GatewayError::NotYet(format!("charge {charge_id} has no balance transaction yet"))
+            })
+    }
+}
+
+/// The endpoint of an event's object, by the event's type (`None`: none we know, or an id that
+/// is not one of Stripe's).
+pub fn object_path(event_type: &str, object_id: &str) -> Option<String> {
+    let is_id = !object_id.is_empty()
+        && object_id.len() <= 255
+        && object_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    let is = |prefix: &str| event_type.starts_with(prefix);
+    let collection = if is("charge.dispute.") {
+        "disputes"
+    } else if is("charge.refund.") || is("refund.") {
+        "refunds"
+    } else if is("charge.") {
+        "charges"
+    } else if is("checkout.session.") {
+        "checkout/sessions"
+    } else if is("payment_intent.") {
+        "payment_intents"
+    } else if is("invoice_payment.") {
+        "invoice_payments"
+    } else if is("invoice.") {
+        "invoices"
+    } else if is("customer.subscription.") {
+        "subscriptions"
+    } else {
+        return None;
+    };
+    is_id.then(|| format!("/{collection}/{object_id}"))
 }
 
 fn map_error(e: StripeError) -> GatewayError {
@@ -213,6 +272,38 @@ impl Gateway for StripeGateway {
         }
     }
 
+    async fn balance_transaction(
+        &self,
+        charge: &ChargeRecord,
+    ) -> Result<BalanceFact, GatewayError> {
+        let id = match &charge.balance_transaction_id {
+            Some(id) => id.clone(),
+            None => self.balance_transaction_of(&charge.id).await?,
+        };
+        let txn = self
+            .bounded(RetrieveBalanceTransaction::new(id.as_str()).send(&self.client))
+            .await?;
+        match txn.source.as_ref().map(|s| s.id().as_str()) {
+            Some(source) if source != charge.id => Err(GatewayError::Unreadable(format!(
+                "balance transaction {id} is {source}'s, not charge {}'s",
+                charge.id
+            ))),
+            _ => Ok(facts::balance_fact(&txn, &charge.id)),
+        }
+    }
+
+    async fn event_object(
+        &self,
+        event_type: &str,
+        object_id: &str,
+    ) -> Result<Option<String>, GatewayError> {
+        let Some(path) = object_path(event_type, object_id) else {
+            return Ok(None);
+        };
+        let object = self.retrieve_raw(&path).await?;
+        Ok(Some(miniserde::json::to_string(&object)))
+    }
+
     async fn billing_portal(
         &self,
         customer_id: &str,
@@ -240,4 +331,53 @@ fn raw_event(e: &stripe_shared::Event) -> RawEvent {
         text(e.type_.as_str()),
         miniserde::json::to_string(&e.data.object),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::object_path;
+
+    #[test]
+    fn each_handled_event_type_has_its_objects_endpoint() {
+        for (event_type, id, path) in [
+            ("charge.succeeded", "ch_1", "/charges/ch_1"),
+            ("charge.updated", "ch_1", "/charges/ch_1"),
+            ("charge.refunded", "ch_1", "/charges/ch_1"),
+            ("charge.dispute.closed", "dp_1", "/disputes/dp_1"),
+            ("charge.refund.updated", "re_1", "/refunds/re_1"),
+            ("refund.created", "re_1", "/refunds/re_1"),
+            (
+                "checkout.session.completed",
+                "cs_1",
+                "/checkout/sessions/cs_1",
+            ),
+            ("payment_intent.succeeded", "pi_1", "/payment_intents/pi_1"),
+            ("invoice.paid", "in_1", "/invoices/in_1"),
+            (
+                "invoice_payment.paid",
+                "inpay_1",
+                "/invoice_payments/inpay_1",
+            ),
+            (
+                "customer.subscription.deleted",
+                "sub_1",
+                "/subscriptions/sub_1",
+            ),
+        ] {
+            assert_eq!(
+                object_path(event_type, id).as_deref(),
+                Some(path),
+                "{event_type}"
+            );
+        }
+    }
+
+    #[test]
+    fn no_endpoint_for_other_types_or_ids_that_are_not_stripes() {
+        assert_eq!(object_path("customer.created", "cus_1"), None);
+        assert_eq!(object_path("payout.paid", "po_1"), None);
+        for id in ["", "in_1/../charges", "in 1", "in_1?expand[]=x", "in_é"] {
+            assert_eq!(object_path("invoice.paid", id), None, "{id:?}");
+        }
+    }
 }

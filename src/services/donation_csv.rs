@@ -10,8 +10,10 @@ use crate::domain::money::{currency_of, format_major};
 /// the file in a spreadsheet: each amount in major units (`50.00`, JPY `5000`; no symbol, no
 /// thousands separator, `.` as the decimal point) and the two times as `YYYY-MM-DD HH:MM:SS`,
 /// which spreadsheets read as a date and time. Every time in the file is UTC (`created_at`
-/// and `voided_at` end in `Z`); the `_utc` names say so for the spreadsheet columns.
-pub const CSV_HEADER: [&str; 35] = [
+/// and `voided_at` end in `Z`); the `_utc` names say so for the spreadsheet columns. Then
+/// Stripe's actual net (`net_actual_minor`, `net_actual`), beside the actual fee: columns are
+/// only ever added at the end.
+pub const CSV_HEADER: [&str; 37] = [
     "id",
     "campaign",
     "status",
@@ -47,6 +49,8 @@ pub const CSV_HEADER: [&str; 35] = [
     "fee_actual",
     "created_at_utc",
     "voided_at_utc",
+    "net_actual_minor",
+    "net_actual",
 ];
 
 /// A text cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, or a leading tab
@@ -116,6 +120,8 @@ pub fn csv_row(v: &DonationView) -> [String; CSV_HEADER.len()] {
             .as_deref()
             .map(spreadsheet_time)
             .unwrap_or_default(),
+        number(v.net_actual_minor),
+        v.net_actual_minor.map(major).unwrap_or_default(),
     ]
 }
 
@@ -149,12 +155,15 @@ mod tests {
         assert_eq!(&CSV_HEADER[..3], &["id", "campaign", "status"]);
         assert_eq!(col("voided_at"), 25);
         assert_eq!(col("gift"), 26);
+        assert_eq!(col("voided_at_utc"), 34);
+        assert_eq!(col("net_actual_minor"), 35);
         let mut d = crate::domain::donation::Donation::pending("don_1".into(), &campaign(), 0);
         d.created_at = 1_795_285_800; // 2026-11-21T18:30:00Z
         (d.gift_minor, d.fee_minor, d.total_minor) = (5000, 175, 5175);
         (d.counted_raised_minor, d.refunded_minor) = (4000, 1000);
         d.disputed_minor = 0;
         d.fee_actual_minor = Some(180);
+        d.net_actual_minor = Some(4995);
         d.voided_at = Some(1_795_289_405);
         let row = csv_row(&DonationView::new("c", &d));
         for (name, want) in [
@@ -166,6 +175,8 @@ mod tests {
             ("refunded", "10.00"),
             ("disputed", "0.00"),
             ("fee_actual", "1.80"),
+            ("net_actual_minor", "4995"),
+            ("net_actual", "49.95"),
             ("created_at", "2026-11-21T18:30:00Z"),
             ("created_at_utc", "2026-11-21 18:30:00"),
             ("voided_at_utc", "2026-11-21 19:30:05"),
@@ -175,9 +186,11 @@ mod tests {
         // A zero-exponent currency has no decimal point; a missing fee stays empty.
         d.currency = "jpy".into();
         (d.gift_minor, d.fee_actual_minor, d.voided_at) = (5000, None, None);
+        d.net_actual_minor = None;
         let row = csv_row(&DonationView::new("c", &d));
         assert_eq!(row[col("gift")], "5000");
         assert_eq!(row[col("fee_actual")], "");
+        assert_eq!(row[col("net_actual")], "");
         assert_eq!(row[col("voided_at_utc")], "");
         // Thousands get no separator, so the cell stays one number.
         d.currency = "usd".into();

@@ -3,9 +3,11 @@
 //! as a value and answering in the domain's words. HTTP, mail and the CLI call these; these call
 //! the store, the gateway and the domain, never the other way round.
 
+pub mod actual_fees;
 pub mod campaign_admin;
 pub mod checkout;
 pub mod donation_csv;
+pub mod event_refetch;
 pub mod ledger;
 pub mod manage_link_requests;
 pub mod offline_gifts;

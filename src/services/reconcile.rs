@@ -1,20 +1,23 @@
-//! Recovering what webhooks missed: events from Stripe's Events API go through the same path as
-//! deliveries (ids already seen are no-ops), and checkouts pending too long are re-checked.
+//! Recovering what webhooks missed, and what they leave to ask: events from Stripe's Events API
+//! go through the same path as deliveries (ids already seen are no-ops); events stored unparsed
+//! have their object fetched again (`event_refetch`); checkouts pending too long are
+//! re-checked; and charges whose actual fee is unknown have it fetched (`actual_fees`).
 //!
-//! A run told to stop ([`run_until`], a shutdown) finishes the event or re-check it is on and
+//! A run told to stop ([`run_until`], a shutdown) finishes the event or request it is on and
 //! stops before the next: every one is applied in a transaction of its own and is idempotent,
 //! so the next run takes up what this one left.
 
 use std::time::Duration;
 
-use stripe_webhook::{Webhook, WebhookError};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::payments::Gateway;
+use crate::services::actual_fees::ActualFees;
+use crate::services::event_refetch::EventRefetch;
 use crate::services::ledger;
 use crate::store::{Store, WebhookEvent, now};
-use crate::webhooks::{self, Envelope, Outcome, Verified};
+use crate::webhooks::{self, Outcome};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Report {
@@ -23,7 +26,13 @@ pub struct Report {
     pub duplicates: usize,
     pub ignored: usize,
     pub unparsed: usize,
+    /// Stored unparsed events applied at last, and those still not.
+    pub refetched: usize,
+    pub refetch_failed: usize,
     pub rechecked: usize,
+    /// Charges whose actual fee was recorded, and requests for one that failed.
+    pub fees_recorded: usize,
+    pub fees_failed: usize,
     /// Told to stop before it was through: the next run takes up the rest.
     pub stopped: bool,
 }
@@ -64,13 +73,8 @@ pub async fn run_until(
             return Ok(report);
         }
         // These come from Stripe's API over TLS with our key: there is no signature to check.
-        let verified = match Webhook::insecure(&raw) {
-            Ok(e) => Verified::Event(Box::new(e)),
-            Err(WebhookError::BadParse(detail)) => match serde_json::from_str::<Envelope>(&raw) {
-                Ok(env) => Verified::Unparsed(env, detail),
-                Err(_) => continue,
-            },
-            Err(_) => continue,
+        let Some(verified) = webhooks::read_listed(&raw) else {
+            continue;
         };
         match webhooks::ingest(store, &raw, verified, &webhooks::IngestRules::of(config)).await? {
             Outcome::Applied => report.applied += 1,
@@ -79,8 +83,34 @@ pub async fn run_until(
             Outcome::Unparsed => report.unparsed += 1,
         }
     }
+    let rules = webhooks::IngestRules::of(config);
+    let refetch = EventRefetch {
+        store,
+        gateway,
+        rules,
+    }
+    .run(now(), stop)
+    .await?;
+    (report.refetched, report.refetch_failed) = (refetch.applied, refetch.failed);
+    if refetch.stopped {
+        report.stopped = true;
+        return Ok(report);
+    }
     (report.rechecked, report.stopped) =
         recheck_pending_until(store, gateway, config, stop).await?;
+    if report.stopped {
+        return Ok(report);
+    }
+    let fees = ActualFees {
+        store,
+        gateway,
+        bounds: rules.bounds,
+        live: rules.live,
+    }
+    .run(now(), stop)
+    .await?;
+    (report.fees_recorded, report.fees_failed, report.stopped) =
+        (fees.recorded, fees.failed, fees.stopped);
     Ok(report)
 }
 
@@ -155,7 +185,9 @@ async fn recheck_pending_until(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::fact::BalanceFact;
     use crate::payments::{CheckoutRequest, CreatedSession, GatewayError, RawEvent};
+    use crate::store::ChargeRecord;
 
     /// Lists two events (of a kind the ledger ignores); nothing else is asked of it.
     struct TwoEvents;
@@ -190,6 +222,12 @@ mod tests {
             Err(GatewayError::Refused("not in this test".into()))
         }
         async fn billing_portal(&self, _: &str, _: &str) -> Result<String, GatewayError> {
+            Err(GatewayError::Refused("not in this test".into()))
+        }
+        async fn balance_transaction(&self, _: &ChargeRecord) -> Result<BalanceFact, GatewayError> {
+            Err(GatewayError::Refused("not in this test".into()))
+        }
+        async fn event_object(&self, _: &str, _: &str) -> Result<Option<String>, GatewayError> {
             Err(GatewayError::Refused("not in this test".into()))
         }
     }

@@ -110,6 +110,9 @@ pub struct DonationView {
     pub disputed_minor: i64,
     /// Stripe's actual fee, once known.
     pub fee_actual_minor: Option<i64>,
+    /// Stripe's net of the same payments (charged less the actual fee, before refunds), once
+    /// known.
+    pub net_actual_minor: Option<i64>,
     pub donor_name: Option<String>,
     pub donor_email: Option<String>,
     pub anonymous: bool,
@@ -145,6 +148,7 @@ impl DonationView {
             refunded_minor: d.refunded_minor,
             disputed_minor: d.disputed_minor,
             fee_actual_minor: d.fee_actual_minor,
+            net_actual_minor: d.net_actual_minor,
             donor_name: d.donor_name.clone(),
             donor_email: d.donor_email.clone(),
             anonymous: d.anonymous,
@@ -214,7 +218,11 @@ pub struct DayFigure {
 ///   (percent part rounded half up per payment, plus the fixed part).
 /// - `actual_fees_minor`: Σ Stripe's actual fee (from the payments' charges' balance
 ///   transactions) over counted payments whose fee is known; `actual_fees_unknown` counts those
-///   whose fee is not known yet.
+///   whose fee is not known yet, among them `actual_fees_other_currency`, whose money Stripe
+///   converted into another currency (their fee is in that currency and left out; flagged).
+/// - `actual_fees_estimate_minor`: Σ the estimate over the same payments as `actual_fees_minor`
+///   (to set the two side by side); `actual_net_minor`: Σ Stripe's net over them (the amount
+///   less the actual fee, before refunds and disputes).
 /// - `fees_minor`: Σ per counted payment of its actual fee when known, else its estimate.
 /// - `refunded_minor`: Σ per counted payment of what was refunded: pending and succeeded refunds
 ///   or the charge's running refunded total, whichever is larger (as the ledger reads them).
@@ -239,7 +247,10 @@ pub struct CampaignSummary {
     pub covered_fees_minor: i64,
     pub estimated_fees_minor: i64,
     pub actual_fees_minor: i64,
+    pub actual_fees_estimate_minor: i64,
+    pub actual_net_minor: i64,
     pub actual_fees_unknown: i64,
+    pub actual_fees_other_currency: i64,
     pub fees_minor: i64,
     pub refunded_minor: i64,
     pub disputed_minor: i64,
@@ -273,7 +284,10 @@ pub fn summarize(c: &Campaign, rate: &FeeRate, r: &CampaignRecords) -> CampaignS
         covered_fees_minor: 0,
         estimated_fees_minor: 0,
         actual_fees_minor: 0,
+        actual_fees_estimate_minor: 0,
+        actual_net_minor: 0,
         actual_fees_unknown: 0,
+        actual_fees_other_currency: 0,
         fees_minor: 0,
         refunded_minor: 0,
         disputed_minor: 0,
@@ -341,10 +355,20 @@ pub fn summarize(c: &Campaign, rate: &FeeRate, r: &CampaignRecords) -> CampaignS
         match facts.fee_actual_minor {
             Some(fee) => {
                 add(&mut s.actual_fees_minor, fee);
+                add(&mut s.actual_fees_estimate_minor, estimated);
+                add(
+                    &mut s.actual_net_minor,
+                    facts
+                        .net_actual_minor
+                        .unwrap_or_else(|| amount.saturating_sub(fee)),
+                );
                 add(&mut s.fees_minor, fee);
             }
             None => {
                 s.actual_fees_unknown += 1;
+                if ir.charges.iter().any(|c| c.settlement_currency.is_some()) {
+                    s.actual_fees_other_currency += 1;
+                }
                 add(&mut s.fees_minor, estimated);
             }
         }

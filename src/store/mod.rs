@@ -13,11 +13,12 @@
 //! - [`OutboxStore`]: the email outbox and its leases;
 //! - [`LedgerStore`]: beginning a ledger transaction; webhook events and flags read back;
 //! - [`AllowanceStore`]: rate allowances shared by every server on the database;
+//! - [`FollowUpStore`]: what is still to be asked of Stripe after a webhook, and its backoff;
 //! - and [`Store`] itself: health, the heartbeat, server secrets.
 //!
 //! [`LedgerTx`] is split likewise: [`EventTx`] (events, flags, emails queued), [`DonationTx`]
-//! (donations and campaign figures), [`PaymentTx`] (payments and charges) and [`MoneyBackTx`]
-//! (refunds and disputes). Methods of the sub-traits are callable on `dyn Store` and
+//! (donations and campaign figures), [`PaymentTx`] (payments and charges), [`MoneyBackTx`]
+//! (refunds and disputes) and [`FollowUpTx`] (flags a follow-up settles). Methods of the sub-traits are callable on `dyn Store` and
 //! `dyn LedgerTx` as they are; [`prelude`] names them all for code that needs them in scope.
 //!
 //! One implementation serves both backends (`sql::SqlStore`, generic over the driver; the SQL
@@ -135,6 +136,39 @@ pub struct ListedDonation {
 pub struct ListedFlag {
     pub campaign_slug: Option<String>,
     pub flag: Flag,
+}
+
+/// A charge whose actual fee is still to be asked of Stripe, with the requests for it that
+/// failed in a row so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChargeAwaitingFee {
+    pub charge: ChargeRecord,
+    pub attempts: i64,
+}
+
+/// A stored event that did not parse, with the re-fetches of its object that failed so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnparsedEvent {
+    pub event: WebhookEvent,
+    pub attempts: i64,
+}
+
+/// What a follow-up request to Stripe is for (`FollowUpStore`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FetchKind {
+    /// A charge's balance transaction; the object id is the charge's.
+    BalanceTransaction,
+    /// The object of an event that did not parse; the object id is the event's.
+    Event,
+}
+
+impl FetchKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FetchKind::BalanceTransaction => "balance_transaction",
+            FetchKind::Event => "event",
+        }
+    }
 }
 
 /// Every record behind one campaign's figures, read in one snapshot so that they agree: its

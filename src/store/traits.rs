@@ -8,9 +8,10 @@
 use async_trait::async_trait;
 
 use super::{
-    Campaign, CampaignFields, CampaignOptions, CampaignRecords, ChargeRecord, Dispute, Donation,
-    DonationCursor, DonationFilter, Flag, IdempotencyClaim, ListedDonation, ListedFlag, NewMessage,
-    OutboxMessage, Payment, Progress, Refund, StaffSession, StaffToken, StoreResult, WebhookEvent,
+    Campaign, CampaignFields, CampaignOptions, CampaignRecords, ChargeAwaitingFee, ChargeRecord,
+    Dispute, Donation, DonationCursor, DonationFilter, FetchKind, Flag, IdempotencyClaim,
+    ListedDonation, ListedFlag, NewMessage, OutboxMessage, Payment, Progress, Refund, StaffSession,
+    StaffToken, StoreResult, UnparsedEvent, WebhookEvent,
 };
 use super::{LinkPurpose, SigninLink, StaffMember, StaffRole};
 use crate::domain::object_key::ObjectKey;
@@ -25,6 +26,7 @@ pub trait Store:
     + OutboxStore
     + LedgerStore
     + AllowanceStore
+    + FollowUpStore
     + DonorLinkStore
     + Send
     + Sync
@@ -315,10 +317,48 @@ pub trait LedgerStore: Send + Sync {
     ) -> StoreResult<Vec<ListedFlag>>;
 }
 
+/// What is asked of Stripe after a webhook, outside the webhook's own request
+/// (`services::actual_fees`, `services::event_refetch`): charges whose actual fee is still
+/// unknown, stored events whose object did not parse, and the backoff of requests that failed.
+#[async_trait]
+pub trait FollowUpStore: Send + Sync {
+    /// Succeeded charges of our donations (their PaymentIntent is one of our payments') whose
+    /// actual fee is unknown and not settled in another currency, due at `at`: never asked for,
+    /// or their wait after a failure over. Longest due first, at most `limit`.
+    async fn charges_awaiting_fee(
+        &self,
+        at: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<ChargeAwaitingFee>>;
+    /// Stored events that did not parse, due at `at` likewise, oldest first, at most `limit`.
+    async fn unparsed_events_due(&self, at: i64, limit: i64) -> StoreResult<Vec<UnparsedEvent>>;
+    /// Records a failed request for an object: `attempts` failures in a row so far, the next
+    /// try not before `next_attempt_at`.
+    async fn fetch_failed(
+        &self,
+        kind: FetchKind,
+        object_id: &str,
+        attempts: i64,
+        next_attempt_at: i64,
+        error: &str,
+        at: i64,
+    ) -> StoreResult<()>;
+    /// Forgets the failures of a request that has now succeeded.
+    async fn fetch_succeeded(&self, kind: FetchKind, object_id: &str) -> StoreResult<()>;
+}
+
+/// In a ledger transaction: what a follow-up settles.
+#[async_trait]
+pub trait FollowUpTx: Send {
+    /// Marks the flag with this key resolved at `at` (an unparsed event applied at last); false
+    /// when there is no such flag or it was resolved already.
+    async fn resolve_flag(&mut self, key: &str, at: i64) -> StoreResult<bool>;
+}
+
 /// One ledger transaction: records are read and written here, and nothing is visible to others
 /// until `commit`. Dropping it without commit rolls everything back.
 #[async_trait]
-pub trait LedgerTx: EventTx + DonationTx + PaymentTx + MoneyBackTx + Send {
+pub trait LedgerTx: EventTx + DonationTx + PaymentTx + MoneyBackTx + FollowUpTx + Send {
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }
 

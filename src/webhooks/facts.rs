@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 
 use stripe_shared::{
-    ChargeStatus, CheckoutSession, CheckoutSessionPaymentStatus, Dispute, Invoice, PaymentIntent,
-    Refund, Subscription,
+    BalanceTransaction, Charge, ChargeStatus, CheckoutSession, CheckoutSessionPaymentStatus,
+    Dispute, Invoice, PaymentIntent, Refund, Subscription,
 };
 use stripe_webhook::{Event, EventObject};
 
-use crate::domain::fact::{DisputeStage, Fact, RefundFact};
+use crate::domain::fact::{BalanceFact, DisputeStage, Fact, RefundFact};
 
 fn donation_id_in(metadata: Option<&HashMap<String, String>>) -> Option<String> {
     metadata
@@ -144,6 +144,52 @@ pub(crate) fn subscription_fact(s: &Subscription, deleted: bool) -> Fact {
     }
 }
 
+/// A succeeded charge, and its balance transaction when the object carries it expanded (a
+/// retrieved charge may; a webhook's names it by id only, and its fee is asked of Stripe later).
+fn charge_facts(c: &Charge) -> Vec<Fact> {
+    if !matches!(c.status, ChargeStatus::Succeeded) {
+        return vec![];
+    }
+    let charge_id = c.id.as_str().to_string();
+    let mut facts = vec![Fact::Charge {
+        charge_id: charge_id.clone(),
+        payment_intent: c
+            .payment_intent
+            .as_ref()
+            .map(|p| p.id().as_str().to_string()),
+        amount_minor: c.amount,
+        amount_refunded_minor: c.amount_refunded,
+        currency: c.currency.to_string(),
+        balance_transaction_id: c
+            .balance_transaction
+            .as_ref()
+            .map(|b| b.id().as_str().to_string()),
+        refunds: c
+            .refunds
+            .as_ref()
+            .map(|l| l.data.iter().map(refund_fact).collect())
+            .unwrap_or_default(),
+    }];
+    if let Some(b) = c.balance_transaction.as_ref().and_then(|b| b.as_object()) {
+        facts.push(Fact::BalanceTransaction(balance_fact(b, &charge_id)));
+    }
+    facts
+}
+
+/// What a charge's balance transaction says. Its exchange rate (a float in Stripe's object) is
+/// kept as text to be shown, never used with money.
+pub fn balance_fact(b: &BalanceTransaction, charge_id: &str) -> BalanceFact {
+    BalanceFact {
+        id: b.id.as_str().to_string(),
+        charge_id: charge_id.to_string(),
+        amount_minor: b.amount,
+        currency: b.currency.to_string(),
+        fee_minor: b.fee,
+        net_minor: b.net,
+        exchange_rate: b.exchange_rate.map(|r| r.to_string()),
+    }
+}
+
 /// The facts an event carries, or `None` for an event type the ledger does not use.
 pub fn from_event(event: &Event) -> Option<Vec<Fact>> {
     use EventObject as E;
@@ -225,31 +271,7 @@ pub fn from_event(event: &Event) -> Option<Vec<Fact>> {
         E::ChargeSucceeded(c)
         | E::ChargeUpdated(c)
         | E::ChargeRefunded(c)
-        | E::ChargeCaptured(c) => {
-            if !matches!(c.status, ChargeStatus::Succeeded) {
-                return Some(vec![]);
-            }
-            vec![Fact::Charge {
-                charge_id: c.id.as_str().to_string(),
-                payment_intent: c
-                    .payment_intent
-                    .as_ref()
-                    .map(|p| p.id().as_str().to_string()),
-                amount_minor: c.amount,
-                amount_refunded_minor: c.amount_refunded,
-                currency: c.currency.to_string(),
-                fee_actual_minor: c
-                    .balance_transaction
-                    .as_ref()
-                    .and_then(|b| b.as_object())
-                    .map(|b| b.fee),
-                refunds: c
-                    .refunds
-                    .as_ref()
-                    .map(|l| l.data.iter().map(refund_fact).collect())
-                    .unwrap_or_default(),
-            }]
-        }
+        | E::ChargeCaptured(c) => charge_facts(c),
         E::RefundCreated(r)
         | E::RefundUpdated(r)
         | E::RefundFailed(r)
@@ -279,4 +301,76 @@ pub fn session_facts(s: &CheckoutSession, expired: bool) -> Vec<Fact> {
         CheckoutSessionPaymentStatus::Paid | CheckoutSessionPaymentStatus::NoPaymentRequired
     );
     vec![session_fact(s, paid)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::payments::sandbox::{events, template};
+    use stripe_webhook::Webhook;
+
+    fn charge_event(kind: &str, balance_transaction: Option<&str>) -> Event {
+        let mut vars = template::Vars::new();
+        for (k, v) in [
+            ("EVENT_ID", "evt_1"),
+            ("CREATED", "1700000000"),
+            ("LIVEMODE", "false"),
+            ("CAMPAIGN", "c"),
+            ("CHARGE_ID", "ch_1"),
+            ("CURRENCY", "usd"),
+            ("CUSTOMER_ID", "cus_1"),
+            ("DONATION_ID", "don_1"),
+            ("DONOR_EMAIL", "a@example.org"),
+            ("PAYMENT_INTENT_ID", "pi_1"),
+            ("TOTAL_MINOR", "5180"),
+            ("AMOUNT_REFUNDED_MINOR", "0"),
+            ("FEE_MINOR", "180"),
+            ("NET_MINOR", "5000"),
+        ] {
+            vars.insert(k.into(), v.into());
+        }
+        if let Some(id) = balance_transaction {
+            vars.insert("BALANCE_TRANSACTION_ID".into(), id.into());
+        }
+        let payload = template::fill(events::template(kind).unwrap(), &vars).unwrap();
+        Webhook::insecure(&payload).unwrap()
+    }
+
+    fn charge_of(facts: &[Fact]) -> Option<&str> {
+        match &facts[0] {
+            Fact::Charge {
+                balance_transaction_id,
+                ..
+            } => balance_transaction_id.as_deref(),
+            other => panic!("not a charge: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_charge_names_its_balance_transaction_by_id_and_nothing_more() {
+        let facts = from_event(&charge_event("charge.succeeded", Some("txn_1"))).unwrap();
+        assert_eq!(facts.len(), 1, "no fee from an id: {facts:?}");
+        assert_eq!(charge_of(&facts), Some("txn_1"));
+        // Under asynchronous capture the charge has none yet.
+        let facts = from_event(&charge_event("charge.succeeded", None)).unwrap();
+        assert_eq!((facts.len(), charge_of(&facts)), (1, None));
+    }
+
+    #[test]
+    fn an_expanded_balance_transaction_is_a_fact_of_its_own() {
+        let facts = from_event(&charge_event("charge.updated", None)).unwrap();
+        assert_eq!(charge_of(&facts), Some("txn_ch_1"));
+        assert_eq!(
+            facts[1],
+            Fact::BalanceTransaction(BalanceFact {
+                id: "txn_ch_1".into(),
+                charge_id: "ch_1".into(),
+                amount_minor: 5180,
+                currency: "usd".into(),
+                fee_minor: 180,
+                net_minor: 5000,
+                exchange_rate: None,
+            })
+        );
+    }
 }

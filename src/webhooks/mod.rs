@@ -62,6 +62,18 @@ pub struct Envelope {
     pub livemode: bool,
 }
 
+impl Envelope {
+    /// The envelope of a stored event, as it was recorded.
+    pub fn of(stored: &WebhookEvent) -> Envelope {
+        Envelope {
+            id: stored.id.clone(),
+            event_type: stored.event_type.clone(),
+            created: stored.created,
+            livemode: stored.livemode,
+        }
+    }
+}
+
 /// Checks the signature with each configured secret (several during a rotation) at time `now`.
 pub fn verify(
     payload: &str,
@@ -91,6 +103,19 @@ pub fn verify(
         }
     }
     Err(refusal)
+}
+
+/// Reads an event fetched from Stripe's API with our key (the Events API), which carries no
+/// signature: typed, or kept unparsed with its envelope when its object does not parse (an
+/// older API version); `None` when it is not an event at all.
+pub fn read_listed(raw: &str) -> Option<Verified> {
+    match Webhook::insecure(raw) {
+        Ok(e) => Some(Verified::Event(Box::new(e))),
+        Err(WebhookError::BadParse(detail)) => serde_json::from_str::<Envelope>(raw)
+            .ok()
+            .map(|env| Verified::Unparsed(env, detail)),
+        Err(_) => None,
+    }
 }
 
 fn looks_like_signature(header: &str) -> bool {
@@ -163,7 +188,7 @@ pub async fn ingest(
                     Ok(Outcome::Unparsed)
                 }
                 Outcome::Applied => {
-                    apply_facts(&mut **tx, env, facts.as_deref(), &rules.bounds).await
+                    apply_event(&mut **tx, env, facts.as_deref(), &rules.bounds, None).await
                 }
                 other => Ok(other),
             }
@@ -182,43 +207,39 @@ fn envelope(event: &Event) -> Envelope {
     }
 }
 
-/// Applies an event's facts (`None`: a type the ledger does not handle) and records what came
-/// of it on the event.
-async fn apply_facts(
+/// Applies a recorded event's facts (`None`: a type the ledger does not handle) and sets its
+/// outcome; `note` (how the event was recovered, when it was) is added to the outcome's detail.
+pub(crate) async fn apply_event(
     tx: &mut dyn LedgerTx,
     env: &Envelope,
     facts: Option<&[ledger::Fact]>,
     bounds: &AmountBounds,
+    note: Option<&str>,
 ) -> Result<Outcome, StoreError> {
-    let Some(facts) = facts else {
-        tx.set_event_outcome(&env.id, "ignored", Some("event type not handled"), None)
-            .await?;
-        return Ok(Outcome::Ignored);
+    let (outcome, detail) = match facts {
+        None => (Outcome::Ignored, Some("event type not handled")),
+        Some(facts) => {
+            let applied = ledger::apply(tx, facts, env.created, bounds).await?;
+            if applied.donations.is_empty() && applied.out_of_range > 0 {
+                (
+                    Outcome::Ignored,
+                    Some("an amount is out of range (flagged for staff); not counted"),
+                )
+            } else if applied.donations.is_empty() && applied.unmatched > 0 {
+                (Outcome::Ignored, Some("no donation of ours matches"))
+            } else {
+                (Outcome::Applied, None)
+            }
+        }
     };
-    let applied = ledger::apply(tx, facts, env.created, bounds).await?;
-    if applied.donations.is_empty() && applied.out_of_range > 0 {
-        tx.set_event_outcome(
-            &env.id,
-            "ignored",
-            Some("an amount is out of range (flagged for staff); not counted"),
-            None,
-        )
+    let detail = match (detail, note) {
+        (Some(d), Some(n)) => Some(format!("{d}; {n}")),
+        (d, n) => d.or(n).map(str::to_string),
+    };
+    let applied_at = (outcome == Outcome::Applied).then(now);
+    tx.set_event_outcome(&env.id, outcome.as_str(), detail.as_deref(), applied_at)
         .await?;
-        return Ok(Outcome::Ignored);
-    }
-    if applied.donations.is_empty() && applied.unmatched > 0 {
-        tx.set_event_outcome(
-            &env.id,
-            "ignored",
-            Some("no donation of ours matches"),
-            None,
-        )
-        .await?;
-        return Ok(Outcome::Ignored);
-    }
-    tx.set_event_outcome(&env.id, "applied", None, Some(now()))
-        .await?;
-    Ok(Outcome::Applied)
+    Ok(outcome)
 }
 
 async fn flag_unparsed(
@@ -232,8 +253,9 @@ async fn flag_unparsed(
         Some(&env.id),
         "unparsed_event",
         &format!(
-            "{} event {} did not parse ({detail}); check the endpoint's API version, then run \
-             `donations webhooks reprocess`",
+            "{} event {} did not parse ({detail}); the reconcile pass fetches its object again \
+             from Stripe (in the API version this server reads) and applies it. Check the \
+             webhook endpoint's API version",
             env.event_type, env.id
         ),
     )
@@ -269,12 +291,7 @@ pub async fn reprocess(
             left += 1;
             continue;
         };
-        let env = Envelope {
-            id: stored.id.clone(),
-            event_type: stored.event_type.clone(),
-            created: stored.created,
-            livemode: stored.livemode,
-        };
+        let env = Envelope::of(&stored);
         let facts = facts::from_event(&event);
         let mut objects = vec![ObjectKey::Event(env.id.clone())];
         objects.extend(facts.as_deref().map(ledger::objects_of).unwrap_or_default());
@@ -285,7 +302,7 @@ pub async fn reprocess(
                     tx.set_event_outcome(&env.id, "ignored", Some("other mode"), None)
                         .await
                 } else {
-                    apply_facts(&mut **tx, env, facts.as_deref(), &rules.bounds)
+                    apply_event(&mut **tx, env, facts.as_deref(), &rules.bounds, None)
                         .await
                         .map(drop)
                 }

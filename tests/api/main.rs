@@ -14,6 +14,7 @@
 mod helpers;
 
 mod abuse;
+mod actual_fees;
 mod addresses;
 mod campaigns;
 mod checkout;

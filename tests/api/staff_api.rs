@@ -510,7 +510,11 @@ async fn summary_of_a_hand_computed_campaign(b: Backend) {
         // A 150 + 30, B 58 + 30, C 2 × (2605 × 2.9% = 75.545 → 76, + 30)
         "estimated_fees_minor": 180 + 88 + 2 * 106,
         "actual_fees_minor": 180,
+        // A's estimate and Stripe's net, beside its actual fee
+        "actual_fees_estimate_minor": 180,
+        "actual_net_minor": 5000,
         "actual_fees_unknown": 3,
+        "actual_fees_other_currency": 0,
         // A's actual fee, the others' estimates
         "fees_minor": 180 + 88 + 2 * 106,
         "refunded_minor": 1000,

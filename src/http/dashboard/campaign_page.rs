@@ -37,6 +37,8 @@ pub struct DonationRow {
     pub anonymous: bool,
     pub gift: String,
     pub fee: String,
+    /// Stripe's actual fee as its balance transactions say, or "—" while it is not known.
+    pub fee_actual: String,
     pub frequency: &'static str,
     pub status: String,
     /// Dedication, comment, offline method and staff note, joined by " · ".
@@ -95,10 +97,30 @@ pub fn figures(sm: &CampaignSummary, currency: &str) -> Vec<(&'static str, Strin
         ("Active recurring plans", sm.recurring_active.to_string()),
         ("Recurring per month", m(sm.recurring_monthly_minor)),
     ];
+    if sm.payments > 0 {
+        figures.push(("Stripe fees, estimated", m(sm.estimated_fees_minor)));
+    }
+    if sm.payments > sm.actual_fees_unknown {
+        // Stripe's own figures, beside our estimate for the same payments.
+        figures.extend([
+            ("Stripe fees, actual (where known)", m(sm.actual_fees_minor)),
+            (
+                "Estimate for those payments",
+                m(sm.actual_fees_estimate_minor),
+            ),
+            ("Net from Stripe (where known)", m(sm.actual_net_minor)),
+        ]);
+    }
     if sm.actual_fees_unknown > 0 {
         figures.push((
             "Payments whose fee is estimated",
             sm.actual_fees_unknown.to_string(),
+        ));
+    }
+    if sm.actual_fees_other_currency > 0 {
+        figures.push((
+            "Payments settled in another currency (fee left out)",
+            sm.actual_fees_other_currency.to_string(),
         ));
     }
     figures
@@ -134,6 +156,9 @@ pub fn donation_row(d: &Donation) -> DonationRow {
         anonymous: d.anonymous,
         gift: money(d.gift_minor, &d.currency),
         fee: money(d.fee_minor, &d.currency),
+        fee_actual: d
+            .fee_actual_minor
+            .map_or_else(|| "—".into(), |f| money(f, &d.currency)),
         frequency: frequency_label(d.frequency.as_str()),
         status: d.status.replace('_', " "),
         extra: extra.join(" · "),

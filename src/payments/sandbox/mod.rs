@@ -17,7 +17,9 @@ pub mod template;
 use async_trait::async_trait;
 
 use super::{CheckoutRequest, CreatedSession, Gateway, GatewayError, RawEvent};
-use crate::domain::fact::Fact;
+use crate::domain::fact::{BalanceFact, Fact};
+use crate::domain::fees::{FeeRate, fee_on};
+use crate::domain::payment::ChargeRecord;
 use crate::store::now;
 
 pub struct SandboxGateway {
@@ -77,6 +79,35 @@ impl Gateway for SandboxGateway {
             amount_minor: None,
             currency: None,
         }])
+    }
+
+    /// What Stripe's balance transaction of a sandbox charge would say: Stripe's standard US
+    /// card rate (2.9% + 30, the percent rounded half up), settled in the charge's currency.
+    async fn balance_transaction(
+        &self,
+        charge: &ChargeRecord,
+    ) -> Result<BalanceFact, GatewayError> {
+        let fee = fee_on(&FeeRate::stripe_standard(), charge.amount_minor);
+        Ok(BalanceFact {
+            id: charge
+                .balance_transaction_id
+                .clone()
+                .unwrap_or_else(|| format!("txn_{}", charge.id)),
+            charge_id: charge.id.clone(),
+            amount_minor: charge.amount_minor,
+            currency: charge.currency.clone(),
+            fee_minor: fee,
+            net_minor: charge.amount_minor - fee,
+            exchange_rate: None,
+        })
+    }
+
+    /// The sandbox's events are made by this server in the current API version and keeps no
+    /// objects of its own: there is nothing to fetch again.
+    async fn event_object(&self, _: &str, _: &str) -> Result<Option<String>, GatewayError> {
+        Err(GatewayError::Refused(
+            "the sandbox keeps no Stripe objects to fetch".into(),
+        ))
     }
 
     /// The sandbox's stand-in for Stripe's billing portal (`/sandbox/portal/{customer}`).

@@ -159,9 +159,10 @@ async fn merge(tx: &mut dyn LedgerTx, fact: &Fact, at: i64) -> StoreResult<Vec<S
         | Fact::InvoiceFailed { .. }
         | Fact::InvoicePaymentLinked { .. } => invoice::merge(tx, fact, at).await,
         Fact::Subscription { .. } => subscription::merge(tx, fact, at).await,
-        Fact::Charge { .. } | Fact::Refund(_) | Fact::Dispute { .. } => {
-            money_back::merge(tx, fact, at).await
-        }
+        Fact::Charge { .. }
+        | Fact::BalanceTransaction(_)
+        | Fact::Refund(_)
+        | Fact::Dispute { .. } => money_back::merge(tx, fact, at).await,
     }
 }
 
@@ -237,6 +238,7 @@ pub async fn recompute(tx: &mut dyn LedgerTx, donation_id: &str, at: i64) -> Sto
     d.refunded_minor = c.refunded_minor;
     d.disputed_minor = c.disputed_minor;
     d.fee_actual_minor = c.fee_actual_minor;
+    d.net_actual_minor = c.net_actual_minor;
     d.failure_reason = failure_reason(tx, donation_id, &d).await?;
     d.status = c.status;
     d.updated_at = d.updated_at.max(at);

@@ -3,7 +3,8 @@
 
 use super::joins::*;
 use crate::domain::contribution::{dispute_is_inquiry, dispute_rank, refund_rank};
-use crate::domain::fact::{DisputeStage, Fact, RefundFact};
+use crate::domain::fact::{BalanceFact, DisputeStage, Fact, RefundFact};
+use crate::domain::settlement::{Settlement, settle};
 use crate::store::{ChargeRecord, Dispute, LedgerTx, Refund, StoreResult};
 
 /// Merges a fact of this family into the records; returns the donations it touched. Facts of
@@ -16,28 +17,23 @@ pub(super) async fn merge(tx: &mut dyn LedgerTx, fact: &Fact, at: i64) -> StoreR
             amount_minor,
             amount_refunded_minor,
             currency,
-            fee_actual_minor,
+            balance_transaction_id,
             refunds,
         } => {
-            let mut c = tx.charge(charge_id).await?.unwrap_or(ChargeRecord {
-                id: charge_id.clone(),
-                payment_intent_id: None,
-                amount_minor: *amount_minor,
-                amount_refunded_minor: 0,
-                refunded_at: i64::MIN,
-                currency: currency.clone(),
-                fee_actual_minor: None,
-                updated_at: at,
-            });
+            let mut c = tx
+                .charge(charge_id)
+                .await?
+                .unwrap_or_else(|| ChargeRecord::new(charge_id, *amount_minor, currency, at));
             learn(&mut c.payment_intent_id, payment_intent.as_ref());
+            learn(
+                &mut c.balance_transaction_id,
+                balance_transaction_id.as_ref(),
+            );
             // The running refunded total of the latest event (ties: the larger), in any order of
             // delivery: it goes down again when a refund fails (`refunded_of_charge`).
             if (at, *amount_refunded_minor) > (c.refunded_at, c.amount_refunded_minor) {
                 c.amount_refunded_minor = *amount_refunded_minor;
                 c.refunded_at = at;
-            }
-            if fee_actual_minor.is_some() {
-                c.fee_actual_minor = *fee_actual_minor;
             }
             c.updated_at = c.updated_at.max(at);
             tx.save_charge(&c).await?;
@@ -51,6 +47,7 @@ pub(super) async fn merge(tx: &mut dyn LedgerTx, fact: &Fact, at: i64) -> StoreR
             }
             Ok(touched)
         }
+        Fact::BalanceTransaction(b) => merge_balance(tx, b, at).await,
         Fact::Refund(r) => merge_refund(tx, r, at).await,
         Fact::Dispute {
             dispute_id,
@@ -101,6 +98,48 @@ pub(super) async fn merge(tx: &mut dyn LedgerTx, fact: &Fact, at: i64) -> StoreR
         }
         _ => Ok(vec![]),
     }
+}
+
+/// A charge's balance transaction: its fee and net, when in the charge's currency; otherwise it
+/// is kept out of the figures and flagged (`domain::settlement`). The same balance transaction
+/// always says the same, so repeats and order change nothing. A charge not heard of yet has no
+/// figures to take it (its events always come before anyone asks for its balance transaction).
+async fn merge_balance(
+    tx: &mut dyn LedgerTx,
+    b: &BalanceFact,
+    at: i64,
+) -> StoreResult<Vec<String>> {
+    let Some(mut c) = tx.charge(&b.charge_id).await? else {
+        return Ok(vec![]);
+    };
+    learn(&mut c.balance_transaction_id, Some(&b.id));
+    let touched = match &c.payment_intent_id {
+        Some(pi) => donations_of_intent(tx, pi).await?,
+        None => vec![],
+    };
+    match settle(&c, b) {
+        Settlement::Recorded {
+            fee_minor,
+            net_minor,
+        } => {
+            c.fee_actual_minor = Some(fee_minor);
+            c.net_actual_minor = Some(net_minor);
+        }
+        Settlement::OtherCurrency { currency, detail } => {
+            c.settlement_currency = Some(currency);
+            tx.flag(
+                &format!("settlement:{}", c.id),
+                touched.first().map(String::as_str),
+                None,
+                "fee_other_currency",
+                &detail,
+            )
+            .await?;
+        }
+    }
+    c.updated_at = c.updated_at.max(at);
+    tx.save_charge(&c).await?;
+    Ok(touched)
 }
 
 async fn merge_refund(tx: &mut dyn LedgerTx, r: &RefundFact, at: i64) -> StoreResult<Vec<String>> {

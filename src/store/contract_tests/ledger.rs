@@ -210,7 +210,13 @@ async fn donations_and_their_figures_in_a_ledger_transaction(s: Fresh) {
     assert_eq!(progress, twice);
 }
 
-fn payment(id: &str, donation_id: Option<&str>, pi: &str, rank: i64, paid_at: i64) -> Payment {
+pub(super) fn payment(
+    id: &str,
+    donation_id: Option<&str>,
+    pi: &str,
+    rank: i64,
+    paid_at: i64,
+) -> Payment {
     Payment {
         id: id.into(),
         donation_id: donation_id.map(Into::into),
@@ -241,6 +247,9 @@ async fn money_records_in_a_ledger_transaction_and_the_reports_on_them(s: Fresh)
         currency: "usd".into(),
         fee_actual_minor: Some(59),
         updated_at: 40,
+        balance_transaction_id: Some("txn_1".into()),
+        net_actual_minor: Some(941),
+        settlement_currency: None,
     };
     let mut refund = Refund {
         id: "re_1".into(),

@@ -96,6 +96,7 @@ where
         .bind(d.counted_recurring_gift_minor)
         .bind(d.plan_amount_minor)
         .bind(d.plan_amount_at)
+        .bind(d.net_actual_minor)
 }
 
 sql_impl! {
@@ -285,7 +286,8 @@ sql_impl! {
                  canceled_at = $11, counted_raised_minor = $12, counted_gifts = $13, \
                  counted_donor = $14, counted_recurring = $15, refunded_minor = $16, \
                  disputed_minor = $17, fee_actual_minor = $18, voided_at = $19, updated_at = $20, \
-                 counted_recurring_gift_minor = $21, plan_amount_minor = $22, plan_amount_at = $23 \
+                 counted_recurring_gift_minor = $21, plan_amount_minor = $22, plan_amount_at = $23, \
+                 net_actual_minor = $24 \
                  WHERE id = $1",
             )
             .bind(&d.id)
@@ -311,6 +313,7 @@ sql_impl! {
             .bind(d.counted_recurring_gift_minor)
             .bind(d.plan_amount_minor)
             .bind(d.plan_amount_at)
+            .bind(d.net_actual_minor)
             .execute(&mut *self.tx)
             .await?;
             Ok(())

@@ -4,8 +4,8 @@
 //! migrations) is each backend's [`Backend`] impl and `connect`, in `sqlite.rs` and `postgres.rs`.
 //!
 //! One file per concern, each implementing its sub-traits of `Store` and `LedgerTx`:
-//! `campaigns`, `staff`, `donations`, `payments`, `reports`, `outbox`, `ledger`; and `rows`, how
-//! each record is read from a row (`sqlx::FromRow`) and which columns it has.
+//! `campaigns`, `staff`, `donations`, `payments`, `reports`, `outbox`, `ledger`, `follow_ups`;
+//! and `rows`, how each record is read from a row (`sqlx::FromRow`) and which columns it has.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -49,6 +49,7 @@ mod allowances;
 mod campaigns;
 mod donations;
 mod donor_links;
+mod follow_ups;
 mod ledger_tx;
 mod outbox;
 mod payments;

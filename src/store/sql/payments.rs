@@ -134,6 +134,9 @@ sql_impl! {
                 .bind(c.fee_actual_minor)
                 .bind(c.updated_at)
                 .bind(c.refunded_at)
+                .bind(&c.balance_transaction_id)
+                .bind(c.net_actual_minor)
+                .bind(&c.settlement_currency)
                 .execute(&mut *self.tx)
                 .await?;
             Ok(())

@@ -9,8 +9,9 @@
 use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
 
 use crate::store::{
-    Campaign, ChargeRecord, Dispute, Donation, Flag, ListedDonation, ListedFlag, OutboxMessage,
-    Payment, Progress, Refund, StaffMember, StaffSession, StaffToken, WebhookEvent,
+    Campaign, ChargeAwaitingFee, ChargeRecord, Dispute, Donation, Flag, ListedDonation, ListedFlag,
+    OutboxMessage, Payment, Progress, Refund, StaffMember, StaffSession, StaffToken, UnparsedEvent,
+    WebhookEvent,
 };
 
 /// `columns!(NAME => Record { field, .. })`: `const NAME` (the fields' names, comma-separated)
@@ -100,7 +101,7 @@ columns!(DONATION_COLUMNS => Donation {
     canceled_at, counted_raised_minor, counted_gifts, counted_donor, counted_recurring,
     refunded_minor, disputed_minor, fee_actual_minor, offline_method, note, gift_date, voided_at,
     created_at, updated_at, tribute_show_amount, email_receipt, counted_recurring_gift_minor,
-    plan_amount_minor, plan_amount_at,
+    plan_amount_minor, plan_amount_at, net_actual_minor,
 });
 
 columns!(ListedDonation {
@@ -115,7 +116,12 @@ columns!(PAYMENT_COLUMNS => Payment {
 
 columns!(CHARGE_COLUMNS => ChargeRecord {
     id, payment_intent_id, amount_minor, amount_refunded_minor, currency, fee_actual_minor,
-    updated_at, refunded_at,
+    updated_at, refunded_at, balance_transaction_id, net_actual_minor, settlement_currency,
+});
+
+columns!(ChargeAwaitingFee {
+    charge: ChargeRecord,
+    attempts
 });
 
 columns!(REFUND_COLUMNS => Refund {
@@ -130,6 +136,11 @@ columns!(DISPUTE_COLUMNS => Dispute {
 
 columns!(EVENT_COLUMNS => WebhookEvent {
     id, event_type, created, livemode, outcome, detail, payload, received_at, applied_at,
+});
+
+columns!(UnparsedEvent {
+    event: WebhookEvent,
+    attempts
 });
 
 columns!(FLAG_COLUMNS => Flag {
@@ -163,8 +174,8 @@ mod tests {
                 "{columns}"
             );
         }
-        assert_eq!(DONATION_COLUMNS.split(", ").count(), 46);
+        assert_eq!(DONATION_COLUMNS.split(", ").count(), 47);
         assert!(DONATION_COLUMNS.starts_with("id, campaign_id, source, frequency, currency"));
-        assert!(DONATION_COLUMNS.ends_with("plan_amount_minor, plan_amount_at"));
+        assert!(DONATION_COLUMNS.ends_with("plan_amount_minor, plan_amount_at, net_actual_minor"));
     }
 }

@@ -297,12 +297,22 @@ pub async fn campaign_in(
     slug: &str,
     goal_minor: i64,
 ) -> donations::store::Campaign {
+    campaign_in_currency(store, slug, goal_minor, "usd").await
+}
+
+/// [`campaign_in`] in another currency (the same fee rate).
+pub async fn campaign_in_currency(
+    store: &dyn Store,
+    slug: &str,
+    goal_minor: i64,
+    currency: &str,
+) -> donations::store::Campaign {
     store
         .create_campaign(&donations::store::CampaignFields {
             slug: slug.into(),
             name: format!("Campaign {slug}"),
             description: String::new(),
-            currency: "usd".into(),
+            currency: currency.into(),
             goal_minor,
             starts_at: None,
             ends_at: None,
