@@ -8,14 +8,16 @@
 //! `READY_TIMEOUT`, `ALLOWED_ORIGINS`, `RECONCILE_INTERVAL`, `PENDING_RECHECK_AFTER`,
 //! `DEMO_CAMPAIGN`, `CHECKOUT_RATE_PER_IP`, `CHECKOUT_RATE_PER_EMAIL`, `CHECKOUT_IPV6_PREFIX`,
 //! `TRUSTED_PROXIES`, `MANAGE_LINK_SECRET`, `MANAGE_LINK_TTL`; `lifecycle`: `SHUTDOWN_TIMEOUT`,
-//! `LOG_FORMAT`; `self_service`: `MANAGE_LINK_RATE_PER_IP`, `MANAGE_LINK_RATE_PER_EMAIL`;
-//! `bank_debit`: `ACH_FEE_PERCENT`, `ACH_FEE_CAP`.
+//! `LOG_FORMAT`; `scale`: `PROGRESS_SHARDS`, `PROGRESS_CACHE_TTL`; `self_service`:
+//! `MANAGE_LINK_RATE_PER_IP`, `MANAGE_LINK_RATE_PER_EMAIL`; `bank_debit`: `ACH_FEE_PERCENT`,
+//! `ACH_FEE_CAP`.
 
 mod bank_debit;
 mod connections;
 mod lifecycle;
 mod mail;
 mod payments;
+mod scale;
 mod self_service;
 mod staff;
 mod values;
@@ -24,6 +26,7 @@ pub use connections::ConnectionLimits;
 pub use lifecycle::{DEFAULT_SHUTDOWN_TIMEOUT, LogFormat};
 pub use mail::{MailConfig, Organization};
 pub use payments::{PaymentsMode, SANDBOX_WEBHOOK_SECRET};
+pub use scale::ScaleConfig;
 pub use self_service::SelfServiceConfig;
 pub use staff::StaffConfig;
 pub use values::{Rate, parse_duration, redact_url};
@@ -99,6 +102,8 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     /// Staff sign-in links: their lifetimes and rate limits (`config::staff`).
     pub staff: StaffConfig,
+    /// Aggregate rows per campaign and the progress cache (`config::scale`).
+    pub scale: ScaleConfig,
     /// Donors asking for fresh manage links: rate limits (`config::self_service`).
     pub self_service: SelfServiceConfig,
 }
@@ -409,10 +414,12 @@ impl Config {
         };
         let connections = ConnectionLimits::from_vars(var)?;
         let staff = StaffConfig::from_vars(var)?;
+        let scale = ScaleConfig::from_vars(var)?;
         let self_service = SelfServiceConfig::from_vars(var)?;
 
         Ok(Config {
             staff,
+            scale,
             self_service,
             connections,
             org,

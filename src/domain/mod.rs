@@ -15,6 +15,7 @@ pub mod membership;
 pub mod message;
 pub mod money;
 pub mod notices;
+pub mod object_key;
 pub mod payment;
 pub mod settlement;
 pub mod staff_access;

@@ -124,7 +124,7 @@ pub async fn create(
     RawBody(body): RawBody,
 ) -> AppResult<(StatusCode, Json<CheckoutResponse>)> {
     // Every attempt counts against its address, valid or not: card testers send many.
-    limit_address(&state, ip)?;
+    limit_address(&state, ip).await?;
     super::extract::require_json(&headers)?;
     let input: CheckoutInput = parse_json(&body)?;
     guard_input(&input)?;
@@ -158,10 +158,11 @@ fn rate_limited(state: &AppState, (kind, e): (LimitKind, AllowanceSpent)) -> All
 
 /// The per-address limit on checkout attempts, for every way of starting a checkout (this API
 /// and the donation page's form).
-pub fn limit_address(state: &AppState, ip: std::net::IpAddr) -> Result<(), AppError> {
+pub async fn limit_address(state: &AppState, ip: std::net::IpAddr) -> Result<(), AppError> {
     state
         .limits
         .check_ip(ip)
+        .await
         .map_err(|e| rate_limited(state, e).into())
 }
 
@@ -181,11 +182,13 @@ pub fn guard_input(input: &CheckoutInput) -> Result<(), AppError> {
 /// [`crate::services::checkout::EmailAllowance`]).
 pub struct EmailLimit<'a>(pub &'a AppState);
 
+#[async_trait::async_trait]
 impl crate::services::checkout::EmailAllowance for EmailLimit<'_> {
-    fn spend(&self, normalized_email: &str) -> Result<(), AllowanceSpent> {
+    async fn spend(&self, normalized_email: &str) -> Result<(), AllowanceSpent> {
         self.0
             .limits
             .check_email(normalized_email)
+            .await
             .map_err(|e| rate_limited(self.0, e))
     }
 }

@@ -12,6 +12,7 @@ pub mod health;
 pub mod limits;
 pub mod memberships_api;
 pub mod openapi;
+pub mod public_reads;
 pub mod sandbox_pages;
 pub mod serve;
 pub mod staff_api;
@@ -49,7 +50,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// This server's own address, for the sandbox to deliver its events to itself.
     pub self_url: Arc<str>,
-    /// Checkout rate limits, kept in this process.
+    /// Checkout and sign-in rate limits (shared by every server on PostgreSQL).
     pub limits: Arc<limits::Limits>,
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Signs donors' self-service links (`domain::manage_link`).
@@ -58,6 +59,8 @@ pub struct AppState {
     pub readiness: Arc<health::Readiness>,
     /// The request handlers under way (`completion`), which a shutdown waits for.
     pub tasks: tokio_util::task::TaskTracker,
+    /// Campaigns' public pages as last read (`public_reads`).
+    pub public_reads: Arc<public_reads::PublicReads>,
 }
 
 fn cors(config: &Config) -> CorsLayer {

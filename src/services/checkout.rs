@@ -391,9 +391,10 @@ const IN_FLIGHT_WAIT: Duration = Duration::from_secs(10);
 /// The per-donor allowance of checkouts (card testers try many cards on one email). It is
 /// asked only once a request is valid and about to create a checkout, so that invalid requests
 /// naming someone's email can never use up that donor's allowance and lock them out.
+#[async_trait::async_trait]
 pub trait EmailAllowance: Send + Sync {
     /// Takes one checkout from the allowance of a normalized email, or refuses.
-    fn spend(&self, normalized_email: &str) -> Result<(), AllowanceSpent>;
+    async fn spend(&self, normalized_email: &str) -> Result<(), AllowanceSpent>;
 }
 
 /// An allowance is used up: the next checkout may come after `retry_after_secs`.
@@ -405,8 +406,9 @@ pub struct AllowanceSpent {
 /// No per-email limit (the CLI, tests).
 pub struct Unlimited;
 
+#[async_trait::async_trait]
 impl EmailAllowance for Unlimited {
-    fn spend(&self, _: &str) -> Result<(), AllowanceSpent> {
+    async fn spend(&self, _: &str) -> Result<(), AllowanceSpent> {
         Ok(())
     }
 }
@@ -442,6 +444,7 @@ impl Checkout<'_> {
         // against the donor's allowance.
         self.allowance
             .spend(&gift.email.normalized())
+            .await
             .map_err(CheckoutError::AllowanceSpent)?;
 
         let request_hash = idempotency_key.map(|_| gift.request_hash(slug, input));

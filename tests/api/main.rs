@@ -28,6 +28,7 @@ mod money;
 mod operations;
 mod pages;
 mod privacy;
+mod public_reads;
 mod security;
 mod slow_clients;
 mod staff_accounts;

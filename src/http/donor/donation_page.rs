@@ -3,6 +3,7 @@
 //! every HTML page sends (a strict Content-Security-Policy; framing only by `ALLOWED_ORIGINS`).
 
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 use askama::Template;
 use axum::Form;
@@ -18,6 +19,7 @@ use crate::domain::money::{currency_of, suffix, symbol};
 use crate::http::AppState;
 use crate::http::error::{AppError, AppResult, FieldError};
 use crate::http::limits::ClientIp;
+use crate::http::public_reads::PageBody;
 use crate::services::campaign_admin::{DuesView, MajorAmount};
 use crate::services::checkout::{
     Checkout, CheckoutError, CheckoutInput, DonorInput, QuoteRequest, TributeInput, quote,
@@ -237,7 +239,7 @@ impl FormValues {
             tribute_message: String::new(),
             tribute_show_amount: false,
             comment: String::new(),
-            idempotency_key: uuid::Uuid::new_v4().to_string(),
+            idempotency_key: new_form_key(),
             website: String::new(),
         }
     }
@@ -429,22 +431,53 @@ pub async fn donate(
     Path(slug): Path<String>,
     Query(q): Query<DonateParams>,
 ) -> AppResult<Response> {
-    let (campaign, progress) = campaign_and_progress(&state, &slug).await?;
-    let page = donate_page(
-        &state,
-        &campaign,
-        &progress,
-        FormValues::fresh(),
-        BTreeMap::new(),
-        q.canceled.is_some(),
-    )
-    .await?;
-    Ok(html(
-        StatusCode::OK,
-        render(&page)?,
-        &donor_csp(&state.config),
-        true,
-    ))
+    let canceled = q.canceled.is_some();
+    let changes = state.store.changes();
+    let at = Instant::now();
+    // A fresh page (not the one a canceled checkout comes back to) is the same for everyone
+    // but for its form's key: kept rendered in `public_reads`, the key put in per view.
+    let cached = (!canceled)
+        .then(|| state.public_reads.pages.get(&slug, changes, at))
+        .flatten();
+    let body = match cached {
+        Some(page) => page.with_key(&new_form_key()),
+        None => {
+            let (campaign, progress) = campaign_and_progress(&state, &slug).await?;
+            let mut form = FormValues::fresh();
+            if !canceled {
+                form.idempotency_key = KEY_PLACEHOLDER.into();
+            }
+            let page = donate_page(
+                &state,
+                &campaign,
+                &progress,
+                form,
+                BTreeMap::new(),
+                canceled,
+            );
+            let html = render(&page.await?)?;
+            match (!canceled)
+                .then(|| PageBody::split(&html, KEY_PLACEHOLDER))
+                .flatten()
+            {
+                Some(split) => state
+                    .public_reads
+                    .pages
+                    .put(&campaign, split, changes, at, now())
+                    .with_key(&new_form_key()),
+                None => html,
+            }
+        }
+    };
+    Ok(html(StatusCode::OK, body, &donor_csp(&state.config), true))
+}
+
+/// Stands for the form's key in a page kept for many views (`public_reads::PageBody`).
+const KEY_PLACEHOLDER: &str = "form-key-placeholder-0b6f1c";
+
+/// A fresh idempotency key for a donation form: a double submission of one page is one gift.
+fn new_form_key() -> String {
+    uuid::Uuid::new_v4().to_string()
 }
 
 /// The checkout input a submitted form describes (validated by `Checkout` like the JSON API).
@@ -484,7 +517,7 @@ pub async fn submit(
     Form(form): Form<DonateForm>,
 ) -> AppResult<Response> {
     // The same card-testing guards as the JSON API: a form is no way around them.
-    crate::http::donor_api::limit_address(&state, ip)?;
+    crate::http::donor_api::limit_address(&state, ip).await?;
     let (campaign, progress) = campaign_and_progress(&state, &slug).await?;
     let mut values = FormValues::from_form(&form);
     let input = checkout_input(&values);

@@ -72,7 +72,7 @@ pub async fn request(
     ClientIp(ip): ClientIp,
     Form(form): Form<RequestForm>,
 ) -> AppResult<Response> {
-    if let Err(spent) = state.limits.check_manage_link_ip(ip) {
+    if let Err(spent) = state.limits.check_manage_link_ip(ip).await {
         state.metrics.rate_limited("manage_link_ip");
         let wait = spent.retry_after_secs.max(1);
         let minutes = wait.div_ceil(60);

@@ -4,8 +4,11 @@
 //! event by event, so repeats and any order of events give the same row.
 //!
 //! Objects a transaction touches here: the member row keyed by the donor's normalized email
-//! (`donor_key`); it reads the donor's other dues-paying donations and their payments, charges,
-//! refunds and disputes, and writes nothing but the member row.
+//! (`donor_key`), locked as `ObjectKey::Member` (after the donation, last in the lock order); it
+//! reads the donor's other dues-paying donations and their payments, charges, refunds and
+//! disputes without locking them, and writes nothing but the member row. Whoever changes one of
+//! those gifts derives the membership again after taking the same lock, so the last derivation
+//! sees every dues payment.
 
 use crate::domain::contribution::PaymentFacts;
 use crate::domain::membership::{dues_payments, membership_of};
@@ -28,8 +31,9 @@ pub(super) async fn recompute(
     for other in donations.iter().filter(|o| o.id != d.id) {
         let mut of_other = Vec::new();
         if !other.is_offline() {
-            for p in tx.payments_of(&other.id).await? {
-                let (f, _) = super::payment_facts(tx, &p).await?;
+            let (payments, back) = tx.dues_payments_of(&other.id).await?;
+            for p in payments {
+                let f = super::payment_facts(&p, &back);
                 of_other.push((p, f));
             }
         }

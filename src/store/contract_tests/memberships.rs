@@ -26,7 +26,7 @@ fn member(key: &str, paid_through: i64) -> Membership {
 
 async fn a_members_row_is_kept_by_donor_key_in_a_ledger_transaction(s: Fresh) {
     let c = campaign(&s, "members").await;
-    let mut tx = s.begin_ledger().await.unwrap();
+    let mut tx = s.begin_ledger(&[]).await.unwrap();
     // Only the donor's gifts that pay dues, oldest first, offline ones too.
     let mut dues = gift("d-2", &c, 20);
     dues.donor_key = "ana@example.org".into();
@@ -85,7 +85,7 @@ async fn a_members_row_is_kept_by_donor_key_in_a_ledger_transaction(s: Fresh) {
         Some(renewed)
     );
 
-    let mut tx = s.begin_ledger().await.unwrap();
+    let mut tx = s.begin_ledger(&[]).await.unwrap();
     tx.delete_membership("bo@example.org").await.unwrap();
     tx.delete_membership("nobody@example.org").await.unwrap();
     tx.commit().await.unwrap();
@@ -94,7 +94,7 @@ async fn a_members_row_is_kept_by_donor_key_in_a_ledger_transaction(s: Fresh) {
 }
 
 async fn members_are_listed_by_donor_key_active_or_lapsed(s: Fresh) {
-    let mut tx = s.begin_ledger().await.unwrap();
+    let mut tx = s.begin_ledger(&[]).await.unwrap();
     for (key, through) in [("cy@x.org", 300), ("ana@x.org", 100), ("bo@x.org", 200)] {
         tx.save_membership(&member(key, through)).await.unwrap();
     }

@@ -1,11 +1,14 @@
-//! [`CampaignStore`]: campaigns, their settings, and the aggregate row each one is created with.
+//! [`CampaignStore`]: campaigns, their settings, and their aggregate: a few rows per campaign
+//! (`campaign_progress`, one per shard, created as the ledger first writes to them; shard 0 with
+//! the campaign) that a progress read sums in one statement. Concurrent ledger transactions of
+//! different donations mostly update different rows (`DonationTx::add_progress`).
 
 use std::sync::LazyLock;
 
 use sqlx::FromRow;
 
 use super::rows::{CAMPAIGN_COLUMNS, PROGRESS_COLUMNS};
-use super::{SqlStore, qualified, unique_violation};
+use super::{SqlStore, qualified, summed, unique_violation};
 use crate::store::traits::CampaignStore;
 use crate::store::{
     Campaign, CampaignFields, CampaignOptions, Progress, StoreError, StoreResult, cancel_safe, now,
@@ -18,9 +21,9 @@ static SELECT_CAMPAIGN_BY_SLUG: LazyLock<String> =
 static SELECT_PROGRESS: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT {}, {} FROM campaigns c JOIN campaign_progress p ON p.campaign_id = c.id \
-         WHERE c.slug = $1",
+         WHERE c.slug = $1 GROUP BY c.id",
         qualified("c", CAMPAIGN_COLUMNS),
-        qualified("p", PROGRESS_COLUMNS)
+        summed("p", PROGRESS_COLUMNS)
     )
 });
 
@@ -110,6 +113,7 @@ sql_impl! {
             .bind(o.dues_not_deductible)
             .fetch_optional(&self.write)
             .await?;
+            self.changed();
             campaign.ok_or(StoreError::NotFound)
         }
 

@@ -3,10 +3,15 @@
 
 use std::sync::LazyLock;
 
+use super::ledger_tx::ObjectLocks;
+use super::payments::{
+    CHARGES_OF_DONATION, DISPUTES_OF_DONATION, REFUNDS_OF_DONATION, SELECT_PAYMENTS_OF,
+};
 use super::rows::{DONATION_COLUMNS, MEMBERSHIP_COLUMNS};
 use super::{SqlLedgerTx, SqlStore, placeholders};
+use crate::domain::object_key::ObjectKey;
 use crate::store::traits::{MembershipStore, MembershipTx};
-use crate::store::{Donation, Membership, MembershipFilter, StoreResult};
+use crate::store::{Donation, Membership, MembershipFilter, MoneyBack, Payment, StoreResult};
 
 static SELECT_MEMBERSHIP: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {MEMBERSHIP_COLUMNS} FROM memberships WHERE donor_key = $1"));
@@ -64,6 +69,7 @@ sql_impl! {
 sql_impl! {
     impl MembershipTx for SqlLedgerTx {
         async fn dues_donations_of(&mut self, donor_key: &str) -> StoreResult<Vec<Donation>> {
+            self.hold(&[ObjectKey::Member(donor_key.to_string())]).await?;
             Ok(sqlx::query_as(&format!(
                 "SELECT {DONATION_COLUMNS} FROM donations WHERE donor_key = $1 \
                  AND dues_minimum_minor IS NOT NULL ORDER BY created_at, id"
@@ -73,7 +79,35 @@ sql_impl! {
             .await?)
         }
 
+        async fn dues_payments_of(
+            &mut self,
+            donation_id: &str,
+        ) -> StoreResult<(Vec<Payment>, MoneyBack)> {
+            // Unlocked: read under the member's lock, which every transaction that changes
+            // these records takes before it derives the membership again.
+            let payments = sqlx::query_as(&SELECT_PAYMENTS_OF)
+                .bind(donation_id)
+                .fetch_all(&mut *self.tx)
+                .await?;
+            let back = MoneyBack {
+                refunds: sqlx::query_as(&REFUNDS_OF_DONATION)
+                    .bind(donation_id)
+                    .fetch_all(&mut *self.tx)
+                    .await?,
+                charges: sqlx::query_as(&CHARGES_OF_DONATION)
+                    .bind(donation_id)
+                    .fetch_all(&mut *self.tx)
+                    .await?,
+                disputes: sqlx::query_as(&DISPUTES_OF_DONATION)
+                    .bind(donation_id)
+                    .fetch_all(&mut *self.tx)
+                    .await?,
+            };
+            Ok((payments, back))
+        }
+
         async fn membership(&mut self, donor_key: &str) -> StoreResult<Option<Membership>> {
+            self.hold(&[ObjectKey::Member(donor_key.to_string())]).await?;
             Ok(sqlx::query_as(&SELECT_MEMBERSHIP)
                 .bind(donor_key)
                 .fetch_optional(&mut *self.tx)
@@ -81,6 +115,7 @@ sql_impl! {
         }
 
         async fn save_membership(&mut self, m: &Membership) -> StoreResult<()> {
+            self.hold(&[ObjectKey::Member(m.donor_key.clone())]).await?;
             sqlx::query(&SAVE_MEMBERSHIP)
                 .bind(&m.donor_key)
                 .bind(&m.email)
@@ -97,6 +132,7 @@ sql_impl! {
         }
 
         async fn delete_membership(&mut self, donor_key: &str) -> StoreResult<()> {
+            self.hold(&[ObjectKey::Member(donor_key.to_string())]).await?;
             sqlx::query("DELETE FROM memberships WHERE donor_key = $1")
                 .bind(donor_key)
                 .execute(&mut *self.tx)

@@ -280,6 +280,16 @@ pub async fn spawn_app(backend: &Backend, vars: &[(&str, &str)]) -> TestApp {
     spawn_on(db, vars).await
 }
 
+/// A second server on `app`'s database (the database stays `app`'s: it goes with `app`).
+pub async fn spawn_beside(app: &TestApp, vars: &[(&str, &str)]) -> TestApp {
+    let db = TestDb {
+        url: app.db.url.clone(),
+        _dir: None,
+        pg: None,
+    };
+    spawn_on(db, vars).await
+}
+
 pub async fn spawn_on(db: TestDb, vars: &[(&str, &str)]) -> TestApp {
     let config = config(&db.url, vars);
     let server = Server::bind(config).await.expect("server starts");
