@@ -38,6 +38,11 @@ tribute-line = { $kind ->
     [memory] In memory of { $honoree }
    *[honor] In honor of { $honoree }
 }
+# How a gift is paid. $paid_with: card or us_bank_account.
+payment-method = { $paid_with ->
+    [us_bank_account] Bank account (ACH)
+   *[card] Card
+}
 # $frequency: one_time, monthly or annual.
 frequency-choice = { $frequency ->
     [monthly] Monthly
@@ -66,6 +71,15 @@ donate-amount = Amount
 donate-amount-other = Other
 donate-amount-other-label = Other amount ({ $currency })
 donate-frequency = How often
+# A membership campaign's dues, above the amounts.
+donate-dues = Membership dues: at least { $dues_annual } a year, or { $dues_monthly } a month. Your gift makes you a member for the year or month it pays.
+# Where a campaign takes US bank debits: the choice of card or bank account (payment-method).
+donate-pay-by = Pay by
+# $bank_fee_percent is the bank debit fee's percent; $bank_fee_cap its cap, when $has_cap.
+donate-bank-hint = A US bank account costs the nonprofit less ({ $bank_fee_percent }%{ $has_cap ->
+    [yes] , at most { $bank_fee_cap }
+   *[no] {""}
+}); the bank confirms the payment in a few business days.
 # Keep <span id="fee-amount">{ $fee }</span> as it is: the page's script updates the amount in it.
 donate-cover-fee = Cover the fee (+<span id="fee-amount">{ $fee }</span>) so the nonprofit gets the full gift
 donate-details = Your details
@@ -99,12 +113,13 @@ wall-frequency = { $frequency ->
 }
 
 ## The donation form's errors, each beside its field. $field names the field (amount,
-## frequency, donor-name, donor-email, tribute-kind, tribute-honoree, tribute-notify_email,
-## tribute-message, comment, other) and $label is field-label for it.
+## frequency, payment_method, donor-name, donor-email, tribute-kind, tribute-honoree,
+## tribute-notify_email, tribute-message, comment, other) and $label is field-label for it.
 
 field-label = { $field ->
     [amount] Amount
     [frequency] Frequency
+    [payment_method] Payment method
     [donor-name] Name
     [donor-email] Email
     [tribute-kind] Dedication
@@ -120,6 +135,12 @@ field-error-not_positive = { $label } must be a positive amount
 field-error-too_many_decimals = { $label } has more than { $max } decimal places
 field-error-above_maximum = { $label } must be at most { $max }
 field-error-below_minimum = { $label } must be at least { $min }
+# A membership campaign's least gift: $least (a month, for a monthly gift) of dues of
+# $annual a year.
+field-error-below_dues = { $label } must be at least { $least }: membership dues are { $annual } a year
+field-error-below_dues_monthly = { $label } must be at least { $least } a month: membership dues are { $annual } a year
+field-error-invalid_payment_method = { $label } must be card or us_bank_account
+field-error-payment_method_not_offered = { $label } is not offered by this campaign (it takes card)
 field-error-fee_not_computable = { $label } is too large to calculate a processing fee for
 field-error-unsupported_currency = This campaign's currency is not supported.
 field-error-invalid_frequency = { $label } must be one time, monthly or annual
@@ -149,7 +170,18 @@ thanks-gift-line = Your gift of <strong>{ $amount }</strong> { $frequency ->
     [yes] , plus <strong>{ $fee }</strong> to cover the fee (<strong>{ $total }</strong> in all)
    *[no] {""}
 }.
-thanks-manage-hint = Each receipt email has a private link to change the card or amount of this gift, or cancel it. Lost it? <a href="{ $ask_url }">Get a new link by email</a>.
+# $paid_with: card, us_bank_account, or nothing (an offline gift: card is said).
+thanks-manage-hint = Each receipt email has a private link to change the { $paid_with ->
+    [us_bank_account] bank account
+   *[card] card
+} or amount of this gift, or cancel it. Lost it? <a href="{ $ask_url }">Get a new link by email</a>.
+thanks-dues = This gift pays your membership dues.
+thanks-paid-with = Paid by { $paid_with ->
+    [us_bank_account] bank account (ACH)
+   *[card] card
+}.
+# A bank debit not confirmed yet (instead of gift-status-*).
+thanks-bank-processing = Your bank payment is processing: banks take a few business days to confirm it. We will email your receipt once it clears; nothing more is needed from you.
 thanks-no-gift = Your support means a lot.
 thanks-back = Back to the campaign
 gift-status-succeeded = Received — thank you! A receipt is on its way.
@@ -228,7 +260,9 @@ manage-request-rate-limited = Too many requests from your network. Please try ag
 ## Donor emails. Values: $org, $donor_name (with $named: yes or no), $campaign (with
 ## $has_campaign), $date, $gift, $fee, $total, $frequency (one_time, monthly, annual),
 ## $recurring, $tribute_kind (honor, memory), $honoree, $anonymous, $receipt_no, $manage_url,
-## $manage_until, $ask_url, $failure, $method (check, cash, other), $refund_amount,
+## $manage_until, $ask_url, $failure, $method (check, cash, other), $paid_with (card,
+## us_bank_account, or nothing for an offline gift), $dues (the gift pays membership dues),
+## $refund_amount,
 ## $refund_date, $remaining, $refunded_all, $refund_outcome (failed, canceled), $has_ein
 ## (the organization names its EIN: it is a 501(c)(3) and says so).
 
@@ -261,11 +295,20 @@ offline-method = { $method ->
 
 ## Receipt
 
-receipt-subject = Your receipt for your gift to { $org }
-receipt-thanks = Thank you for your { gift-adjective } gift to <strong>{ $org }</strong>{ for-campaign }. This email is your receipt.
+receipt-subject = Your receipt for your { $dues ->
+    [yes] membership dues
+   *[no] gift
+} to { $org }
+receipt-thanks = Thank you for your { gift-adjective } { $dues ->
+    [yes] membership dues
+   *[no] gift
+} to <strong>{ $org }</strong>{ for-campaign }. This email is your receipt.
 receipt-number = Receipt number
 receipt-date = Date
-receipt-gift = Gift
+receipt-gift = { $dues ->
+    [yes] Membership dues
+   *[no] Gift
+}
 receipt-fee = Processing fees you covered
 receipt-total = Total charged
 receipt-frequency = Frequency
@@ -274,11 +317,28 @@ receipt-dedication = Dedication
 receipt-anonymous = You asked to give anonymously: your name is not shown publicly with this gift.
 # The legal sentences: the first always; the rest only with an EIN (a 501(c)(3)).
 receipt-legal = No goods or services were provided in exchange for this contribution.{ $has_ein ->
-    [yes] {" "}{ $org } is a tax-exempt organization under Section 501(c)(3) of the Internal Revenue Code; your gift is tax-deductible to the extent allowed by law. Please keep this receipt for your records.
+    [yes] {" "}{ $org } is a tax-exempt organization under Section 501(c)(3) of the Internal Revenue Code; your { $dues ->
+        [yes] dues are
+       *[no] gift is
+    } tax-deductible to the extent allowed by law. Please keep this receipt for your records.
    *[no] {""}
 }
-receipt-manage = To cancel your { gift-adjective } gift, or to change its card or amount, use <a href="{ $manage_url }">this private link</a> (valid until { $manage_until }). After that, <a href="{ $ask_url }">ask for a new link</a>.
-    .text-intro = To cancel your { gift-adjective } gift, or to change its card or amount, use this private link (valid until { $manage_until }):
+# Instead of receipt-legal, for dues of a campaign that says they are not deductible.
+receipt-dues-not-deductible = Membership dues to { $org } are not tax-deductible as a charitable contribution. Please keep this receipt for your records.
+receipt-manage = To cancel your { gift-adjective } { $dues ->
+    [yes] dues
+   *[no] gift
+}, or to change its { $paid_with ->
+    [us_bank_account] bank account
+   *[card] card
+} or amount, use <a href="{ $manage_url }">this private link</a> (valid until { $manage_until }). After that, <a href="{ $ask_url }">ask for a new link</a>.
+    .text-intro = To cancel your { gift-adjective } { $dues ->
+        [yes] dues
+       *[no] gift
+    }, or to change its { $paid_with ->
+        [us_bank_account] bank account
+       *[card] card
+    } or amount, use this private link (valid until { $manage_until }):
     .text-after = After that, ask for a new link at { $ask_url }
 
 ## Tribute notification (to the person a gift honors)
@@ -310,8 +370,14 @@ tribute-grateful = We are grateful, and wanted you to know.
 failed-subject = Your { gift-adjective } gift to { $org } did not go through
 failed-intro = Your { gift-adjective } gift of <strong>{ $total }</strong> to { $org } did not go through on { $date }.
 failed-reason = What happened: { $failure }
-failed-update = This happens when a card expires or is replaced. Your bank will be asked again in a few days; if the card has changed, you can <a href="{ $manage_url }">update it here</a> (the link is valid until { $manage_until }).
-    .text = This happens when a card expires or is replaced. Your bank will be asked again in a few days; if the card has changed, you can update it here (valid until { $manage_until }):
+failed-update = { $paid_with ->
+    [us_bank_account] This happens when the bank account has too little in it, or was closed or changed. The debit may be tried again in a few days; if the account has changed, you can
+   *[card] This happens when a card expires or is replaced. Your bank will be asked again in a few days; if the card has changed, you can
+} <a href="{ $manage_url }">update it here</a> (the link is valid until { $manage_until }).
+    .text = { $paid_with ->
+        [us_bank_account] This happens when the bank account has too little in it, or was closed or changed. The debit may be tried again in a few days; if the account has changed, you can
+       *[card] This happens when a card expires or is replaced. Your bank will be asked again in a few days; if the card has changed, you can
+    } update it here (valid until { $manage_until }):
 failed-stop = If you would rather stop your gift, the same page lets you cancel it. Thank you for your support.
 
 ## A recurring gift that ended
@@ -392,6 +458,13 @@ statement-gift-kind = { $kind ->
     [offline] Offline gift
    *[one_time] One-time gift
 }
+# After statement-gift-kind, for a gift that paid membership dues.
+statement-dues = (membership dues)
+# How a line's gift was paid ($paid_with): under it in HTML (payment-method), after it in text.
+statement-paid-with = { $paid_with ->
+    [us_bank_account] by bank account (ACH)
+   *[card] by card
+}
 statement-split = gift { $gift } + covered fee { $fee }
 statement-less-returned = less { $returned } refunded or disputed
 statement-total = Total { $year } contributions, net of refunds and disputes
@@ -408,7 +481,17 @@ sandbox-gift = Gift of <strong>{ $amount }</strong>{ $frequency ->
     [monthly] {" "}every month
     [annual] {" "}every year
    *[one_time] {""}
-} from { $email }.
+} from { $email }, by { $paid_with ->
+    [us_bank_account] bank account (ACH debit)
+   *[card] card
+}.
 sandbox-pay = Pay
 sandbox-cancel = Cancel
+# A bank debit: first authorized, then the bank's answer days later.
+sandbox-bank-account = Stripe would ask for the bank account here (Financial Connections or account and routing numbers) and the donor's authorization of the debit.
+sandbox-authorize-debit = Authorize the debit
+sandbox-debit-processing = The debit is authorized and processing: Stripe sent <code>checkout.session.completed</code> with <code>payment_status: unpaid</code>. A real bank answers in about 4 business days; the donor's <a href="{ $thanks_url }">thank-you page</a> says so meanwhile.
+sandbox-bank-answer = Simulate the bank's answer:
+sandbox-debit-clears = The debit clears
+sandbox-debit-fails = The debit fails
 sandbox-status = This checkout is { $status }.

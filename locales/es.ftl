@@ -36,6 +36,10 @@ tribute-line = { $kind ->
     [memory] En memoria de { $honoree }
    *[honor] En honor de { $honoree }
 }
+payment-method = { $paid_with ->
+    [us_bank_account] Cuenta bancaria (ACH)
+   *[card] Tarjeta
+}
 frequency-choice = { $frequency ->
     [monthly] Mensual
     [annual] Anual
@@ -62,6 +66,12 @@ donate-amount = Cantidad
 donate-amount-other = Otra
 donate-amount-other-label = Otra cantidad ({ $currency })
 donate-frequency = Frecuencia
+donate-dues = Cuota de membresía: al menos { $dues_annual } al año o { $dues_monthly } al mes. Su donación le da la membresía por el año o el mes que cubre.
+donate-pay-by = Forma de pago
+donate-bank-hint = Una cuenta bancaria de los Estados Unidos le cuesta menos a la organización ({ $bank_fee_percent }{"\u00A0"}%{ $has_cap ->
+    [yes] , como máximo { $bank_fee_cap }
+   *[no] {""}
+}); el banco confirma el pago en unos días hábiles.
 # Deje <span id="fee-amount">{ $fee }</span> tal cual: el script de la página actualiza la cantidad.
 donate-cover-fee = Cubrir la comisión (+<span id="fee-amount">{ $fee }</span>) para que la organización reciba la donación completa
 donate-details = Sus datos
@@ -98,6 +108,7 @@ wall-frequency = { $frequency ->
 field-label = { $field ->
     [amount] Cantidad
     [frequency] Frecuencia
+    [payment_method] Forma de pago
     [donor-name] Nombre
     [donor-email] Correo electrónico
     [tribute-kind] Dedicatoria
@@ -117,6 +128,10 @@ field-error-too_many_decimals = { $max ->
 }
 field-error-above_maximum = La cantidad no puede ser mayor que { $max }.
 field-error-below_minimum = La donación mínima es de { $min }.
+field-error-below_dues = La cantidad mínima es de { $least }: la cuota de membresía es de { $annual } al año.
+field-error-below_dues_monthly = La cantidad mínima es de { $least } al mes: la cuota de membresía es de { $annual } al año.
+field-error-invalid_payment_method = Elija una forma de pago: tarjeta o cuenta bancaria.
+field-error-payment_method_not_offered = Esta campaña no acepta esa forma de pago; solo acepta tarjeta.
 field-error-fee_not_computable = La cantidad es demasiado alta para calcular la comisión.
 field-error-unsupported_currency = La moneda de esta campaña no es compatible.
 field-error-invalid_frequency = Elija una frecuencia: una vez, mensual o anual.
@@ -148,7 +163,16 @@ thanks-gift-line = Su donación de <strong>{ $amount }</strong> { $frequency ->
     [yes] , más <strong>{ $fee }</strong> para cubrir la comisión (<strong>{ $total }</strong> en total)
    *[no] {""}
 }.
-thanks-manage-hint = Cada recibo que le enviamos por correo electrónico incluye un enlace privado para cambiar la tarjeta o la cantidad de esta donación, o para cancelarla. ¿Lo perdió? <a href="{ $ask_url }">Reciba un enlace nuevo por correo electrónico</a>.
+thanks-manage-hint = Cada recibo que le enviamos por correo electrónico incluye un enlace privado para cambiar la { $paid_with ->
+    [us_bank_account] cuenta bancaria
+   *[card] tarjeta
+} o la cantidad de esta donación, o para cancelarla. ¿Lo perdió? <a href="{ $ask_url }">Reciba un enlace nuevo por correo electrónico</a>.
+thanks-dues = Esta donación paga su cuota de membresía.
+thanks-paid-with = Forma de pago: { $paid_with ->
+    [us_bank_account] cuenta bancaria (ACH)
+   *[card] tarjeta
+}.
+thanks-bank-processing = Su pago bancario se está procesando: los bancos tardan unos días hábiles en confirmarlo. Le enviaremos su recibo por correo electrónico en cuanto el banco lo confirme; no necesita hacer nada más.
 thanks-no-gift = Su apoyo significa mucho.
 thanks-back = Volver a la campaña
 gift-status-succeeded = Recibida: ¡gracias! Su recibo está en camino.
@@ -253,11 +277,20 @@ offline-method = { $method ->
 
 ## Recibo
 
-receipt-subject = Su recibo por su donación a { $org }
-receipt-thanks = Gracias por su donación { gift-adjective } a <strong>{ $org }</strong>{ for-campaign }. Este correo es su recibo.
+receipt-subject = Su recibo por { $dues ->
+    [yes] el pago de su cuota de membresía
+   *[no] su donación
+} a { $org }
+receipt-thanks = Gracias por { $dues ->
+    [yes] pagar su cuota { gift-adjective } de membresía
+   *[no] su donación { gift-adjective }
+} a <strong>{ $org }</strong>{ for-campaign }. Este correo es su recibo.
 receipt-number = Número de recibo
 receipt-date = Fecha
-receipt-gift = Donación
+receipt-gift = { $dues ->
+    [yes] Cuota de membresía
+   *[no] Donación
+}
 receipt-fee = Comisiones de procesamiento que usted cubrió
 receipt-total = Total cobrado
 receipt-frequency = Frecuencia
@@ -266,11 +299,27 @@ receipt-dedication = Dedicatoria
 receipt-anonymous = Usted pidió donar de forma anónima: su nombre no se muestra públicamente con esta donación.
 # Las frases legales: la primera siempre; el resto solo con un EIN (una organización 501(c)(3)).
 receipt-legal = No se proporcionaron bienes ni servicios a cambio de esta contribución.{ $has_ein ->
-    [yes] {" "}{ $org } es una organización exenta de impuestos conforme a la Sección 501(c)(3) del Código de Impuestos Internos (Internal Revenue Code); su donación es deducible de impuestos en la medida en que lo permita la ley. Conserve este recibo para sus registros.
+    [yes] {" "}{ $org } es una organización exenta de impuestos conforme a la Sección 501(c)(3) del Código de Impuestos Internos (Internal Revenue Code); su { $dues ->
+        [yes] cuota de membresía
+       *[no] donación
+    } es deducible de impuestos en la medida en que lo permita la ley. Conserve este recibo para sus registros.
    *[no] {""}
 }
-receipt-manage = Para cancelar su donación { gift-adjective }, o para cambiar su tarjeta o su cantidad, use <a href="{ $manage_url }">este enlace privado</a> (válido hasta el { $manage_until }). Después de esa fecha, <a href="{ $ask_url }">pida un enlace nuevo</a>.
-    .text-intro = Para cancelar su donación { gift-adjective }, o para cambiar su tarjeta o su cantidad, use este enlace privado (válido hasta el { $manage_until }):
+receipt-dues-not-deductible = La cuota de membresía pagada a { $org } no es deducible de impuestos como contribución caritativa. Conserve este recibo para sus registros.
+receipt-manage = Para cancelar su { $dues ->
+    [yes] cuota
+   *[no] donación
+} { gift-adjective }, o para cambiar su { $paid_with ->
+    [us_bank_account] cuenta bancaria
+   *[card] tarjeta
+} o su cantidad, use <a href="{ $manage_url }">este enlace privado</a> (válido hasta el { $manage_until }). Después de esa fecha, <a href="{ $ask_url }">pida un enlace nuevo</a>.
+    .text-intro = Para cancelar su { $dues ->
+        [yes] cuota
+       *[no] donación
+    } { gift-adjective }, o para cambiar su { $paid_with ->
+        [us_bank_account] cuenta bancaria
+       *[card] tarjeta
+    } o su cantidad, use este enlace privado (válido hasta el { $manage_until }):
     .text-after = Después de esa fecha, pida un enlace nuevo en { $ask_url }
 
 ## Aviso de una donación en honor o en memoria de alguien (a quien se avisa)
@@ -302,8 +351,14 @@ tribute-grateful = Le estamos muy agradecidos y queríamos que lo supiera.
 failed-subject = No se pudo cobrar su donación { gift-adjective } a { $org }
 failed-intro = No se pudo cobrar su donación { gift-adjective } de <strong>{ $total }</strong> a { $org } el { $date }.
 failed-reason = Qué pasó: { $failure }
-failed-update = Esto sucede cuando una tarjeta vence o se reemplaza. Volveremos a intentar el cobro en unos días; si cambió de tarjeta, puede <a href="{ $manage_url }">actualizarla aquí</a> (el enlace es válido hasta el { $manage_until }).
-    .text = Esto sucede cuando una tarjeta vence o se reemplaza. Volveremos a intentar el cobro en unos días; si cambió de tarjeta, puede actualizarla aquí (válido hasta el { $manage_until }):
+failed-update = { $paid_with ->
+    [us_bank_account] Esto sucede cuando la cuenta bancaria no tiene fondos suficientes, o se cerró o cambió. Es posible que se vuelva a intentar el débito en unos días; si cambió de cuenta, puede
+   *[card] Esto sucede cuando una tarjeta vence o se reemplaza. Volveremos a intentar el cobro en unos días; si cambió de tarjeta, puede
+} <a href="{ $manage_url }">actualizarla aquí</a> (el enlace es válido hasta el { $manage_until }).
+    .text = { $paid_with ->
+        [us_bank_account] Esto sucede cuando la cuenta bancaria no tiene fondos suficientes, o se cerró o cambió. Es posible que se vuelva a intentar el débito en unos días; si cambió de cuenta, puede
+       *[card] Esto sucede cuando una tarjeta vence o se reemplaza. Volveremos a intentar el cobro en unos días; si cambió de tarjeta, puede
+    } actualizarla aquí (válido hasta el { $manage_until }):
 failed-stop = Si prefiere detener su donación, en la misma página puede cancelarla. Gracias por su apoyo.
 
 ## Una donación recurrente que terminó
@@ -382,6 +437,11 @@ statement-gift-kind = { $kind ->
     [offline] Donación fuera de línea
    *[one_time] Donación única
 }
+statement-dues = (cuota de membresía)
+statement-paid-with = { $paid_with ->
+    [us_bank_account] con cuenta bancaria (ACH)
+   *[card] con tarjeta
+}
 statement-split = donación { $gift } + comisión cubierta { $fee }
 statement-less-returned = menos { $returned } reembolsados o disputados
 statement-total = Total de contribuciones de { $year }, descontados reembolsos y disputas
@@ -398,7 +458,16 @@ sandbox-gift = Donación de <strong>{ $amount }</strong>{ $frequency ->
     [monthly] {" "}cada mes
     [annual] {" "}cada año
    *[one_time] {""}
-} de { $email }.
+} de { $email }, con { $paid_with ->
+    [us_bank_account] cuenta bancaria (débito ACH)
+   *[card] tarjeta
+}.
 sandbox-pay = Pagar
 sandbox-cancel = Cancelar
+sandbox-bank-account = Aquí Stripe pediría la cuenta bancaria (con Financial Connections o con los números de cuenta y de ruta) y la autorización del débito por parte de quien dona.
+sandbox-authorize-debit = Autorizar el débito
+sandbox-debit-processing = El débito está autorizado y en proceso: Stripe envió <code>checkout.session.completed</code> con <code>payment_status: unpaid</code>. Un banco real responde en unos 4 días hábiles; mientras tanto, la <a href="{ $thanks_url }">página de agradecimiento</a> de quien dona lo indica.
+sandbox-bank-answer = Simule la respuesta del banco:
+sandbox-debit-clears = El banco confirma el débito
+sandbox-debit-fails = El banco rechaza el débito
 sandbox-status = Este pago está en estado «{ $status }».

@@ -33,12 +33,16 @@ pub enum StartError {
 }
 
 pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
-    store::connect(&config.database_url, config.database_max_connections)
-        .await
-        .map_err(|source| StartError::Store {
-            url: redact_url(&config.database_url),
-            source,
-        })
+    store::connect_with(
+        &config.database_url,
+        config.database_max_connections,
+        config.scale.progress_shards,
+    )
+    .await
+    .map_err(|source| StartError::Store {
+        url: redact_url(&config.database_url),
+        source,
+    })
 }
 
 pub fn gateway(config: &Config) -> Result<Arc<dyn Gateway>, StartError> {
@@ -128,8 +132,11 @@ impl Server {
             addr.ip().to_string()
         };
         let self_url: Arc<str> = format!("http://{self_ip}:{}", addr.port()).into();
-        let limits = Arc::new(crate::http::limits::Limits::new(&config));
+        let limits = Arc::new(crate::http::limits::Limits::new(&config, store.clone()));
         let link_secret = link_secret(store.as_ref(), &config).await?;
+        let public_reads = Arc::new(crate::http::public_reads::PublicReads::new(
+            config.scale.progress_cache_ttl,
+        ));
         let state = AppState {
             store,
             gateway,
@@ -140,6 +147,7 @@ impl Server {
             link_secret,
             readiness: Arc::default(),
             tasks: tokio_util::task::TaskTracker::new(),
+            public_reads,
         };
         // A bad SMTP_URL stops start-up here rather than failing every email later.
         let mail = mail_worker(

@@ -133,7 +133,7 @@ async fn a_dropped_transaction_future_leaves_the_store_usable(backend: Backend) 
         let polls = round / pauses.len();
         let pause = pauses[round % pauses.len()];
         // A ledger transaction's begin, dropped.
-        if let Some(tx) = poll_then_drop(store.begin_ledger(), polls, pause).await {
+        if let Some(tx) = poll_then_drop(store.begin_ledger(&[]), polls, pause).await {
             drop(tx.expect("begin_ledger"));
         }
         // A whole webhook ingest, dropped at each of its await points.
@@ -181,7 +181,7 @@ async fn a_dropped_transaction_future_leaves_the_store_usable(backend: Backend) 
             "round {round} ({polls} polls, {pause:?}): a write made after a drop is not committed"
         );
         let tx = store
-            .begin_ledger()
+            .begin_ledger(&[])
             .await
             .unwrap_or_else(|e| panic!("round {round}: begin_ledger: {e}"));
         tx.commit().await.expect("commit");

@@ -2,8 +2,13 @@
 //! installments, partial and full refunds, refunds that fail, are canceled or come off the
 //! charge's total again, disputes won, lost, still open and inquiries, plans whose amount the
 //! donor changes, failures, cancellations), any
-//! permutation of the events with duplicates ends in the same donation states and campaign
-//! progress as in-order delivery. Runs at the ledger level on SQLite and PostgreSQL.
+//! permutation of the events with duplicates ends in the same donation states, campaign
+//! progress and members (every gift pays membership dues of half its amount, so refunds and
+//! disputes move paid-through both ways) as in-order delivery, and so does the same delivered by
+//! several tasks at once (on PostgreSQL, ledger transactions of unrelated objects then really
+//! run side by side, and those of related ones wait for each other or are run again after a
+//! deadlock). Runs at the ledger level on SQLite and PostgreSQL; `tests/storm.rs` sends storms
+//! over HTTP to one server, two servers, and a server killed with SIGKILL and restarted.
 
 #[path = "api/helpers/mod.rs"]
 mod helpers;
@@ -14,7 +19,7 @@ use donations::store::{Campaign, CampaignFields, Store};
 use helpers::scenario::{
     DisputeEnd, GiftSpec, Undo, events_of, expected, expected_recurring, total_for,
 };
-use helpers::{Backend, TestDb, gift_vars, ingest, pending_donation};
+use helpers::{Backend, TestDb, gift_vars, ingest, pending_donation_with};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, TestCaseError, TestRunner};
 
@@ -109,15 +114,17 @@ async fn new_campaign(store: &dyn Store, slug: &str) -> Campaign {
         .unwrap()
 }
 
-/// Records the scenario's donations in a new campaign and returns their events in order.
+/// Records the scenario's donations in a new campaign and returns their events in order, the
+/// donations' ids and their donors' keys.
 async fn setup(
     store: &dyn Store,
     slug: &str,
     gifts: &[GiftSpec],
-) -> (Campaign, Vec<String>, Vec<String>) {
+) -> (Campaign, Vec<String>, Vec<String>, Vec<String>) {
     let campaign = new_campaign(store, slug).await;
     let mut events = Vec::new();
     let mut ids = Vec::new();
+    let mut donors = Vec::new();
     let mut clock = 1_700_000_000;
     for (i, g) in gifts.iter().enumerate() {
         let (freq, gift) = match g {
@@ -126,21 +133,68 @@ async fn setup(
                 (if *annual { "annual" } else { "monthly" }, *gift)
             }
         };
-        // Two gifts share a donor so that distinct-donor counting is exercised.
-        let email = format!("donor{}@example.org", i % 2);
-        let d = pending_donation(store, &campaign, freq, gift, total_for(gift), &email).await;
+        // Two gifts share a donor so that distinct-donor counting is exercised; each run has
+        // donors of its own, as a member is a donor's across campaigns.
+        let email = format!("donor{}-{slug}@example.org", i % 2);
+        let d = pending_donation_with(store, &campaign, freq, gift, total_for(gift), &email, |d| {
+            d.dues_minimum_minor = Some(gift / 2)
+        })
+        .await;
         let tag = format!("{slug}_{i}");
         let v = gift_vars(&d, slug, &tag);
         events.extend(events_of(g, &v, &tag, &mut clock));
         ids.push(d.id);
+        if !donors.contains(&d.donor_key) {
+            donors.push(d.donor_key);
+        }
     }
-    (campaign, events, ids)
+    (campaign, events, ids, donors)
+}
+
+/// How many tasks deliver the concurrent run's events, each taking the next from one queue.
+const SENDERS: usize = 6;
+
+/// Delivers `events` in their order from `SENDERS` tasks at once: each event starts after the
+/// ones before it started, and any number of them may be in flight together.
+async fn deliver_concurrently(store: &Arc<dyn Store>, events: Vec<String>) {
+    let queue = Arc::new(std::sync::Mutex::new(events.into_iter()));
+    let senders: Vec<_> = (0..SENDERS)
+        .map(|_| {
+            let (store, queue) = (store.clone(), queue.clone());
+            tokio::spawn(async move {
+                loop {
+                    let next = queue.lock().unwrap().next();
+                    match next {
+                        Some(e) => ingest(store.as_ref(), &e).await,
+                        None => return,
+                    };
+                }
+            })
+        })
+        .collect();
+    for s in senders {
+        s.await.expect("a sender failed");
+    }
 }
 
 /// Everything that must not depend on delivery order, in a comparable form.
-async fn state(store: &dyn Store, c: &Campaign, ids: &[String]) -> Vec<String> {
+async fn state(store: &dyn Store, c: &Campaign, ids: &[String], donors: &[String]) -> Vec<String> {
     let (_, p) = store.campaign_progress(&c.slug).await.unwrap().unwrap();
     let mut out = vec![format!("{p:?}")];
+    // Each donor's membership (their address aside: each run has its own donors).
+    for key in donors {
+        let m = store.membership_of(key).await.unwrap();
+        out.push(format!(
+            "member={:?}",
+            m.map(|m| (
+                m.since,
+                m.paid_through,
+                m.last_paid_at,
+                m.payments,
+                m.frequency
+            ))
+        ));
+    }
     for id in ids {
         let d = store.donation(id).await.unwrap().unwrap();
         out.push(format!(
@@ -177,7 +231,7 @@ async fn state(store: &dyn Store, c: &Campaign, ids: &[String]) -> Vec<String> {
 fn check_order_independence(backend: Backend, cases: u32) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let db = rt.block_on(TestDb::new(&backend));
-    let store: Arc<dyn Store> = rt.block_on(donations::store::connect(&db.url, 4)).unwrap();
+    let store: Arc<dyn Store> = rt.block_on(donations::store::connect(&db.url, 8)).unwrap();
     let mut runner = TestRunner::new(RunnerConfig {
         cases,
         failure_persistence: None,
@@ -185,16 +239,17 @@ fn check_order_independence(backend: Backend, cases: u32) {
     });
     let counter = std::sync::atomic::AtomicU32::new(0);
     let moved = std::sync::atomic::AtomicU32::new(0);
+    let members = std::sync::atomic::AtomicU32::new(0);
     runner
         .run(&scenario(), |(gifts, keys, dups)| {
             let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             rt.block_on(async {
-                let (c1, in_order, ids1) =
+                let (c1, in_order, ids1, donors1) =
                     setup(store.as_ref(), &format!("in-order-{n}"), &gifts).await;
                 for e in &in_order {
                     ingest(store.as_ref(), e).await;
                 }
-                let (c2, events2, ids2) =
+                let (c2, events2, ids2, donors2) =
                     setup(store.as_ref(), &format!("shuffled-{n}"), &gifts).await;
                 // Shuffle by the generated keys, and deliver some events twice.
                 let mut order: Vec<(u32, &String)> = events2
@@ -229,18 +284,42 @@ fn check_order_independence(backend: Backend, cases: u32) {
                 if p.raised_minor > 0 {
                     moved.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
-                let a = state(store.as_ref(), &c1, &ids1).await;
-                let b = state(store.as_ref(), &c2, &ids2).await;
+                let a = state(store.as_ref(), &c1, &ids1, &donors1).await;
+                let b = state(store.as_ref(), &c2, &ids2, &donors2).await;
+                if a.iter().any(|s| s.starts_with("member=Some")) {
+                    members.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
                 if a != b {
                     return Err(TestCaseError::fail(format!(
                         "in order:\n{a:#?}\nshuffled:\n{b:#?}"
+                    )));
+                }
+                // The same shuffle with its duplicates, delivered by several tasks at once.
+                let (c3, events3, ids3, donors3) =
+                    setup(store.as_ref(), &format!("concurrent-{n}"), &gifts).await;
+                let mut order3: Vec<(u32, String)> = events3
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| (keys[i], e.clone()))
+                    .collect();
+                for (i, e) in events3.iter().enumerate() {
+                    if dups[i] {
+                        order3.push((keys[(i + 7) % keys.len()] ^ 0x5555, e.clone()));
+                    }
+                }
+                order3.sort_by_key(|(k, _)| *k);
+                deliver_concurrently(&store, order3.into_iter().map(|(_, e)| e).collect()).await;
+                let c = state(store.as_ref(), &c3, &ids3, &donors3).await;
+                if a != c {
+                    return Err(TestCaseError::fail(format!(
+                        "in order:\n{a:#?}\nconcurrently:\n{c:#?}"
                     )));
                 }
                 // And a redelivery of everything changes nothing.
                 for e in &in_order {
                     ingest(store.as_ref(), e).await;
                 }
-                let again = state(store.as_ref(), &c1, &ids1).await;
+                let again = state(store.as_ref(), &c1, &ids1, &donors1).await;
                 if a != again {
                     return Err(TestCaseError::fail(
                         "a redelivery changed the state".to_string(),
@@ -252,6 +331,8 @@ fn check_order_independence(backend: Backend, cases: u32) {
         .unwrap_or_else(|e| panic!("{e}"));
     // The scenarios really moved money (a test where nothing counts would prove nothing).
     assert!(moved.load(std::sync::atomic::Ordering::Relaxed) > cases / 2);
+    // ... and made members.
+    assert!(members.load(std::sync::atomic::Ordering::Relaxed) > cases / 2);
     rt.block_on(store.close());
 }
 

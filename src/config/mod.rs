@@ -8,12 +8,16 @@
 //! `READY_TIMEOUT`, `ALLOWED_ORIGINS`, `RECONCILE_INTERVAL`, `PENDING_RECHECK_AFTER`,
 //! `DEMO_CAMPAIGN`, `CHECKOUT_RATE_PER_IP`, `CHECKOUT_RATE_PER_EMAIL`, `CHECKOUT_IPV6_PREFIX`,
 //! `TRUSTED_PROXIES`, `MANAGE_LINK_SECRET`, `MANAGE_LINK_TTL`; `lifecycle`: `SHUTDOWN_TIMEOUT`,
-//! `LOG_FORMAT`; `self_service`: `MANAGE_LINK_RATE_PER_IP`, `MANAGE_LINK_RATE_PER_EMAIL`.
+//! `LOG_FORMAT`; `scale`: `PROGRESS_SHARDS`, `PROGRESS_CACHE_TTL`; `self_service`:
+//! `MANAGE_LINK_RATE_PER_IP`, `MANAGE_LINK_RATE_PER_EMAIL`; `bank_debit`: `ACH_FEE_PERCENT`,
+//! `ACH_FEE_CAP`.
 
+mod bank_debit;
 mod connections;
 mod lifecycle;
 mod mail;
 mod payments;
+mod scale;
 mod self_service;
 mod staff;
 mod values;
@@ -22,6 +26,7 @@ pub use connections::ConnectionLimits;
 pub use lifecycle::{DEFAULT_SHUTDOWN_TIMEOUT, LogFormat};
 pub use mail::{MailConfig, Organization};
 pub use payments::{PaymentsMode, SANDBOX_WEBHOOK_SECRET};
+pub use scale::ScaleConfig;
 pub use self_service::SelfServiceConfig;
 pub use staff::StaffConfig;
 pub use values::{Rate, parse_duration, redact_url};
@@ -61,6 +66,8 @@ pub struct Config {
     pub public_base_url: String,
     pub max_gift_major: Decimal,
     pub default_fee: FeeRate,
+    /// The fee of US bank debits (ACH), whatever the campaign (`config::bank_debit`).
+    pub bank_debit_fee: FeeRate,
     pub payments: PaymentsMode,
     pub webhook_secrets: Vec<String>,
     pub stripe_api_base: Option<String>,
@@ -95,6 +102,8 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     /// Staff sign-in links: their lifetimes and rate limits (`config::staff`).
     pub staff: StaffConfig,
+    /// Aggregate rows per campaign and the progress cache (`config::scale`).
+    pub scale: ScaleConfig,
     /// Donors asking for fresh manage links: rate limits (`config::self_service`).
     pub self_service: SelfServiceConfig,
 }
@@ -405,10 +414,12 @@ impl Config {
         };
         let connections = ConnectionLimits::from_vars(var)?;
         let staff = StaffConfig::from_vars(var)?;
+        let scale = ScaleConfig::from_vars(var)?;
         let self_service = SelfServiceConfig::from_vars(var)?;
 
         Ok(Config {
             staff,
+            scale,
             self_service,
             connections,
             org,
@@ -425,6 +436,7 @@ impl Config {
             public_base_url,
             max_gift_major,
             default_fee,
+            bank_debit_fee: bank_debit::from_vars(var)?,
             payments,
             webhook_secrets,
             stripe_api_base,

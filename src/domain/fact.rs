@@ -7,8 +7,11 @@ use crate::domain::money::AmountBounds;
 /// The id of the record that carries a donation's checkout state (and, for one-time gifts, its
 /// one counted payment). Installments are keyed by their invoice id.
 pub fn checkout_payment_id(donation_id: &str) -> String {
-    format!("donation:{donation_id}")
+    format!("{CHECKOUT_PAYMENT_PREFIX}{donation_id}")
 }
+
+/// What [`checkout_payment_id`] puts before the donation's id.
+pub const CHECKOUT_PAYMENT_PREFIX: &str = "donation:";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefundFact {

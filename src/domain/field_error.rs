@@ -21,11 +21,15 @@ pub struct FieldError {
 }
 
 /// What is wrong, as a stable code (`not_a_number`, `required`, ...) and the values its message
-/// names (`max`): the donation form's message is `field-error-<code>` in the donor's language.
+/// names (`max`; amounts of money such as `least`): the donation form's message is
+/// `field-error-<code>` in the donor's language.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reason {
     pub code: &'static str,
+    /// Counts and plain decimals (`2`, `50.00`).
     pub values: Vec<(&'static str, String)>,
+    /// Amounts as minor units of a currency, which each language writes as money (`$5.00`).
+    pub amounts: Vec<(&'static str, i64, String)>,
 }
 
 impl Reason {
@@ -33,11 +37,18 @@ impl Reason {
         Reason {
             code,
             values: Vec::new(),
+            amounts: Vec::new(),
         }
     }
 
     pub fn with(mut self, name: &'static str, value: impl ToString) -> Self {
         self.values.push((name, value.to_string()));
+        self
+    }
+
+    /// An amount of `minor` units of `currency`, shown as money.
+    pub fn with_amount(mut self, name: &'static str, minor: i64, currency: &str) -> Self {
+        self.amounts.push((name, minor, currency.to_string()));
         self
     }
 }

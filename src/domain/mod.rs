@@ -1,6 +1,7 @@
 //! The domain, free of I/O and importing nothing above it: the records the service keeps (as
 //! typed values), money and currencies, fee coverage, donor-facing text, times, and the
-//! contribution rules that decide what a donation adds to its campaign's progress.
+//! contribution rules that decide what a donation adds to its campaign's progress, and the
+//! membership a donor's dues payments make.
 
 pub mod campaign;
 pub mod contribution;
@@ -10,9 +11,11 @@ pub mod fact;
 pub mod fees;
 pub mod field_error;
 pub mod manage_link;
+pub mod membership;
 pub mod message;
 pub mod money;
 pub mod notices;
+pub mod object_key;
 pub mod payment;
 pub mod settlement;
 pub mod staff_access;

@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
+use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
@@ -12,13 +13,15 @@ use super::AppState;
 use super::auth::Staff;
 use super::error::{AppError, AppResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery};
+use super::public_reads::ProgressBody;
 use super::staff_api::{campaign_or_404, parse_limit};
 use crate::services::campaign_admin::{CampaignPatch, CampaignView, NewCampaign, ProgressView};
 use crate::services::reporting::{DonorWallEntry, wall_entry};
 use crate::store::now;
 
-/// `GET /api/v1/campaigns/{slug}`: one indexed read of the campaign and its aggregate, with a
-/// short cache lifetime and an ETag so that polling progress bars mostly get 304s.
+/// `GET /api/v1/campaigns/{slug}`: one indexed read of the campaign and its aggregate (or, most
+/// of the time, the answer to the last one, kept in `public_reads`), with a short cache
+/// lifetime and an ETag so that polling progress bars mostly get 304s.
 #[utoipa::path(
     get,
     path = "/api/v1/campaigns/{slug}",
@@ -38,16 +41,43 @@ pub async fn progress(
     Path(slug): Path<String>,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let (campaign, progress) = state
-        .store
-        .campaign_progress(&slug)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("no campaign {slug:?}")))?;
-    let body = serde_json::to_vec(&ProgressView::new(&campaign, &progress, now()))
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
-    let etag_value = HeaderValue::from_str(&etag).map_err(|e| AppError::Internal(e.to_string()))?;
-    let cache = HeaderValue::from_static("public, max-age=5");
+    let changes = state.store.changes();
+    let at = Instant::now();
+    let cached = state.public_reads.progress.get(&slug, changes, at);
+    let answer = match cached {
+        Some(hit) => hit,
+        None => {
+            let (campaign, progress) = state
+                .store
+                .campaign_progress(&slug)
+                .await?
+                .ok_or_else(|| AppError::NotFound(format!("no campaign {slug:?}")))?;
+            let now = now();
+            let json = serde_json::to_vec(&ProgressView::new(&campaign, &progress, now))
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&json))[..32]);
+            let etag =
+                HeaderValue::from_str(&etag).map_err(|e| AppError::Internal(e.to_string()))?;
+            let body = ProgressBody {
+                json: json.into(),
+                etag,
+            };
+            state.public_reads.progress.put(
+                &campaign,
+                campaign.slug.clone(),
+                body,
+                changes,
+                at,
+                now,
+            )
+        }
+    };
+    Ok(progress_response(&answer, &headers))
+}
+
+/// The progress answer, or `304` when the client's `If-None-Match` names its ETag.
+fn progress_response(answer: &ProgressBody, headers: &HeaderMap) -> Response {
+    let etag = answer.etag.to_str().unwrap_or_default();
     let matches = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -64,13 +94,17 @@ pub async fn progress(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),
             )],
-            body,
+            answer.json.clone(),
         )
             .into_response()
     };
-    response.headers_mut().insert(header::ETAG, etag_value);
-    response.headers_mut().insert(header::CACHE_CONTROL, cache);
-    Ok(response)
+    let h = response.headers_mut();
+    h.insert(header::ETAG, answer.etag.clone());
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=5"),
+    );
+    response
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -148,7 +182,7 @@ pub async fn create(
     let fields = body.parse(&state.config).map_err(AppError::Invalid)?;
     let campaign = state
         .store
-        .create_campaign_with(&fields, &body.options())
+        .create_campaign_with(&fields, &body.options(&state.config))
         .await
         .map_err(|e| match e {
             crate::store::StoreError::Conflict(_) => AppError::Conflict(format!(

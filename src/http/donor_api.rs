@@ -10,9 +10,11 @@ use super::error::{AppError, AppResult, ErrorBody, FieldError};
 use super::extract::{ApiQuery, RawBody, parse_json};
 use super::limits::{ClientIp, LimitKind};
 use super::page_language::accept_language;
+use crate::domain::donation::PaymentMethod;
 use crate::i18n::negotiate;
 use crate::services::checkout::{
-    AllowanceSpent, Checkout, CheckoutInput, CheckoutResponse, FeeQuote, parse_frequency, quote,
+    AllowanceSpent, Checkout, CheckoutInput, CheckoutResponse, FeeQuote, QuoteRequest,
+    parse_frequency, parse_payment_method, quote,
 };
 use crate::store::now;
 
@@ -25,9 +27,11 @@ pub struct QuoteParams {
     frequency: Option<String>,
     /// `true` when the donor covers the fee.
     cover_fee: Option<String>,
+    /// `card` (default) or `us_bank_account`: the fee is the method's own.
+    payment_method: Option<String>,
 }
 
-/// `GET /api/v1/campaigns/{slug}/fee-quote?amount=50.00&frequency=monthly&cover_fee=true`
+/// `GET /api/v1/campaigns/{slug}/fee-quote?amount=50.00&frequency=monthly&cover_fee=true&payment_method=us_bank_account`
 #[utoipa::path(
     get,
     path = "/api/v1/campaigns/{slug}/fee-quote",
@@ -51,11 +55,10 @@ pub async fn fee_quote(
         .filter(|c| c.accepts_gifts(now()))
         .ok_or_else(|| AppError::NotFound(format!("no open campaign {slug:?}")))?;
     let mut errors = Vec::new();
-    if let Some(f) = &params.frequency
-        && let Err(e) = parse_frequency(f)
-    {
-        errors.push(e);
-    }
+    let frequency = match params.frequency.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(f) => parse_frequency(f).map_err(|e| errors.push(e)).ok(),
+    };
     let cover_fee = match params.cover_fee.as_deref() {
         None | Some("false") | Some("0") => false,
         Some("true") | Some("1") | Some("on") => true,
@@ -64,7 +67,16 @@ pub async fn fee_quote(
             false
         }
     };
-    let quoted = quote(&campaign, &state.config, &params.amount, cover_fee)
+    let method = parse_payment_method(&campaign, params.payment_method.as_deref())
+        .map_err(|e| errors.push(e))
+        .ok();
+    let request = QuoteRequest {
+        amount: &params.amount,
+        cover_fee,
+        method: method.unwrap_or(PaymentMethod::Card),
+        frequency,
+    };
+    let quoted = quote(&campaign, &state.config, &request)
         .map_err(|e| errors.push(e))
         .ok();
     match quoted {
@@ -73,6 +85,7 @@ pub async fn fee_quote(
             gift_minor: c.gift_minor,
             fee_minor: c.fee_minor,
             total_minor: c.total_minor,
+            payment_method: request.method.as_str().into(),
         })),
         _ => Err(AppError::Invalid(errors)),
     }
@@ -113,7 +126,7 @@ pub async fn create(
     RawBody(body): RawBody,
 ) -> AppResult<(StatusCode, Json<CheckoutResponse>)> {
     // Every attempt counts against its address, valid or not: card testers send many.
-    limit_address(&state, ip)?;
+    limit_address(&state, ip).await?;
     super::extract::require_json(&headers)?;
     let mut input: CheckoutInput = parse_json(&body)?;
     guard_input(&input)?;
@@ -151,10 +164,11 @@ fn rate_limited(state: &AppState, (kind, e): (LimitKind, AllowanceSpent)) -> All
 
 /// The per-address limit on checkout attempts, for every way of starting a checkout (this API
 /// and the donation page's form).
-pub fn limit_address(state: &AppState, ip: std::net::IpAddr) -> Result<(), AppError> {
+pub async fn limit_address(state: &AppState, ip: std::net::IpAddr) -> Result<(), AppError> {
     state
         .limits
         .check_ip(ip)
+        .await
         .map_err(|e| rate_limited(state, e).into())
 }
 
@@ -174,11 +188,13 @@ pub fn guard_input(input: &CheckoutInput) -> Result<(), AppError> {
 /// [`crate::services::checkout::EmailAllowance`]).
 pub struct EmailLimit<'a>(pub &'a AppState);
 
+#[async_trait::async_trait]
 impl crate::services::checkout::EmailAllowance for EmailLimit<'_> {
-    fn spend(&self, normalized_email: &str) -> Result<(), AllowanceSpent> {
+    async fn spend(&self, normalized_email: &str) -> Result<(), AllowanceSpent> {
         self.0
             .limits
             .check_email(normalized_email)
+            .await
             .map_err(|e| rate_limited(self.0, e))
     }
 }

@@ -1,18 +1,29 @@
 //! Card-testing defences at checkout: keyed rate limits (per client address and per donor
-//! email, `governor`'s GCRA) and the client address behind trusted proxies.
+//! email, and per address for staff sign-in links) and the client address behind trusted
+//! proxies.
+//!
+//! Each limit is a GCRA allowance per key. On PostgreSQL the allowances are rows every server
+//! sharing the database counts against (`AllowanceStore`), so N servers allow what one does;
+//! on SQLite (one server) they are kept in this process (`governor`). A limit whose database
+//! cannot be asked lets the request through and logs why: the limits defend against card
+//! testing, and a database that cannot answer fails the checkout itself anyway.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
+use sha2::{Digest, Sha256};
 
 use super::AppState;
 use crate::config::{Config, Rate};
 use crate::services::checkout::AllowanceSpent;
+use crate::store::Store;
 
 /// Keys not seen for a full period are dropped every this many checks.
 const SWEEP_EVERY: u64 = 4096;
@@ -33,14 +44,40 @@ impl LimitKind {
     }
 }
 
+/// One keyed limit: its rate, and its allowances when they are kept in this process.
+struct KeyedLimit {
+    /// Names the limit's keys in the shared table (`checkout_ip:<hash>`).
+    name: &'static str,
+    rate: Rate,
+    local: DefaultKeyedRateLimiter<String>,
+}
+
+impl KeyedLimit {
+    fn new(name: &'static str, rate: Option<Rate>) -> Option<KeyedLimit> {
+        rate.map(|rate| KeyedLimit {
+            name,
+            rate,
+            local: DefaultKeyedRateLimiter::keyed(quota(rate)),
+        })
+    }
+
+    /// One request's allowance interval, in milliseconds (the rate's period over its count).
+    fn interval_ms(&self) -> i64 {
+        let ms = self.rate.per.as_millis() / u128::from(self.rate.count.get());
+        i64::try_from(ms).unwrap_or(i64::MAX).max(1)
+    }
+}
+
 pub struct Limits {
-    per_ip: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    per_ip: Option<KeyedLimit>,
     ipv6_prefix: u8,
-    per_email: Option<DefaultKeyedRateLimiter<String>>,
+    per_email: Option<KeyedLimit>,
     /// Staff sign-in link requests per client address (`SIGNIN_RATE_PER_IP`).
-    signin_per_ip: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    signin_per_ip: Option<KeyedLimit>,
     /// Donors' requests for fresh manage links per client address (`MANAGE_LINK_RATE_PER_IP`).
-    manage_link_per_ip: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    manage_link_per_ip: Option<KeyedLimit>,
+    /// The database the allowances are kept in, when every server shares them (PostgreSQL).
+    shared: Option<Arc<dyn Store>>,
     clock: DefaultClock,
     checks: AtomicU64,
 }
@@ -53,104 +90,130 @@ fn quota(r: Rate) -> Quota {
 }
 
 impl Limits {
-    pub fn new(config: &Config) -> Limits {
+    /// The configured limits, kept in `store` when it is shared by several servers (PostgreSQL)
+    /// and in this process otherwise.
+    pub fn new(config: &Config, store: Arc<dyn Store>) -> Limits {
         Limits {
-            per_ip: config
-                .checkout_rate_per_ip
-                .map(|r| DefaultKeyedRateLimiter::keyed(quota(r))),
+            per_ip: KeyedLimit::new("checkout_ip", config.checkout_rate_per_ip),
             ipv6_prefix: config.checkout_ipv6_prefix,
-            per_email: config
-                .checkout_rate_per_email
-                .map(|r| DefaultKeyedRateLimiter::keyed(quota(r))),
-            signin_per_ip: config
-                .staff
-                .signin_rate_per_ip
-                .map(|r| DefaultKeyedRateLimiter::keyed(quota(r))),
-            manage_link_per_ip: config
-                .self_service
-                .link_rate_per_ip
-                .map(|r| DefaultKeyedRateLimiter::keyed(quota(r))),
+            per_email: KeyedLimit::new("checkout_email", config.checkout_rate_per_email),
+            signin_per_ip: KeyedLimit::new("signin_ip", config.staff.signin_rate_per_ip),
+            manage_link_per_ip: KeyedLimit::new(
+                "manage_link_ip",
+                config.self_service.link_rate_per_ip,
+            ),
+            shared: (store.backend() == "postgres").then_some(store),
             clock: DefaultClock::default(),
             checks: AtomicU64::new(0),
         }
     }
 
+    /// Whether the allowances are kept in the database every server shares.
+    pub fn shared(&self) -> bool {
+        self.shared.is_some()
+    }
+
     fn sweep(&self) {
-        if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
-            if let Some(l) = &self.per_ip {
-                l.retain_recent();
+        if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY != SWEEP_EVERY - 1 {
+            return;
+        }
+        match &self.shared {
+            Some(store) => {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = store.sweep_allowances(unix_ms()).await {
+                        tracing::warn!(error = %e, "could not sweep the shared rate allowances");
+                    }
+                });
             }
-            if let Some(l) = &self.per_email {
-                l.retain_recent();
-            }
-            if let Some(l) = &self.signin_per_ip {
-                l.retain_recent();
-            }
-            if let Some(l) = &self.manage_link_per_ip {
-                l.retain_recent();
+            None => {
+                let all = [
+                    &self.per_ip,
+                    &self.per_email,
+                    &self.signin_per_ip,
+                    &self.manage_link_per_ip,
+                ];
+                for l in all.into_iter().flatten() {
+                    l.local.retain_recent();
+                }
             }
         }
     }
 
-    fn refuse(&self, wait: std::time::Duration) -> AllowanceSpent {
-        AllowanceSpent {
-            retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+    /// Takes one request from `limit`'s allowance for `key`, or says how long to wait.
+    async fn take(&self, limit: &Option<KeyedLimit>, key: String) -> Result<(), AllowanceSpent> {
+        let Some(limit) = limit else {
+            return Ok(());
+        };
+        self.sweep();
+        let Some(store) = &self.shared else {
+            return limit
+                .local
+                .check_key(&key)
+                .map_err(|n| refuse(n.wait_time_from(self.clock.now())));
+        };
+        // Addresses and emails are personal: the shared table keeps only a hash of them.
+        let hashed = format!(
+            "{}:{}",
+            limit.name,
+            &hex::encode(Sha256::digest(key.as_bytes()))[..32]
+        );
+        let burst = i64::from(limit.rate.count.get());
+        match store
+            .take_allowance(&hashed, unix_ms(), limit.interval_ms(), burst)
+            .await
+        {
+            Ok(None) => Ok(()),
+            Ok(Some(wait_ms)) => Err(refuse(Duration::from_millis(wait_ms.max(1) as u64))),
+            Err(e) => {
+                tracing::warn!(limit = limit.name, error = %e, "rate allowance not checked; let through");
+                Ok(())
+            }
         }
     }
 
     /// Takes one checkout from the allowance of `ip`'s address (IPv4) or network (IPv6).
-    pub fn check_ip(&self, ip: IpAddr) -> Result<(), (LimitKind, AllowanceSpent)> {
-        self.sweep();
-        match &self.per_ip {
-            Some(l) => l.check_key(&limit_key(ip, self.ipv6_prefix)).map_err(|n| {
-                (
-                    LimitKind::Ip,
-                    self.refuse(n.wait_time_from(self.clock.now())),
-                )
-            }),
-            None => Ok(()),
-        }
+    pub async fn check_ip(&self, ip: IpAddr) -> Result<(), (LimitKind, AllowanceSpent)> {
+        let key = limit_key(ip, self.ipv6_prefix).to_string();
+        self.take(&self.per_ip, key)
+            .await
+            .map_err(|spent| (LimitKind::Ip, spent))
     }
 
     /// Takes one checkout from the allowance of a normalized donor email.
-    pub fn check_email(&self, email: &str) -> Result<(), (LimitKind, AllowanceSpent)> {
-        match &self.per_email {
-            Some(l) => l.check_key(&email.to_string()).map_err(|n| {
-                (
-                    LimitKind::Email,
-                    self.refuse(n.wait_time_from(self.clock.now())),
-                )
-            }),
-            None => Ok(()),
-        }
+    pub async fn check_email(&self, email: &str) -> Result<(), (LimitKind, AllowanceSpent)> {
+        self.take(&self.per_email, email.to_string())
+            .await
+            .map_err(|spent| (LimitKind::Email, spent))
     }
-}
 
-impl Limits {
     /// Takes one staff sign-in link request from the allowance of `ip` (as checkout counts it).
-    pub fn check_signin_ip(&self, ip: IpAddr) -> Result<(), AllowanceSpent> {
-        self.sweep();
-        match &self.signin_per_ip {
-            Some(l) => l
-                .check_key(&limit_key(ip, self.ipv6_prefix))
-                .map_err(|n| self.refuse(n.wait_time_from(self.clock.now()))),
-            None => Ok(()),
-        }
+    pub async fn check_signin_ip(&self, ip: IpAddr) -> Result<(), AllowanceSpent> {
+        let key = limit_key(ip, self.ipv6_prefix).to_string();
+        self.take(&self.signin_per_ip, key).await
     }
-}
 
-impl Limits {
     /// Takes one request for fresh manage links from the allowance of `ip` (as checkout
     /// counts it).
-    pub fn check_manage_link_ip(&self, ip: IpAddr) -> Result<(), AllowanceSpent> {
-        self.sweep();
-        match &self.manage_link_per_ip {
-            Some(l) => l
-                .check_key(&limit_key(ip, self.ipv6_prefix))
-                .map_err(|n| self.refuse(n.wait_time_from(self.clock.now()))),
-            None => Ok(()),
-        }
+    pub async fn check_manage_link_ip(&self, ip: IpAddr) -> Result<(), AllowanceSpent> {
+        let key = limit_key(ip, self.ipv6_prefix).to_string();
+        self.take(&self.manage_link_per_ip, key).await
     }
+}
+
+fn refuse(wait: Duration) -> AllowanceSpent {
+    AllowanceSpent {
+        retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+    }
+}
+
+/// Milliseconds since the Unix epoch: the shared allowances' clock (servers' clocks agree to
+/// well within an allowance's interval).
+fn unix_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }
 
 /// What the per-address limit counts by: an IPv4 address as it is (also when written as an

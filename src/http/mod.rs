@@ -10,8 +10,10 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod limits;
+pub mod memberships_api;
 pub mod openapi;
 pub mod page_language;
+pub mod public_reads;
 pub mod sandbox_pages;
 pub mod serve;
 pub mod staff_api;
@@ -49,7 +51,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// This server's own address, for the sandbox to deliver its events to itself.
     pub self_url: Arc<str>,
-    /// Checkout rate limits, kept in this process.
+    /// Checkout and sign-in rate limits (shared by every server on PostgreSQL).
     pub limits: Arc<limits::Limits>,
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Signs donors' self-service links (`domain::manage_link`).
@@ -58,6 +60,8 @@ pub struct AppState {
     pub readiness: Arc<health::Readiness>,
     /// The request handlers under way (`completion`), which a shutdown waits for.
     pub tasks: tokio_util::task::TaskTracker,
+    /// Campaigns' public pages as last read (`public_reads`).
+    pub public_reads: Arc<public_reads::PublicReads>,
 }
 
 fn cors(config: &Config) -> CorsLayer {
@@ -123,6 +127,7 @@ fn api() -> Api {
             .routes(routes!(staff_api::flags))
             .routes(routes!(staff_api::donation_emails))
             .routes(routes!(staff_api::resend_email))
+            .routes(routes!(memberships_api::memberships))
             .routes(routes!(staff_members_api::me))
             .routes(routes!(staff_members_api::list, staff_members_api::invite))
             .routes(routes!(staff_members_api::revoke)),

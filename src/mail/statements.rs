@@ -34,6 +34,11 @@ pub struct Line {
     pub gift_minor: i64,
     /// Refunded, plus disputed and not reinstated.
     pub returned_minor: i64,
+    /// How it was paid: `card` or `us_bank_account` ("" for an offline gift, whose description
+    /// says how).
+    pub paid_with: &'static str,
+    /// It paid membership dues.
+    pub dues: bool,
 }
 
 impl Line {
@@ -126,6 +131,8 @@ pub async fn build(
                     .refunded_minor
                     .saturating_add(f.withdrawn_minor)
                     .clamp(0, charged.max(0)),
+                paid_with: d.payment_method.map_or("", |m| m.as_str()),
+                dues: d.dues_minimum_minor.is_some(),
             },
         ));
     }
@@ -139,6 +146,8 @@ pub async fn build(
             charged_minor: d.total_minor,
             gift_minor: d.gift_minor,
             returned_minor: 0,
+            paid_with: "",
+            dues: d.dues_minimum_minor.is_some(),
         };
         entries.push((d, line));
     }
@@ -188,7 +197,10 @@ struct LineView {
     split: Option<()>,
     returned: Option<String>,
     net: String,
-    /// The line's values: `kind`, `gift`, `fee`, `returned`.
+    /// How it was paid (`card`, `us_bank_account`, "" offline) and whether it paid dues.
+    paid_with: &'static str,
+    dues: bool,
+    /// The line's values: `kind`, `gift`, `fee`, `returned`, `paid_with`.
     args: Args,
 }
 
@@ -247,11 +259,14 @@ pub fn render(org: &Organization, s: &Statement) -> Result<Letter, askama::Error
                 split: (l.charged_minor > l.gift_minor).then_some(()),
                 returned: (l.returned_minor > 0).then(|| money(l.returned_minor, &l.currency)),
                 net: money(l.net_minor(), &l.currency),
+                paid_with: l.paid_with,
+                dues: l.dues,
                 args: Args::new()
                     .word("kind", l.kind)
                     .text("gift", money(l.gift_minor, &l.currency))
                     .text("fee", money(l.charged_minor - l.gift_minor, &l.currency))
-                    .text("returned", money(l.returned_minor, &l.currency)),
+                    .text("returned", money(l.returned_minor, &l.currency))
+                    .word("paid_with", l.paid_with),
             })
             .collect(),
         total,

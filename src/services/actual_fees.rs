@@ -95,7 +95,6 @@ impl ActualFees<'_> {
         at: i64,
     ) -> StoreResult<Option<String>> {
         let id = format!("fee:{}", txn.id);
-        let mut tx = self.store.begin_ledger().await?;
         let event = WebhookEvent {
             id: id.clone(),
             event_type: "balance_transaction.fetched".into(),
@@ -107,26 +106,33 @@ impl ActualFees<'_> {
             received_at: at,
             applied_at: Some(at),
         };
-        if !tx.insert_event(&event).await? {
-            return Ok(Some(format!(
-                "balance transaction {} was recorded before ({id}) without a fee for this charge",
-                txn.id
-            )));
-        }
-        let fact = Fact::BalanceTransaction(txn.clone());
-        let applied = ledger::apply(&mut *tx, &[fact], at, &self.bounds).await?;
-        let kept = (applied.out_of_range > 0).then(|| {
-            format!(
-                "balance transaction {} has a fee or net out of range (flagged)",
-                txn.id
-            )
-        });
-        if let Some(why) = &kept {
-            tx.set_event_outcome(&id, "ignored", Some(why), None)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(kept)
+        let facts = [Fact::BalanceTransaction(txn.clone())];
+        let mut objects = vec![ledger::ObjectKey::Event(id.clone())];
+        objects.extend(ledger::objects_of(&facts));
+        let (event, facts, id) = (&event, &facts, &id);
+        ledger::transact(self.store, &objects, |tx| {
+            Box::pin(async move {
+                if !tx.insert_event(event).await? {
+                    return Ok(Some(format!(
+                        "balance transaction {} was recorded before ({id}) without a fee for \
+                         this charge",
+                        txn.id
+                    )));
+                }
+                let applied = ledger::apply(&mut **tx, facts, at, &self.bounds).await?;
+                let kept = (applied.out_of_range > 0).then(|| {
+                    format!(
+                        "balance transaction {} has a fee or net out of range (flagged)",
+                        txn.id
+                    )
+                });
+                if let Some(why) = &kept {
+                    tx.set_event_outcome(id, "ignored", Some(why), None).await?;
+                }
+                Ok(kept)
+            })
+        })
+        .await
     }
 
     /// Records a failed request and when to ask again; staff are told once it has failed
@@ -153,29 +159,32 @@ impl ActualFees<'_> {
         if attempts < FLAG_AFTER_FAILURES {
             return Ok(());
         }
-        let mut tx = self.store.begin_ledger().await?;
-        let donation = match &charge.payment_intent_id {
-            Some(pi) => tx
-                .payments_by_intent(pi)
-                .await?
-                .into_iter()
-                .find_map(|p| p.donation_id),
-            None => None,
-        };
-        tx.flag(
-            &format!("fee_fetch:{}", charge.id),
-            donation.as_deref(),
-            None,
-            "fee_fetch_failed",
-            &format!(
-                "Stripe's fee on charge {} could not be fetched ({attempts} attempts; the last: \
-                 {error}); until it is, the summary counts the estimate for it. It is asked for \
-                 again at least every {} hours",
-                charge.id,
-                retry_after(i64::MAX) / 3600
-            ),
-        )
-        .await?;
-        tx.commit().await
+        ledger::transact(self.store, &[], |tx| {
+            Box::pin(async move {
+                let donation = match &charge.payment_intent_id {
+                    Some(pi) => tx
+                        .payments_by_intent(pi)
+                        .await?
+                        .into_iter()
+                        .find_map(|p| p.donation_id),
+                    None => None,
+                };
+                tx.flag(
+                    &format!("fee_fetch:{}", charge.id),
+                    donation.as_deref(),
+                    None,
+                    "fee_fetch_failed",
+                    &format!(
+                        "Stripe's fee on charge {} could not be fetched ({attempts} attempts; \
+                         the last: {error}); until it is, the summary counts the estimate for \
+                         it. It is asked for again at least every {} hours",
+                        charge.id,
+                        retry_after(i64::MAX) / 3600
+                    ),
+                )
+                .await
+            })
+        })
+        .await
     }
 }

@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::domain::settlement::{FLAG_AFTER_FAILURES, retry_after};
 use crate::payments::{Gateway, GatewayError};
+use crate::services::ledger;
 use crate::store::{FetchKind, Store, StoreResult, UnparsedEvent, WebhookEvent};
 use crate::webhooks::{self, Envelope, IngestRules};
 
@@ -158,24 +159,38 @@ impl EventRefetch<'_> {
         recovered: Option<(&Event, &str)>,
         at: i64,
     ) -> StoreResult<bool> {
-        let mut tx = self.store.begin_ledger().await?;
-        if tx.event(&stored.id).await?.map(|e| e.outcome).as_deref() != Some("unparsed") {
-            return Ok(false);
-        }
-        let env = Envelope::of(stored);
-        match recovered {
-            Some((event, note)) => {
-                webhooks::apply_event(&mut *tx, &env, event, &self.rules.bounds, Some(note))
-                    .await?;
-            }
-            None => {
-                tx.set_event_outcome(&env.id, "ignored", Some("other mode"), None)
-                    .await?;
-            }
-        }
-        tx.resolve_flag(&format!("unparsed:{}", env.id), at).await?;
-        tx.commit().await?;
-        Ok(true)
+        let facts = recovered.and_then(|(event, _)| webhooks::facts::from_event(event));
+        let mut objects = vec![ledger::ObjectKey::Event(stored.id.clone())];
+        objects.extend(facts.as_deref().map(ledger::objects_of).unwrap_or_default());
+        let (env, facts) = (&Envelope::of(stored), &facts);
+        ledger::transact(self.store, &objects, |tx| {
+            Box::pin(async move {
+                if tx.event(&stored.id).await?.map(|e| e.outcome).as_deref() != Some("unparsed") {
+                    return Ok(false);
+                }
+                match recovered {
+                    Some((_, note)) => {
+                        let bounds = &self.rules.bounds;
+                        webhooks::apply_event(
+                            &mut **tx,
+                            env,
+                            facts.as_deref(),
+                            bounds,
+                            Some(note),
+                            None,
+                        )
+                        .await?;
+                    }
+                    None => {
+                        tx.set_event_outcome(&env.id, "ignored", Some("other mode"), None)
+                            .await?;
+                    }
+                }
+                tx.resolve_flag(&format!("unparsed:{}", env.id), at).await?;
+                Ok(true)
+            })
+        })
+        .await
     }
 
     /// Records a failed try and when to try again; flags it when it cannot work or has failed
@@ -201,20 +216,19 @@ impl EventRefetch<'_> {
         if !failure.permanent && attempts < FLAG_AFTER_FAILURES {
             return Ok(());
         }
-        let mut tx = self.store.begin_ledger().await?;
-        tx.flag(
-            &format!("refetch:{}", stored.id),
-            None,
-            Some(&stored.id),
-            "event_refetch_failed",
-            &format!(
-                "{} event {} did not parse in its own API version, and its object could not be \
-                 fetched again ({}; {attempts} tries). It is kept as it came, not applied: check \
-                 the object in Stripe's dashboard",
-                stored.event_type, stored.id, failure.why
-            ),
-        )
-        .await?;
-        tx.commit().await
+        let detail = format!(
+            "{} event {} did not parse in its own API version, and its object could not be \
+             fetched again ({}; {attempts} tries). It is kept as it came, not applied: check \
+             the object in Stripe's dashboard",
+            stored.event_type, stored.id, failure.why
+        );
+        let (key, detail) = (&format!("refetch:{}", stored.id), &detail);
+        ledger::transact(self.store, &[], |tx| {
+            Box::pin(async move {
+                tx.flag(key, None, Some(&stored.id), "event_refetch_failed", detail)
+                    .await
+            })
+        })
+        .await
     }
 }

@@ -10,6 +10,7 @@ pub mod donation_csv;
 pub mod event_refetch;
 pub mod ledger;
 pub mod manage_link_requests;
+pub mod membership_report;
 pub mod offline_gifts;
 pub mod reconcile;
 pub mod reporting;

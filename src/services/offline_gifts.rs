@@ -9,7 +9,7 @@ use crate::domain::money::{Currency, Money};
 use crate::domain::text::{Email, PersonName, ShortText};
 use crate::services::campaign_admin::MajorAmount;
 use crate::services::checkout::new_donation_id;
-use crate::services::ledger;
+use crate::services::ledger::{self, ObjectKey};
 use crate::services::reporting::{day_of, parse_date};
 use crate::store::{Campaign, Donation, Store, StoreError};
 
@@ -135,6 +135,10 @@ pub fn validate(
     let id = new_donation_id();
     let mut d = Donation::pending(id.clone(), campaign, at);
     d.source = crate::domain::donation::Source::Offline;
+    d.payment_method = None;
+    // A check or cash to a membership campaign pays a year's dues when it is enough
+    // (`domain::membership`).
+    d.dues_minimum_minor = campaign.membership_dues_minor;
     d.status = "succeeded".into();
     d.gift_minor = amount.minor();
     d.total_minor = amount.minor();
@@ -180,10 +184,14 @@ pub async fn record(
     now: i64,
 ) -> Result<Donation, OfflineGiftError> {
     let d = validate(input, campaign, config, now).map_err(OfflineGiftError::Invalid)?;
-    let mut tx = store.begin_ledger().await?;
-    ledger::record_offline_gift(&mut *tx, &d).await?;
-    let saved = tx.donation(&d.id).await?;
-    tx.commit().await?;
+    let d = &d;
+    let saved = ledger::transact(store, &[ObjectKey::Donation(d.id.clone())], |tx| {
+        Box::pin(async move {
+            ledger::record_offline_gift(&mut **tx, d).await?;
+            tx.donation(&d.id).await
+        })
+    })
+    .await?;
     saved.ok_or(OfflineGiftError::Vanished)
 }
 
@@ -196,20 +204,25 @@ pub async fn void(
     now: i64,
 ) -> Result<Donation, OfflineGiftError> {
     let not_found = || OfflineGiftError::NotFound(id.to_string());
-    let mut tx = store.begin_ledger().await?;
     // Read inside the ledger transaction, so that two voids of one gift cannot both succeed.
-    let d = tx
-        .donation(id)
-        .await?
-        .filter(|d| d.campaign_id == campaign.id && d.is_offline())
-        .ok_or_else(not_found)?;
-    if d.voided_at.is_some() {
-        return Err(OfflineGiftError::AlreadyVoid(id.to_string()));
-    }
-    if !ledger::void_offline_gift(&mut *tx, id, now).await? {
-        return Err(not_found());
-    }
-    let saved = tx.donation(id).await?.ok_or_else(not_found)?;
-    tx.commit().await?;
-    Ok(saved)
+    let not_found = &not_found;
+    ledger::transact(store, &[ObjectKey::Donation(id.to_string())], |tx| {
+        Box::pin(async move {
+            let Some(d) = tx
+                .donation(id)
+                .await?
+                .filter(|d| d.campaign_id == campaign.id && d.is_offline())
+            else {
+                return Ok(Err(not_found()));
+            };
+            if d.voided_at.is_some() {
+                return Ok(Err(OfflineGiftError::AlreadyVoid(id.to_string())));
+            }
+            if !ledger::void_offline_gift(&mut **tx, id, now).await? {
+                return Ok(Err(not_found()));
+            }
+            Ok(tx.donation(id).await?.ok_or_else(not_found))
+        })
+    })
+    .await?
 }

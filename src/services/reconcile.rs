@@ -152,7 +152,6 @@ async fn recheck_pending_until(
             "complete"
         };
         let id = format!("recheck:{session}:{state}");
-        let mut tx = store.begin_ledger().await?;
         let record = WebhookEvent {
             id: id.clone(),
             event_type: format!("recheck.checkout.session.{state}"),
@@ -164,17 +163,21 @@ async fn recheck_pending_until(
             received_at: now(),
             applied_at: Some(now()),
         };
-        if tx.insert_event(&record).await? {
-            ledger::apply(
-                &mut *tx,
-                &facts,
-                now(),
-                &webhooks::IngestRules::of(config).bounds,
-            )
-            .await?;
-            tx.commit().await?;
-            changed += 1;
-        }
+        let mut objects = vec![ledger::ObjectKey::Event(id.clone())];
+        objects.extend(ledger::objects_of(&facts));
+        let bounds = webhooks::IngestRules::of(config).bounds;
+        let (record, facts) = (&record, &facts);
+        let applied = ledger::transact(store, &objects, |tx| {
+            Box::pin(async move {
+                if !tx.insert_event(record).await? {
+                    return Ok(false);
+                }
+                ledger::apply(&mut **tx, facts, now(), &bounds).await?;
+                Ok(true)
+            })
+        })
+        .await?;
+        changed += usize::from(applied);
     }
     Ok((changed, false))
 }

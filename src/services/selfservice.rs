@@ -105,7 +105,6 @@ pub async fn cancel(
         return Err(GatewayError::Unreadable("the answer did not describe the plan".into()).into());
     }
     let at = now();
-    let mut tx = store.begin_ledger().await?;
     let record = WebhookEvent {
         id: format!("selfservice:cancel:{subscription}"),
         event_type: "selfservice.subscription.cancel".into(),
@@ -117,10 +116,18 @@ pub async fn cancel(
         received_at: at,
         applied_at: Some(at),
     };
-    if tx.insert_event(&record).await? {
-        ledger::apply(&mut *tx, &facts, at, &rules.bounds).await?;
-        tx.commit().await?;
-    }
+    let mut objects = vec![ledger::ObjectKey::Event(record.id.clone())];
+    objects.extend(ledger::objects_of(&facts));
+    let (record, facts) = (&record, &facts);
+    ledger::transact(store, &objects, |tx| {
+        Box::pin(async move {
+            if tx.insert_event(record).await? {
+                ledger::apply(&mut **tx, facts, at, &rules.bounds).await?;
+            }
+            Ok(())
+        })
+    })
+    .await?;
     let after = store.donation(&d.id).await?.ok_or(SelfServiceError::Gone)?;
     if plan_state(&after) != PlanState::Ended {
         return Err(

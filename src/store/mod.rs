@@ -12,12 +12,15 @@
 //! - [`ReportStore`]: the staff list, the donor wall, summaries and statements;
 //! - [`OutboxStore`]: the email outbox and its leases;
 //! - [`LedgerStore`]: beginning a ledger transaction; webhook events and flags read back;
+//! - [`AllowanceStore`]: rate allowances shared by every server on the database;
 //! - [`FollowUpStore`]: what is still to be asked of Stripe after a webhook, and its backoff;
+//! - [`MembershipStore`]: members (donors paying dues), as staff list and export them;
 //! - and [`Store`] itself: health, the heartbeat, server secrets.
 //!
 //! [`LedgerTx`] is split likewise: [`EventTx`] (events, flags, emails queued), [`DonationTx`]
 //! (donations and campaign figures), [`PaymentTx`] (payments and charges), [`MoneyBackTx`]
-//! (refunds and disputes) and [`FollowUpTx`] (flags a follow-up settles). Methods of the sub-traits are callable on `dyn Store` and
+//! (refunds and disputes), [`FollowUpTx`] (flags a follow-up settles) and [`MembershipTx`]
+//! (members, by donor key). Methods of the sub-traits are callable on `dyn Store` and
 //! `dyn LedgerTx` as they are; [`prelude`] names them all for code that needs them in scope.
 //!
 //! One implementation serves both backends (`sql::SqlStore`, generic over the driver; the SQL
@@ -57,6 +60,14 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the database gave up on a transaction because it stood in a cycle of waits with
+    /// another (PostgreSQL's deadlock detected) or could not be serialized with it: the same
+    /// work run again goes through.
+    pub fn is_contention(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::Database(d))
+            if d.code().is_some_and(|c| matches!(c.as_ref(), "40P01" | "40001")))
+    }
+
     /// Whether retrying the same work later may succeed (the database was unreachable or busy),
     /// as opposed to a bug or bad data. Webhooks answer 503 for these so that Stripe retries.
     pub fn is_transient(&self) -> bool {
@@ -88,6 +99,7 @@ pub use crate::domain::campaign::{
 };
 pub use crate::domain::donation::Donation;
 pub use crate::domain::event_log::{Flag, WebhookEvent};
+pub use crate::domain::membership::Membership;
 pub use crate::domain::message::{NewMessage, OutboxMessage};
 pub use crate::domain::payment::{ChargeRecord, Dispute, Payment, Refund};
 pub use crate::domain::staff_access::{
@@ -105,6 +117,15 @@ pub struct DonationFilter {
     pub from: Option<i64>,
     /// `created_at < to`
     pub to: Option<i64>,
+}
+
+/// Which members the staff list selects: all, or those active (paid through `at` or later) or
+/// lapsed at `at`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MembershipFilter {
+    /// `Some(true)`: active only; `Some(false)`: lapsed only.
+    pub active: Option<bool>,
+    pub at: i64,
 }
 
 /// A position in the staff list, which runs newest first by (created_at, id): the list goes on
@@ -188,15 +209,33 @@ pub enum IdempotencyClaim {
     },
 }
 
-/// Opens the store named by the URL's scheme and applies its migrations.
+/// Opens the store named by the URL's scheme and applies its migrations, with each backend's
+/// default number of aggregate rows per campaign.
 pub async fn connect(url: &str, max_connections: u32) -> StoreResult<std::sync::Arc<dyn Store>> {
+    connect_with(url, max_connections, None).await
+}
+
+/// How many rows each campaign's aggregate is spread over when not configured: one on SQLite
+/// (a single writer gains nothing by more), 16 on PostgreSQL (more than the concurrent writers
+/// a few servers usually have, few enough that a read sums them at once).
+pub fn default_progress_shards(url: &str) -> u32 {
+    if url.starts_with("sqlite:") { 1 } else { 16 }
+}
+
+/// [`connect`], with `progress_shards` rows per campaign aggregate (`None`: the default).
+pub async fn connect_with(
+    url: &str,
+    max_connections: u32,
+    progress_shards: Option<u32>,
+) -> StoreResult<std::sync::Arc<dyn Store>> {
+    let shards = progress_shards.unwrap_or_else(|| default_progress_shards(url));
     if url.starts_with("sqlite:") {
         Ok(std::sync::Arc::new(
-            SqliteStore::connect(url, max_connections).await?,
+            SqliteStore::connect(url, max_connections, shards).await?,
         ))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         Ok(std::sync::Arc::new(
-            PgStore::connect(url, max_connections).await?,
+            PgStore::connect(url, max_connections, shards).await?,
         ))
     } else {
         Err(StoreError::UnsupportedUrl)

@@ -1,6 +1,7 @@
 //! PostgreSQL: for production and for several server processes sharing one database. Ledger
-//! transactions take a transaction-scoped advisory lock, so they are serialized across every
-//! process exactly as SQLite's single writer serializes them within one.
+//! transactions lock the objects they touch with transaction-scoped advisory locks
+//! (`sql::ledger_tx`), so two that touch a common object are serialized across every process,
+//! and the rest commit side by side.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -17,8 +18,10 @@ impl Backend for sqlx::Postgres {
     const BACKEND: &'static str = "postgres";
     /// The driver's own `BEGIN` (READ COMMITTED).
     const BEGIN_WRITE: Option<&'static str> = None;
-    /// A fixed key of our own; nothing else in this database takes advisory locks.
-    const LEDGER_LOCK: Option<&'static str> = Some("SELECT pg_advisory_xact_lock(4477000001)");
+    /// `ledger_lock` (migration 0011) takes `pg_advisory_xact_lock` on each id in the order
+    /// given. Nothing else in this database takes advisory locks in that key space (sqlx's
+    /// migrator takes one session lock of its own while migrating).
+    const OBJECT_LOCKS: Option<&'static str> = Some("SELECT ledger_lock($1)");
     /// READ COMMITTED takes a new snapshot per statement; reports of several reads need one.
     const READ_SNAPSHOT: &'static str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
     /// Workers in several processes claim disjoint rows without waiting on each other.
@@ -30,7 +33,13 @@ impl Backend for sqlx::Postgres {
 }
 
 impl PgStore {
-    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, super::StoreError> {
+    /// Opens the database; `progress_shards` is how many rows each campaign's aggregate is
+    /// spread over, so that concurrent ledger transactions seldom wait on one row.
+    pub async fn connect(
+        url: &str,
+        max_connections: u32,
+        progress_shards: u32,
+    ) -> Result<Self, super::StoreError> {
         let options = PgConnectOptions::from_str(url)?;
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(2))
@@ -41,7 +50,7 @@ impl PgStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(SqlStore::new(pool.clone(), pool))
+        Ok(SqlStore::new(pool.clone(), pool, progress_shards))
     }
 }
 

@@ -21,7 +21,7 @@ impl Backend for sqlx::Sqlite {
     /// failing when its first write finds the database locked.
     const BEGIN_WRITE: Option<&'static str> = Some("BEGIN IMMEDIATE");
     /// The single writer connection already serializes ledger transactions.
-    const LEDGER_LOCK: Option<&'static str> = None;
+    const OBJECT_LOCKS: Option<&'static str> = None;
     /// A deferred read transaction in WAL mode sees one snapshot from its first read on.
     const READ_SNAPSHOT: &'static str = "BEGIN";
     /// The single writer connection already keeps two claims from overlapping.
@@ -33,7 +33,13 @@ impl Backend for sqlx::Sqlite {
 }
 
 impl SqliteStore {
-    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, super::StoreError> {
+    /// Opens the database; `progress_shards` is how many rows each campaign's aggregate may be
+    /// spread over (1 is right for SQLite's single writer, which gains nothing by more).
+    pub async fn connect(
+        url: &str,
+        max_connections: u32,
+        progress_shards: u32,
+    ) -> Result<Self, super::StoreError> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -55,7 +61,7 @@ impl SqliteStore {
             .after_release(clean_on_release(url))
             .connect_with(options.read_only(true))
             .await?;
-        Ok(SqlStore::new(read, write))
+        Ok(SqlStore::new(read, write, progress_shards))
     }
 }
 

@@ -10,11 +10,12 @@ use async_trait::async_trait;
 use super::{
     Campaign, CampaignFields, CampaignOptions, CampaignRecords, ChargeAwaitingFee, ChargeRecord,
     Dispute, Donation, DonationCursor, DonationFilter, FetchKind, Flag, IdempotencyClaim,
-    ListedDonation, ListedFlag, NewMessage, OutboxMessage, Payment, Progress, Refund, StaffSession,
-    StaffToken, StoreResult, UnparsedEvent, WebhookEvent,
+    ListedDonation, ListedFlag, Membership, MembershipFilter, NewMessage, OutboxMessage, Payment,
+    Progress, Refund, StaffSession, StaffToken, StoreResult, UnparsedEvent, WebhookEvent,
 };
 use super::{LinkPurpose, SigninLink, StaffMember, StaffRole};
 use crate::domain::manage_link::LinkRequestRecord;
+use crate::domain::object_key::ObjectKey;
 
 /// The whole store: its health and its secrets, and every concern's sub-trait.
 #[async_trait]
@@ -25,13 +26,19 @@ pub trait Store:
     + ReportStore
     + OutboxStore
     + LedgerStore
+    + AllowanceStore
     + FollowUpStore
     + DonorLinkStore
+    + MembershipStore
     + Send
     + Sync
     + 'static
 {
     fn backend(&self) -> &'static str;
+    /// A count of this process's commits that changed a campaign or its figures: a reader that
+    /// saw it unchanged since it last read them has nothing new of this process's to read
+    /// (other processes' commits are not counted: see `http::progress_cache`).
+    fn changes(&self) -> u64;
     async fn ping(&self) -> StoreResult<()>;
     /// Makes a write the way every other write is made (a write transaction on the writer's
     /// connection) on a heartbeat row: readiness means a gift can be recorded now.
@@ -250,6 +257,25 @@ pub trait OutboxStore: Send + Sync {
     async fn release_messages(&self, ids: &[i64], lease_until: i64) -> StoreResult<u64>;
 }
 
+/// Rate allowances every server sharing the database counts against together (on PostgreSQL;
+/// a SQLite server keeps its own in memory, `http::limits`). Keys are opaque to the store.
+#[async_trait]
+pub trait AllowanceStore: Send + Sync {
+    /// Takes one request at `now_ms` from the allowance of `key`, which lets `burst` requests
+    /// through at once and one more every `interval_ms`: `None` when it was taken, or how many
+    /// milliseconds until one can be.
+    async fn take_allowance(
+        &self,
+        key: &str,
+        now_ms: i64,
+        interval_ms: i64,
+        burst: i64,
+    ) -> StoreResult<Option<i64>>;
+    /// Forgets the allowances that are whole again at `now_ms` (keeping them changes nothing);
+    /// returns how many.
+    async fn sweep_allowances(&self, now_ms: i64) -> StoreResult<u64>;
+}
+
 /// Donors asking for fresh self-service links ("manage my gift"): their recurring gifts by
 /// address, and the requests that sent an email (a per-address ceiling on such emails).
 #[async_trait]
@@ -271,13 +297,53 @@ pub trait DonorLinkStore: Send + Sync {
     async fn manage_link_requests_since(&self, donor_key: &str, since: i64) -> StoreResult<i64>;
 }
 
+/// Members (donors who pay a membership campaign's dues), as staff list and export them. The
+/// records are written by the ledger only ([`MembershipTx`]).
+#[async_trait]
+pub trait MembershipStore: Send + Sync {
+    /// Members in order of their donor key (lowercased email), those after `after`, at most
+    /// `limit`, active or lapsed at the filter's time when it says which.
+    async fn memberships(
+        &self,
+        filter: &MembershipFilter,
+        after: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<Membership>>;
+    /// The member with this donor key (lowercased email).
+    async fn membership_of(&self, donor_key: &str) -> StoreResult<Option<Membership>>;
+}
+
+/// In a ledger transaction: a donor's membership, derived again from their dues-paying gifts
+/// whenever one of them is recomputed (`services::ledger::membership`). One row per donor key.
+#[async_trait]
+pub trait MembershipTx: Send {
+    /// The donor's gifts that pay dues (`dues_minimum_minor` set), offline ones too; locks the
+    /// donor's membership first.
+    async fn dues_donations_of(&mut self, donor_key: &str) -> StoreResult<Vec<Donation>>;
+    /// One of those gifts' payments and what is recorded against their PaymentIntents, read
+    /// without locking the gift (its changes wait for the membership's lock, held here).
+    async fn dues_payments_of(
+        &mut self,
+        donation_id: &str,
+    ) -> StoreResult<(Vec<Payment>, MoneyBack)>;
+    async fn membership(&mut self, donor_key: &str) -> StoreResult<Option<Membership>>;
+    /// Writes the member's row (an upsert by donor key).
+    async fn save_membership(&mut self, membership: &Membership) -> StoreResult<()>;
+    /// Removes the donor's row: none of their dues payments counts (any more).
+    async fn delete_membership(&mut self, donor_key: &str) -> StoreResult<()>;
+}
+
 /// The ledger from outside a transaction: beginning one, and reading back the webhook events it
 /// recorded and the flags it raised for staff.
 #[async_trait]
 pub trait LedgerStore: Send + Sync {
-    /// Starts a ledger transaction. Ledger transactions are serialized across every server
-    /// process sharing the database, so a recomputation always sees every fact committed before.
-    async fn begin_ledger(&self) -> StoreResult<Box<dyn LedgerTx>>;
+    /// Starts a ledger transaction holding `objects` (those an event names; the transaction
+    /// locks what else it touches as it goes). Ledger transactions that touch a common object
+    /// are serialized across every server process sharing the database, so a recomputation
+    /// always sees every fact committed before it (`sql::ledger_tx` says how). On PostgreSQL a
+    /// transaction may fail with a deadlock or serialization error (`StoreError::is_contention`);
+    /// the ledger then runs it again (`services::ledger::transact`).
+    async fn begin_ledger(&self, objects: &[ObjectKey]) -> StoreResult<Box<dyn LedgerTx>>;
     async fn webhook_events_by_outcome(&self, outcome: &str) -> StoreResult<Vec<WebhookEvent>>;
     async fn webhook_event(&self, id: &str) -> StoreResult<Option<WebhookEvent>>;
     async fn flags(&self) -> StoreResult<Vec<Flag>>;
@@ -330,7 +396,9 @@ pub trait FollowUpTx: Send {
 /// One ledger transaction: records are read and written here, and nothing is visible to others
 /// until `commit`. Dropping it without commit rolls everything back.
 #[async_trait]
-pub trait LedgerTx: EventTx + DonationTx + PaymentTx + MoneyBackTx + FollowUpTx + Send {
+pub trait LedgerTx:
+    EventTx + DonationTx + PaymentTx + MoneyBackTx + FollowUpTx + MembershipTx + Send
+{
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }
 
@@ -373,7 +441,14 @@ pub trait DonationTx: Send {
     async fn insert_donation(&mut self, donation: &Donation) -> StoreResult<()>;
     /// Writes every field the ledger owns (status, Stripe links, plan state, counted figures).
     async fn save_donation(&mut self, donation: &Donation) -> StoreResult<()>;
-    async fn add_progress(&mut self, campaign_id: i64, delta: &Progress) -> StoreResult<()>;
+    /// Adds `delta` to the campaign's figures, in the aggregate row (shard) that `donation_id`
+    /// falls in: transactions of different donations seldom wait on the same row.
+    async fn add_progress(
+        &mut self,
+        campaign_id: i64,
+        donation_id: &str,
+        delta: &Progress,
+    ) -> StoreResult<()>;
     /// Adds `delta` to a donor's counted donations; returns the count before and after.
     async fn add_donor_count(
         &mut self,
@@ -398,9 +473,16 @@ pub trait PaymentTx: Send {
     ) -> StoreResult<u64>;
     async fn charge(&mut self, id: &str) -> StoreResult<Option<ChargeRecord>>;
     async fn save_charge(&mut self, charge: &ChargeRecord) -> StoreResult<()>;
-    async fn charges_by_intent(&mut self, pi: &str) -> StoreResult<Vec<ChargeRecord>>;
     /// Fills the PaymentIntent of refunds and disputes known only by their charge.
     async fn backfill_intent(&mut self, charge_id: &str, pi: &str) -> StoreResult<()>;
+}
+
+/// The records behind a donation's payments, by kind (`MoneyBackTx::money_back_of`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MoneyBack {
+    pub refunds: Vec<Refund>,
+    pub charges: Vec<ChargeRecord>,
+    pub disputes: Vec<Dispute>,
 }
 
 /// In a ledger transaction: money taken back, as refunds and disputes.
@@ -408,8 +490,9 @@ pub trait PaymentTx: Send {
 pub trait MoneyBackTx: Send {
     async fn refund(&mut self, id: &str) -> StoreResult<Option<Refund>>;
     async fn save_refund(&mut self, refund: &Refund) -> StoreResult<()>;
-    async fn refunds_by_intent(&mut self, pi: &str) -> StoreResult<Vec<Refund>>;
     async fn dispute(&mut self, id: &str) -> StoreResult<Option<Dispute>>;
     async fn save_dispute(&mut self, dispute: &Dispute) -> StoreResult<()>;
-    async fn disputes_by_intent(&mut self, pi: &str) -> StoreResult<Vec<Dispute>>;
+    /// The refunds, charges and disputes of the PaymentIntents of a donation's payments, one
+    /// statement each however many installments it has (a recomputation reads them).
+    async fn money_back_of(&mut self, donation_id: &str) -> StoreResult<MoneyBack>;
 }

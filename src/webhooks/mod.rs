@@ -10,7 +10,7 @@ use serde::Deserialize;
 use stripe_webhook::{Event, Webhook, WebhookError};
 
 use crate::domain::money::AmountBounds;
-use crate::services::ledger;
+use crate::services::ledger::{self, ObjectKey};
 use crate::store::{LedgerTx, Store, StoreError, WebhookEvent, now};
 
 /// What this server accepts of a verified event: its mode (a test-mode event on a live server is
@@ -147,69 +147,84 @@ impl Outcome {
     }
 }
 
-/// Records a verified event and applies it. Errors are the store's: the caller answers 5xx so
-/// that Stripe delivers the event again.
+/// Records a verified event and applies it, in one ledger transaction holding the event and
+/// every object its facts name. Errors are the store's: the caller answers 5xx so that Stripe
+/// delivers the event again.
 pub async fn ingest(
     store: &dyn Store,
     payload: &str,
     verified: Verified,
     rules: &IngestRules,
 ) -> Result<Outcome, StoreError> {
-    let server_live = rules.live;
-    let mut tx = store.begin_ledger().await?;
-    let outcome = match verified {
-        Verified::Unparsed(env, detail) => {
-            let record = record(&env, payload, Outcome::Unparsed, Some(&detail));
-            if !tx.insert_event(&record).await? {
+    let (env, event, detail) = match verified {
+        Verified::Unparsed(env, detail) => (env, None, Some(detail)),
+        Verified::Event(event) => (envelope(&event), Some(event), None),
+    };
+    // The facts are the event's alone: read once, before any lock is taken.
+    let facts = event.as_deref().and_then(facts::from_event);
+    let mut objects = vec![ObjectKey::Event(env.id.clone())];
+    objects.extend(facts.as_deref().map(ledger::objects_of).unwrap_or_default());
+    let (env, event, detail, facts) = (&env, &event, &detail, &facts);
+    ledger::transact(store, &objects, |tx| {
+        Box::pin(async move {
+            let (outcome, why) = match (event, detail) {
+                (None, detail) => (Outcome::Unparsed, detail.as_deref()),
+                (Some(_), _) if env.livemode != rules.live => (
+                    Outcome::Ignored,
+                    Some(if env.livemode {
+                        "live-mode event on a test-mode server"
+                    } else {
+                        "test-mode event on a live-mode server"
+                    }),
+                ),
+                (Some(_), _) => (Outcome::Applied, None),
+            };
+            if !tx.insert_event(&record(env, payload, outcome, why)).await? {
                 return Ok(Outcome::Duplicate);
             }
-            flag_unparsed(&mut *tx, &env, &detail).await?;
-            Outcome::Unparsed
-        }
-        Verified::Event(event) => {
-            let env = Envelope {
-                id: event.id.as_str().to_string(),
-                event_type: event.type_.as_str().to_string(),
-                created: event.created,
-                livemode: event.livemode,
-            };
-            if env.livemode != server_live {
-                let detail = if env.livemode {
-                    "live-mode event on a test-mode server"
-                } else {
-                    "test-mode event on a live-mode server"
-                };
-                let record = record(&env, payload, Outcome::Ignored, Some(detail));
-                if !tx.insert_event(&record).await? {
-                    return Ok(Outcome::Duplicate);
+            match outcome {
+                Outcome::Unparsed => {
+                    flag_unparsed(&mut **tx, env, why.unwrap_or_default()).await?;
+                    Ok(Outcome::Unparsed)
                 }
-                Outcome::Ignored
-            } else {
-                let record = record(&env, payload, Outcome::Applied, None);
-                if !tx.insert_event(&record).await? {
-                    return Ok(Outcome::Duplicate);
+                Outcome::Applied => {
+                    let bounds = &rules.bounds;
+                    let recorded = Some(Outcome::Applied);
+                    apply_event(&mut **tx, env, facts.as_deref(), bounds, None, recorded).await
                 }
-                apply_event(&mut *tx, &env, &event, &rules.bounds, None).await?
+                other => Ok(other),
             }
-        }
-    };
-    tx.commit().await?;
-    Ok(outcome)
+        })
+    })
+    .await
 }
 
-/// Applies a recorded event's facts and sets its outcome; `note` (how the event was recovered,
-/// when it was) is added to the outcome's detail.
+/// The fields every event has, of a parsed event.
+fn envelope(event: &Event) -> Envelope {
+    Envelope {
+        id: event.id.as_str().to_string(),
+        event_type: event.type_.as_str().to_string(),
+        created: event.created,
+        livemode: event.livemode,
+    }
+}
+
+/// Applies a recorded event's facts (`None`: a type the ledger does not handle) and sets its
+/// outcome; `note` (how the event was recovered, when it was) is added to the outcome's detail.
+/// `recorded` is the outcome the event's row already holds, when it was recorded in this
+/// transaction as expected to apply: if so it is not written again.
 pub(crate) async fn apply_event(
     tx: &mut dyn LedgerTx,
     env: &Envelope,
-    event: &Event,
+    facts: Option<&[ledger::Fact]>,
     bounds: &AmountBounds,
     note: Option<&str>,
+    recorded: Option<Outcome>,
 ) -> Result<Outcome, StoreError> {
-    let (outcome, detail) = match facts::from_event(event) {
+    let (outcome, detail) = match facts {
         None => (Outcome::Ignored, Some("event type not handled")),
         Some(facts) => {
-            let applied = ledger::apply(tx, &facts, env.created, bounds).await?;
+            let applied = ledger::apply(tx, facts, env.created, bounds).await?;
             if applied.donations.is_empty() && applied.out_of_range > 0 {
                 (
                     Outcome::Ignored,
@@ -226,6 +241,9 @@ pub(crate) async fn apply_event(
         (Some(d), Some(n)) => Some(format!("{d}; {n}")),
         (d, n) => d.or(n).map(str::to_string),
     };
+    if recorded == Some(outcome) && detail.is_none() {
+        return Ok(outcome);
+    }
     let applied_at = (outcome == Outcome::Applied).then(now);
     tx.set_event_outcome(&env.id, outcome.as_str(), detail.as_deref(), applied_at)
         .await?;
@@ -252,7 +270,10 @@ async fn flag_unparsed(
     .await
 }
 
+/// The row of an event as it arrives: one recorded as applied is dated applied now (its facts
+/// are applied in the same transaction, which commits whole or not at all).
 fn record(env: &Envelope, payload: &str, outcome: Outcome, detail: Option<&str>) -> WebhookEvent {
+    let at = now();
     WebhookEvent {
         id: env.id.clone(),
         event_type: env.event_type.clone(),
@@ -261,8 +282,8 @@ fn record(env: &Envelope, payload: &str, outcome: Outcome, detail: Option<&str>)
         outcome: outcome.as_str().to_string(),
         detail: detail.map(str::to_string),
         payload: payload.to_string(),
-        received_at: now(),
-        applied_at: None,
+        received_at: at,
+        applied_at: (outcome == Outcome::Applied).then_some(at),
     }
 }
 
@@ -281,15 +302,24 @@ pub async fn reprocess(
             left += 1;
             continue;
         };
-        let mut tx = store.begin_ledger().await?;
         let env = Envelope::of(&stored);
-        if env.livemode != server_live {
-            tx.set_event_outcome(&env.id, "ignored", Some("other mode"), None)
-                .await?;
-        } else {
-            apply_event(&mut *tx, &env, &event, &rules.bounds, None).await?;
-        }
-        tx.commit().await?;
+        let facts = facts::from_event(&event);
+        let mut objects = vec![ObjectKey::Event(env.id.clone())];
+        objects.extend(facts.as_deref().map(ledger::objects_of).unwrap_or_default());
+        let (env, facts) = (&env, &facts);
+        ledger::transact(store, &objects, |tx| {
+            Box::pin(async move {
+                if env.livemode != server_live {
+                    tx.set_event_outcome(&env.id, "ignored", Some("other mode"), None)
+                        .await
+                } else {
+                    apply_event(&mut **tx, env, facts.as_deref(), &rules.bounds, None, None)
+                        .await
+                        .map(drop)
+                }
+            })
+        })
+        .await?;
         done += 1;
     }
     Ok((done, left))

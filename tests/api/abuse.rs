@@ -2,12 +2,13 @@
 //! per-address and per-email limits (429 + Retry-After), `X-Forwarded-For` believed only from
 //! trusted proxies, the honeypot field and each campaign's minimum gift; and `GET /metrics`
 //! counting all of it. Invalid requests never spend a donor's email allowance, and IPv6
-//! clients are limited per network (/64 by default). Limits are per hour so that no test depends on the machine's speed.
+//! clients are limited per network (/64 by default). On PostgreSQL two servers share one set of
+//! allowances. Limits are per hour so that no test depends on the machine's speed.
 
 use std::sync::atomic::Ordering;
 
 use crate::helpers::fake_stripe::with_counting_stripe;
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::{Backend, TestApp, campaign, spawn_app, spawn_beside};
 use futures::StreamExt;
 use serde_json::{Value, json};
 
@@ -124,6 +125,56 @@ async fn the_email_limit_holds_across_addresses(b: Backend) {
     )
     .await;
     assert_eq!(s, 429, "203.0.113.200 has used its 2");
+}
+
+/// Sends `bodies` alternately to `servers`, 16 in flight; returns (status, retry-after) of each.
+async fn burst_across(
+    servers: &[&TestApp],
+    bodies: Vec<(Value, Option<String>)>,
+) -> Vec<(u16, Option<u64>)> {
+    futures::stream::iter(bodies.into_iter().enumerate())
+        .map(|(i, (b, xff))| async move {
+            let (s, r, _) = post(servers[i % servers.len()], &b, xff.as_deref()).await;
+            (s, r)
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await
+}
+
+async fn two_servers_on_postgres_share_one_allowance(b: Backend) {
+    let vars = [
+        ("CHECKOUT_RATE_PER_IP", "6/hour"),
+        ("CHECKOUT_RATE_PER_EMAIL", "4/hour"),
+        ("TRUSTED_PROXIES", "127.0.0.1, ::1"),
+    ];
+    let first = spawn_app(&b, &vars).await;
+    campaign(&first, "policy", 1_000_000).await;
+    let second = spawn_beside(&first, &vars).await;
+    let servers = [&first, &second];
+    // One address, many donors: the address's allowance.
+    let bodies = (0..30)
+        .map(|i| {
+            let body = gift("5.00", &format!("donor{i}@example.org"));
+            (body, Some("203.0.113.9".to_string()))
+        })
+        .collect();
+    let by_address = tally(&burst_across(&servers, bodies).await);
+    // One donor, many addresses: the donor's allowance.
+    let bodies = (0..30)
+        .map(|i| {
+            let body = gift("5.00", "same.donor@example.org");
+            (body, Some(format!("198.51.100.{i}")))
+        })
+        .collect();
+    let by_email = tally(&burst_across(&servers, bodies).await);
+    if matches!(b, Backend::Postgres(_)) {
+        // Every server counts against one allowance in the database.
+        assert_eq!((by_address.0, by_email.0), (6, 4));
+    } else {
+        // SQLite runs one server; a second one on the same file keeps its own allowances.
+        assert_eq!((by_address.0, by_email.0), (12, 8));
+    }
 }
 
 async fn forwarded_for_from_an_untrusted_peer_is_ignored(b: Backend) {
@@ -535,4 +586,5 @@ backend_tests!(
     invalid_requests_never_spend_a_donors_allowance,
     ipv6_clients_are_limited_per_network,
     the_ipv6_prefix_is_configurable,
+    two_servers_on_postgres_share_one_allowance,
 );

@@ -2,10 +2,13 @@
 //! `Accept-Language` (by quality), with a switcher; the form's errors in the page's language; the
 //! choice carried through the form, Checkout and back; remembered with the gift, so that its
 //! receipt, the thank-you and manage pages and the annual statement are in Spanish; "manage my
-//! gift" emails in the language of the page they were asked on; the JSON API's `language`.
+//! gift" emails in the language of the page they were asked on; the JSON API's `language`; bank
+//! debits and membership dues (the form's choice, dues and their errors, the sandbox's two
+//! steps, the thank-you page) in Spanish.
 
 use std::sync::Arc;
 
+use crate::bank_debit::{patch_campaign, press};
 use crate::helpers::pages::{get_page, header, no_redirects, post_form};
 use crate::helpers::{Backend, TestApp, spawn_app};
 use donations::mail::Letter;
@@ -190,7 +193,7 @@ async fn a_gift_made_in_spanish_is_remembered(b: Backend) {
     assert!(checkout.contains("<html lang=\"es\">"), "{checkout}");
     assert!(checkout.contains("<button>Pagar</button>"), "{checkout}");
     assert!(
-        checkout.contains(" cada mes de ana@example.org."),
+        checkout.contains(" cada mes de ana@example.org, con tarjeta."),
         "{checkout}"
     );
     // Back from checkout in Spanish: canceled, or paid.
@@ -407,9 +410,139 @@ async fn the_api_and_manage_my_gift_remember_the_language(b: Backend) {
     );
 }
 
+async fn bank_debits_and_membership_dues_in_spanish(b: Backend) {
+    let app = spawn(&b).await;
+    let (status, c) = patch_campaign(
+        &app,
+        "demo",
+        serde_json::json!({"membership_dues": "60", "bank_debit": true}),
+    )
+    .await;
+    assert_eq!(status, 200, "{c}");
+    // The page's dues, payment choice and bank debit fee, in each language.
+    let (_, es) = get_in(&app, "/donate/demo", "es").await;
+    for spanish in [
+        "Cuota de membresía: al menos $60.00 al año o $5.00 al mes.",
+        "<legend>Forma de pago</legend>",
+        "value=\"card\" checked> Tarjeta</label>",
+        "value=\"us_bank_account\"> Cuenta bancaria (ACH)</label>",
+        "le cuesta menos a la organización (0.8\u{a0}%, como máximo $5.00)",
+    ] {
+        assert!(es.contains(spanish), "missing {spanish}: {es}");
+    }
+    let (_, en) = get_in(&app, "/donate/demo", "en").await;
+    for english in [
+        "Membership dues: at least $60.00 a year, or $5.00 a month.",
+        "<legend>Pay by</legend>",
+        "value=\"us_bank_account\"> Bank account (ACH)</label>",
+        "A US bank account costs the nonprofit less (0.8%, at most $5.00);",
+    ] {
+        assert!(en.contains(english), "missing {english}: {en}");
+    }
+    // Below the dues, and a method there is not: each error at its field, in Spanish.
+    let form = |amount: &'static str, method: &'static str, key: &'static str| {
+        vec![
+            ("amount", "other"),
+            ("custom_amount", amount),
+            ("frequency", "monthly"),
+            ("payment_method", method),
+            ("name", "Ana Pérez"),
+            ("email", "ana@example.org"),
+            ("idempotency_key", key),
+            ("lang", "es"),
+        ]
+    };
+    let (status, _, body) = post_form(
+        &app,
+        "/donate/demo",
+        None,
+        &form("4.99", "us_bank_account", "k-1"),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body.contains(
+            "<p class=\"error\" id=\"amount-error\">La cantidad mínima es de $5.00 al mes: la \
+             cuota de membresía es de $60.00 al año.</p>"
+        ),
+        "{body}"
+    );
+    assert!(body.contains("value=\"us_bank_account\" checked> Cuenta bancaria (ACH)"));
+    let (status, _, body) =
+        post_form(&app, "/donate/demo", None, &form("5", "cheque", "k-2")).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body.contains(
+            "<p class=\"error\" id=\"payment-method-error\">Elija una forma de pago: tarjeta o \
+             cuenta bancaria.</p>"
+        ),
+        "{body}"
+    );
+    // The same errors in English, as the page wrote them.
+    let mut english = form("4.99", "cheque", "k-3");
+    english.retain(|(k, _)| *k != "lang");
+    let (_, _, body) = post_form(&app, "/donate/demo", None, &english).await;
+    assert!(
+        body.contains("Amount must be at least $5.00 a month: membership dues are $60.00 a year"),
+        "{body}"
+    );
+    assert!(body.contains("Payment method must be card or us_bank_account"));
+
+    // $5.00 a month from a bank account: the sandbox's two steps and the thank-you page.
+    let (status, headers, body) = post_form(
+        &app,
+        "/donate/demo",
+        None,
+        &form("5", "us_bank_account", "k-4"),
+    )
+    .await;
+    assert_eq!(status, 303, "{body}");
+    let id = header(&headers, "location")
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let (_, checkout) = get_in(&app, &format!("/sandbox/checkout/{id}"), "en").await;
+    assert!(
+        checkout.contains("con cuenta bancaria (débito ACH).")
+            && checkout.contains("<button>Autorizar el débito</button>"),
+        "{checkout}"
+    );
+    assert_eq!(press(&app, &id, "pay").await.0, 303);
+    let (_, checkout) = get_in(&app, &format!("/sandbox/checkout/{id}"), "en").await;
+    assert!(
+        checkout.contains("<button>El banco confirma el débito</button>"),
+        "{checkout}"
+    );
+    let (_, thanks) = get_in(&app, &format!("/donate/demo/thanks?donation={id}"), "en").await;
+    for spanish in [
+        "Esta donación paga su cuota de membresía.",
+        "Forma de pago: cuenta bancaria (ACH).",
+        "Su pago bancario se está procesando: los bancos tardan unos días hábiles",
+        "para cambiar la cuenta bancaria o la cantidad de esta donación",
+    ] {
+        assert!(thanks.contains(spanish), "missing {spanish}: {thanks}");
+    }
+    let (_, thanks) = get_in(
+        &app,
+        &format!("/donate/demo/thanks?donation={id}&lang=en"),
+        "es",
+    )
+    .await;
+    for english in [
+        "This gift pays your membership dues.",
+        "Paid by bank account (ACH).",
+        "Your bank payment is processing: banks take a few business days to confirm it.",
+        "to change the bank account or amount of this gift",
+    ] {
+        assert!(thanks.contains(english), "missing {english}: {thanks}");
+    }
+}
+
 backend_tests!(
     pages_speak_the_asked_language,
     form_errors_in_the_pages_language,
     a_gift_made_in_spanish_is_remembered,
     the_api_and_manage_my_gift_remember_the_language,
+    bank_debits_and_membership_dues_in_spanish,
 );

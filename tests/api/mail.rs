@@ -243,7 +243,7 @@ async fn outbox_is_written_with_its_cause_and_once(b: Backend) {
     // (dropped before commit), neither the payment nor the message exists.
     let parsed = stripe_webhook::Webhook::insecure(&payload).unwrap();
     let facts = donations::webhooks::facts::from_event(&parsed).unwrap();
-    let mut tx = app.store.begin_ledger().await.unwrap();
+    let mut tx = app.store.begin_ledger(&[]).await.unwrap();
     donations::services::ledger::apply(&mut *tx, &facts, now(), &Default::default())
         .await
         .unwrap();

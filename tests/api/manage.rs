@@ -397,7 +397,7 @@ async fn canceling_in_the_sandbox_ends_the_plan_once(b: Backend) {
     assert_eq!(progress(&app).await, (raised, 1, 1000));
     // The change is on record as an event of its own.
     let subscription = d.subscription_id.clone().unwrap();
-    let mut tx = app.store.begin_ledger().await.unwrap();
+    let mut tx = app.store.begin_ledger(&[]).await.unwrap();
     let record = tx
         .event(&format!("selfservice:cancel:{subscription}"))
         .await
@@ -676,7 +676,7 @@ async fn stripe_failure_is_a_502_and_changes_nothing(b: Backend) {
     let d = donation(&app, &id).await;
     assert_eq!(d.plan_status.as_deref(), Some("active"));
     assert_eq!(progress(&app).await, before);
-    let mut tx = app.store.begin_ledger().await.unwrap();
+    let mut tx = app.store.begin_ledger(&[]).await.unwrap();
     assert!(
         tx.event("selfservice:cancel:sub_fail1")
             .await

@@ -558,7 +558,7 @@ async fn unknown_foreign_and_unparsable_events_are_kept(b: Backend) {
         .as_str()
         .unwrap()
         .to_string();
-    let mut tx = app.store.begin_ledger().await.unwrap();
+    let mut tx = app.store.begin_ledger(&[]).await.unwrap();
     tx.insert_event(&donations::store::WebhookEvent {
         id: good_id.clone(),
         event_type: "checkout.session.completed".into(),

@@ -65,7 +65,7 @@ pub(super) async fn request_link(
     if !login_csrf_ok(&headers, &form) {
         return login_page_saying(&state, StatusCode::FORBIDDEN, says_notice(FORM_EXPIRED));
     }
-    if let Err(spent) = state.limits.check_signin_ip(ip) {
+    if let Err(spent) = state.limits.check_signin_ip(ip).await {
         state.metrics.rate_limited("signin_ip");
         let wait = spent.retry_after_secs.max(1);
         let notice = format!(

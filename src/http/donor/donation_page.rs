@@ -3,6 +3,7 @@
 //! page sends (a strict Content-Security-Policy; framing only by `ALLOWED_ORIGINS`).
 
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 use askama::Template;
 use axum::Form;
@@ -13,18 +14,21 @@ use serde::Deserialize;
 
 use crate::config::Config;
 use crate::domain::contribution::percent_of_goal;
+use crate::domain::donation::PaymentMethod;
 use crate::domain::field_error::Reason;
 use crate::domain::money::currency_of;
 use crate::http::AppState;
+use crate::http::donor::donation_form::{
+    DEFAULT_AMOUNT, DonateForm, FormValues, checkout_input, new_form_key,
+};
 use crate::http::donor::field_errors::translated_errors;
 use crate::http::error::{AppError, AppResult, FieldError};
 use crate::http::limits::ClientIp;
 use crate::http::page_language::{LanguageLink, PageLanguage, switcher};
+use crate::http::public_reads::{PageBody, PageKey};
 use crate::i18n::{Args, Lang, Tr, format};
-use crate::services::campaign_admin::MajorAmount;
-use crate::services::checkout::{
-    Checkout, CheckoutError, CheckoutInput, DonorInput, TributeInput, quote,
-};
+use crate::services::campaign_admin::DuesView;
+use crate::services::checkout::{Checkout, CheckoutError, QuoteRequest, quote};
 use crate::services::reporting::wall_entry;
 use crate::store::{Campaign, Donation, Progress, now};
 
@@ -35,7 +39,6 @@ pub const EMBED_JS: &str = include_str!("../../../assets/embed.js");
 
 /// The preset gift amounts, in major units.
 pub const PRESETS: [&str; 4] = ["25", "50", "100", "250"];
-const DEFAULT_AMOUNT: &str = "50";
 /// Donor wall entries shown on the page.
 const WALL_SIZE: i64 = 20;
 
@@ -178,124 +181,6 @@ pub struct WallRow {
     pub args: Args,
 }
 
-/// What the donor typed, to put back in the form after an error.
-#[derive(Debug, Default, Clone, Deserialize)]
-pub struct DonateForm {
-    #[serde(default)]
-    pub amount: String,
-    #[serde(default)]
-    pub custom_amount: String,
-    #[serde(default)]
-    pub frequency: String,
-    #[serde(default)]
-    pub cover_fee: Option<String>,
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub email: String,
-    #[serde(default)]
-    pub anonymous: Option<String>,
-    #[serde(default)]
-    pub tribute_kind: String,
-    #[serde(default)]
-    pub honoree: String,
-    #[serde(default)]
-    pub notify_email: String,
-    #[serde(default)]
-    pub tribute_message: String,
-    #[serde(default)]
-    pub tribute_show_amount: Option<String>,
-    #[serde(default)]
-    pub comment: String,
-    #[serde(default)]
-    pub idempotency_key: String,
-    /// The honeypot: hidden from people, filled in by bots (see `CheckoutInput::website`).
-    #[serde(default)]
-    pub website: String,
-    /// The page's language, carried through the post (and stored with the gift).
-    #[serde(default)]
-    pub lang: Option<String>,
-}
-
-/// The form as the template reads it.
-pub struct FormValues {
-    pub amount: String,
-    pub custom_amount: String,
-    pub frequency: String,
-    pub cover_fee: bool,
-    pub name: String,
-    pub email: String,
-    pub anonymous: bool,
-    pub tribute_kind: String,
-    pub honoree: String,
-    pub notify_email: String,
-    pub tribute_message: String,
-    pub tribute_show_amount: bool,
-    pub comment: String,
-    pub idempotency_key: String,
-    /// Never rendered back into the page.
-    pub website: String,
-}
-
-fn checked(v: &Option<String>) -> bool {
-    matches!(v.as_deref(), Some("true" | "on" | "1"))
-}
-
-impl FormValues {
-    fn fresh() -> Self {
-        FormValues {
-            amount: DEFAULT_AMOUNT.into(),
-            custom_amount: String::new(),
-            frequency: "one_time".into(),
-            cover_fee: true,
-            name: String::new(),
-            email: String::new(),
-            anonymous: false,
-            tribute_kind: String::new(),
-            honoree: String::new(),
-            notify_email: String::new(),
-            tribute_message: String::new(),
-            tribute_show_amount: false,
-            comment: String::new(),
-            idempotency_key: uuid::Uuid::new_v4().to_string(),
-            website: String::new(),
-        }
-    }
-
-    fn from_form(f: &DonateForm) -> Self {
-        FormValues {
-            amount: f.amount.clone(),
-            custom_amount: f.custom_amount.clone(),
-            frequency: f.frequency.clone(),
-            cover_fee: checked(&f.cover_fee),
-            name: f.name.clone(),
-            email: f.email.clone(),
-            anonymous: checked(&f.anonymous),
-            tribute_kind: f.tribute_kind.clone(),
-            honoree: f.honoree.clone(),
-            notify_email: f.notify_email.clone(),
-            tribute_message: f.tribute_message.clone(),
-            tribute_show_amount: checked(&f.tribute_show_amount),
-            comment: f.comment.clone(),
-            idempotency_key: if f.idempotency_key.trim().is_empty() {
-                uuid::Uuid::new_v4().to_string()
-            } else {
-                f.idempotency_key.clone()
-            },
-            website: f.website.clone(),
-        }
-    }
-
-    /// The gift amount the form names: a preset, or the custom amount with "other".
-    fn gift_amount(&self) -> &str {
-        if self.amount == "other" || self.amount.is_empty() {
-            self.custom_amount.trim()
-        } else {
-            self.amount.trim()
-        }
-    }
-}
-
 #[derive(Template)]
 #[template(path = "donate.html")]
 pub struct DonatePage {
@@ -319,6 +204,12 @@ pub struct DonatePage {
     pub zero: String,
     pub money_zero: String,
     pub wall: Vec<WallRow>,
+    /// The campaign takes US bank accounts (ACH) beside cards: the form offers the choice of
+    /// `payment_methods` (the bank debit fee, its percent and cap, is among `tr`'s values).
+    pub bank_debit: bool,
+    pub payment_methods: Vec<Choice>,
+    /// A membership campaign: the page states its dues (per year and per month, `tr`'s values).
+    pub dues: bool,
 }
 
 impl DonatePage {
@@ -360,20 +251,31 @@ fn wall_row(lang: Lang, d: &Donation, hide_amounts: bool) -> WallRow {
     }
 }
 
+/// The donation page in `lang` (only the language, not how it was chosen: a page kept for a
+/// language is the same for every reader of it).
 async fn donate_page(
     state: &AppState,
-    language: &PageLanguage,
+    lang: Lang,
     campaign: &Campaign,
     progress: &Progress,
     form: FormValues,
     errors: BTreeMap<String, String>,
     canceled: bool,
 ) -> AppResult<DonatePage> {
-    let lang = language.lang;
     let currency = currency_of(&campaign.currency);
-    // The fee for the amount in the form (the default one on a first visit).
-    let fee_quote = quote(campaign, &state.config, form.gift_amount(), true)
-        .or_else(|_| quote(campaign, &state.config, DEFAULT_AMOUNT, true))
+    // The fee for the amount in the form (the default one on a first visit), by the method the
+    // form names.
+    let method = PaymentMethod::parse(&form.payment_method)
+        .filter(|m| campaign.payment_methods().contains(m))
+        .unwrap_or(PaymentMethod::Card);
+    let request = |amount| QuoteRequest {
+        amount,
+        cover_fee: true,
+        method,
+        frequency: None,
+    };
+    let fee_quote = quote(campaign, &state.config, &request(form.gift_amount()))
+        .or_else(|_| quote(campaign, &state.config, &request(DEFAULT_AMOUNT)))
         .map(|(_, q)| format::money(lang, q.fee_minor, &campaign.currency))
         .unwrap_or_default();
     let wall = state
@@ -384,12 +286,36 @@ async fn donate_page(
         .map(|d| wall_row(lang, d, campaign.hide_amounts))
         .collect();
     let progress = ProgressBar::in_language(lang, campaign, progress.raised_minor, progress.donors);
+    let bank_fee = state.config.bank_debit_fee;
+    let dues = DuesView::of(campaign);
     let args = progress
         .args(lang)
         .text("campaign", &campaign.name)
         .text("fee", fee_quote)
         .text("currency", currency.code().to_uppercase())
-        .number("error_count", errors.len() as i64);
+        .number("error_count", errors.len() as i64)
+        .text(
+            "bank_fee_percent",
+            format::decimal(lang, &bank_fee.percent().normalize().to_string()),
+        )
+        .flag("has_cap", bank_fee.cap_minor().is_some())
+        .text(
+            "bank_fee_cap",
+            bank_fee
+                .cap_minor()
+                .map(|cap| format::money(lang, cap, "usd"))
+                .unwrap_or_default(),
+        )
+        .text(
+            "dues_annual",
+            dues.map(|d| format::money(lang, d.annual_minor, &campaign.currency))
+                .unwrap_or_default(),
+        )
+        .text(
+            "dues_monthly",
+            dues.map(|d| format::money(lang, d.monthly_minor, &campaign.currency))
+                .unwrap_or_default(),
+        );
     let zero = format::decimal(lang, &crate::domain::money::format_major(0, currency));
     Ok(DonatePage {
         tr: Tr::html(lang, args),
@@ -426,6 +352,16 @@ async fn donate_page(
         money_zero: format::money(lang, 0, &campaign.currency),
         zero,
         wall,
+        bank_debit: campaign.bank_debit,
+        payment_methods: campaign
+            .payment_methods()
+            .into_iter()
+            .map(|m| Choice {
+                value: m.as_str().into(),
+                label: lang.msg("payment-method", &Args::new().word("paid_with", m.as_str())),
+            })
+            .collect(),
+        dues: dues.is_some(),
     })
 }
 
@@ -449,52 +385,53 @@ pub async fn donate(
     Query(q): Query<DonateParams>,
     language: PageLanguage,
 ) -> AppResult<Response> {
-    let (campaign, progress) = campaign_and_progress(&state, &slug).await?;
-    let page = donate_page(
-        &state,
-        &language,
-        &campaign,
-        &progress,
-        FormValues::fresh(),
-        BTreeMap::new(),
-        q.canceled.is_some(),
-    )
-    .await?;
-    Ok(html(
-        StatusCode::OK,
-        render(&page)?,
-        &donor_csp(&state.config),
-        true,
-    ))
+    let canceled = q.canceled.is_some();
+    let lang = language.lang;
+    let changes = state.store.changes();
+    let at = Instant::now();
+    // A fresh page (not the one a canceled checkout comes back to) is the same for everyone
+    // who reads it in one language but for its form's key: kept rendered in `public_reads` by
+    // campaign and language, the key put in per view.
+    let cache_key = PageKey::new(&slug, lang);
+    let cached = (!canceled)
+        .then(|| state.public_reads.pages.get(&cache_key, changes, at))
+        .flatten();
+    let body = match cached {
+        Some(page) => page.with_key(&new_form_key()),
+        None => {
+            let (campaign, progress) = campaign_and_progress(&state, &slug).await?;
+            let mut form = FormValues::fresh();
+            if !canceled {
+                form.idempotency_key = KEY_PLACEHOLDER.into();
+            }
+            let page = donate_page(
+                &state,
+                lang,
+                &campaign,
+                &progress,
+                form,
+                BTreeMap::new(),
+                canceled,
+            );
+            let html = render(&page.await?)?;
+            match (!canceled)
+                .then(|| PageBody::split(&html, KEY_PLACEHOLDER))
+                .flatten()
+            {
+                Some(split) => state
+                    .public_reads
+                    .pages
+                    .put(&campaign, cache_key, split, changes, at, now())
+                    .with_key(&new_form_key()),
+                None => html,
+            }
+        }
+    };
+    Ok(html(StatusCode::OK, body, &donor_csp(&state.config), true))
 }
 
-/// The checkout input a submitted form describes (validated by `Checkout` like the JSON API).
-fn checkout_input(f: &FormValues, lang: Lang) -> CheckoutInput {
-    let tribute = match f.tribute_kind.trim() {
-        "" => None,
-        kind => Some(TributeInput {
-            kind: kind.to_string(),
-            honoree: Some(f.honoree.clone()),
-            notify_email: Some(f.notify_email.clone()),
-            message: Some(f.tribute_message.clone()),
-            show_amount: f.tribute_show_amount,
-        }),
-    };
-    CheckoutInput {
-        amount: MajorAmount(f.gift_amount().to_string()),
-        frequency: f.frequency.clone(),
-        cover_fee: f.cover_fee,
-        donor: DonorInput {
-            name: f.name.clone(),
-            email: f.email.clone(),
-        },
-        anonymous: f.anonymous,
-        tribute,
-        comment: Some(f.comment.clone()),
-        website: (!f.website.is_empty()).then(|| serde_json::Value::String(f.website.clone())),
-        language: Some(lang.tag().to_string()),
-    }
-}
+/// Stands for the form's key in a page kept for many views (`public_reads::PageBody`).
+const KEY_PLACEHOLDER: &str = "form-key-placeholder-0b6f1c";
 
 /// `POST /donate/{slug}` (a form, without JavaScript): 303 to the checkout page, or the page
 /// again (422) with each error next to its field.
@@ -506,7 +443,7 @@ pub async fn submit(
     Form(form): Form<DonateForm>,
 ) -> AppResult<Response> {
     // The same card-testing guards as the JSON API: a form is no way around them.
-    crate::http::donor_api::limit_address(&state, ip)?;
+    crate::http::donor_api::limit_address(&state, ip).await?;
     let language = language.or_chosen(form.lang.as_deref());
     let (campaign, progress) = campaign_and_progress(&state, &slug).await?;
     let mut values = FormValues::from_form(&form);
@@ -552,7 +489,7 @@ pub async fn submit(
         // This page's form was sent before with other details (back button, edit, resend):
         // a new key lets the changed gift go through once the donor confirms it.
         Err(CheckoutError::KeyReused) => {
-            values.idempotency_key = uuid::Uuid::new_v4().to_string();
+            values.idempotency_key = new_form_key();
             vec![
                 FieldError::new(
                     "other",
@@ -566,7 +503,13 @@ pub async fn submit(
     };
     let by_field = translated_errors(language.lang, errors);
     let page = donate_page(
-        &state, &language, &campaign, &progress, values, by_field, false,
+        &state,
+        language.lang,
+        &campaign,
+        &progress,
+        values,
+        by_field,
+        false,
     )
     .await?;
     Ok(html(

@@ -37,6 +37,9 @@ fn field_error_text(lang: Lang, field: &str, e: &FieldError) -> String {
                     _ => args.text(name, format::decimal(lang, value)),
                 };
             }
+            for (name, minor, currency) in &reason.amounts {
+                args = args.text(name, format::money(lang, *minor, currency));
+            }
             lang.msg(&format!("field-error-{}", reason.code), &args)
         }
         None if field == "other" => e.detail.clone(),

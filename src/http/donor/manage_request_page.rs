@@ -96,7 +96,7 @@ pub async fn request(
 ) -> AppResult<Response> {
     let language = language.or_chosen(form.lang.as_deref());
     let lang = language.lang;
-    if let Err(spent) = state.limits.check_manage_link_ip(ip) {
+    if let Err(spent) = state.limits.check_manage_link_ip(ip).await {
         state.metrics.rate_limited("manage_link_ip");
         let wait = spent.retry_after_secs.max(1);
         let minutes = i64::try_from(wait.div_ceil(60)).unwrap_or(i64::MAX);

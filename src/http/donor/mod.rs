@@ -1,10 +1,11 @@
-//! The donor's pages, in one room: the donation page and its form (`donation_page`), the
+//! The donor's pages, in one room: the donation page (`donation_page`) and its form (`donation_form`), the
 //! thank-you page (`thanks_page`) and the self-service page of a recurring gift reached by a
 //! signed link (`manage_page`), and the form that emails a donor fresh links to it
 //! (`manage_request_page`); the form's errors (`field_errors`). Each is in the donor's language
 //! (`http::page_language`, `crate::i18n`) with a language switcher, and sends the donor pages'
 //! headers (a strict CSP, framing only by `ALLOWED_ORIGINS`).
 
+pub mod donation_form;
 pub mod donation_page;
 pub mod field_errors;
 pub mod manage_page;

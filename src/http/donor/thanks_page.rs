@@ -57,6 +57,14 @@ pub struct GiftView {
     pub good: bool,
     /// A recurring gift: the page says how to manage it later (`/manage`).
     pub recurring: bool,
+    /// How it is paid: `card`, `us_bank_account`, or "" (an offline gift); the messages name it
+    /// (`paid_with` among `tr`'s values).
+    pub paid_with: &'static str,
+    /// A bank debit not confirmed yet: the bank answers in days, and the page says so rather
+    /// than reloading itself meanwhile.
+    pub bank_processing: bool,
+    /// The gift pays membership dues.
+    pub dues: bool,
 }
 
 #[derive(Template)]
@@ -92,6 +100,14 @@ fn status_text(lang: Lang, status: &str) -> (String, bool) {
     (text, good)
 }
 
+/// A bank debit whose money has not come yet: pending, or a plan Stripe already calls active
+/// while its first debit processes, with nothing counted.
+fn bank_processing(d: &Donation) -> bool {
+    d.payment_method.is_some_and(|m| m.is_delayed())
+        && d.counted_gifts == 0
+        && matches!(d.status.as_str(), "pending" | "active" | "incomplete")
+}
+
 pub fn thanks_page(
     language: &PageLanguage,
     languages: Vec<LanguageLink>,
@@ -104,12 +120,14 @@ pub fn thanks_page(
         .text("ask_url", format!("/manage{}", language.carry('?')));
     let gift = d.map(|d| {
         let (status_text, good) = status_text(lang, &d.status);
+        let paid_with = d.payment_method.map_or("", |m| m.as_str());
         args = std::mem::take(&mut args)
             .text("amount", format::money(lang, d.gift_minor, &d.currency))
             .text("fee", format::money(lang, d.fee_minor, &d.currency))
             .text("total", format::money(lang, d.total_minor, &d.currency))
             .word("frequency", d.frequency.as_str())
-            .flag("fee_covered", d.fee_minor > 0);
+            .flag("fee_covered", d.fee_minor > 0)
+            .word("paid_with", paid_with);
         GiftView {
             tribute: tribute_line(
                 lang,
@@ -120,12 +138,15 @@ pub fn thanks_page(
             status_text,
             good,
             recurring: d.frequency.is_recurring(),
+            paid_with,
+            bank_processing: bank_processing(d),
+            dues: d.dues_minimum_minor.is_some(),
         }
     });
     ThanksPage {
         tr: Tr::html(lang, args),
         languages,
-        refresh: d.is_some_and(|d| d.status == "pending"),
+        refresh: d.is_some_and(|d| d.status == "pending" && !bank_processing(d)),
         slug: c.slug.clone(),
         carry: language.carry('?'),
         gift,

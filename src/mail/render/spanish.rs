@@ -157,6 +157,93 @@ fn a_failed_installment_and_a_canceled_plan_in_spanish() {
     snapshot("es_plan_canceled", &c);
 }
 
+#[test]
+fn membership_dues_by_bank_debit_in_spanish() {
+    // $5.00 a month of a campaign's dues, paid from a bank account with the fee covered.
+    let mut d = spanish("monthly", 500, 4);
+    d.payment_method = Some(crate::domain::donation::PaymentMethod::UsBankAccount);
+    d.dues_minimum_minor = Some(500);
+    let mut p = paid("in_1", 504);
+    p.kind = "installment".into();
+    let mut c = campaign();
+    c.membership_dues_minor = Some(6000);
+    let l = receipt(&ctx(true), &d, &c, &p, "R-000008", NOW).unwrap();
+    assert_eq!(
+        l.subject,
+        "Su recibo por el pago de su cuota de membresía a Immigrant Rights Coalition"
+    );
+    assert!(
+        l.text.contains(
+            "Gracias por pagar su cuota mensual de membresía a Immigrant Rights Coalition para \
+             Policy Fund 2026."
+        ),
+        "{}",
+        l.text
+    );
+    assert!(l.text.contains("Cuota de membresía: $5.00"));
+    assert!(l.text.contains("Forma de pago: Cuenta bancaria (ACH)"));
+    assert!(l.html.contains("<td>Cuenta bancaria (ACH)</td>"));
+    assert!(
+        l.text
+            .contains("su cuota de membresía es deducible de impuestos")
+    );
+    assert!(l.text.contains(
+        "Para cancelar su cuota mensual, o para cambiar su cuenta bancaria o su cantidad"
+    ));
+    snapshot("es_receipt_dues_bank_debit", &l);
+
+    c.dues_not_deductible = true;
+    let l = receipt(&ctx(true), &d, &c, &p, "R-000008", NOW).unwrap();
+    assert!(l.text.contains(
+        "La cuota de membresía pagada a Immigrant Rights Coalition no es deducible de \
+         impuestos como contribución caritativa."
+    ));
+    assert!(!l.text.contains("en la medida en que lo permita la ley"));
+    // A gift by card keeps the gift's words, and names the card.
+    d.dues_minimum_minor = None;
+    d.payment_method = Some(crate::domain::donation::PaymentMethod::Card);
+    let l = receipt(&ctx(true), &d, &c, &p, "R-000009", NOW).unwrap();
+    assert!(l.subject.starts_with("Su recibo por su donación a"));
+    assert!(l.text.contains("Forma de pago: Tarjeta"));
+    assert!(l.text.contains("o para cambiar su tarjeta o su cantidad"));
+}
+
+#[test]
+fn a_failed_bank_debit_in_spanish_and_english() {
+    let mut d = spanish("monthly", 2500, 0);
+    d.payment_method = Some(crate::domain::donation::PaymentMethod::UsBankAccount);
+    let mut p = paid("in_3", 2500);
+    p.kind = "installment".into();
+    p.status_rank = payment_rank::FAILED;
+    p.failure_reason = Some("The account has insufficient funds.".into());
+    let f = payment_failed(&ctx(true), &d, &campaign(), &p, NOW).unwrap();
+    assert!(
+        f.text.contains(
+            "Esto sucede cuando la cuenta bancaria no tiene fondos suficientes, o se cerró o \
+             cambió. Es posible que se vuelva a intentar el débito en unos días; si cambió de \
+             cuenta, puede actualizarla aquí (válido hasta el"
+        ),
+        "{}",
+        f.text
+    );
+    assert!(
+        f.html
+            .contains("si cambió de cuenta, puede <a href=\"https://donate.example.org/manage/")
+    );
+    snapshot("es_payment_failed_bank_debit", &f);
+    d.language = "en".into();
+    let f = payment_failed(&ctx(true), &d, &campaign(), &p, NOW).unwrap();
+    assert!(f.text.contains(
+        "This happens when the bank account has too little in it, or was closed or changed. \
+         The debit may be tried again in a few days; if the account has changed, you can \
+         update it here (valid until"
+    ));
+    assert!(
+        f.html
+            .contains("if the account has changed, you can <a href=")
+    );
+}
+
 fn refund(id: &str, amount: i64, status: &str) -> Refund {
     Refund {
         id: id.into(),
@@ -268,6 +355,8 @@ fn the_annual_statement_in_spanish() {
                 charged_minor: 2603,
                 gift_minor: 2500,
                 returned_minor: 0,
+                paid_with: "card",
+                dues: false,
             },
             Line {
                 at: 1_790_000_000,
@@ -277,6 +366,19 @@ fn the_annual_statement_in_spanish() {
                 charged_minor: 150_000,
                 gift_minor: 150_000,
                 returned_minor: 50_000,
+                paid_with: "",
+                dues: false,
+            },
+            Line {
+                at: 1_795_000_000,
+                campaign: "Members 2026".into(),
+                kind: "annual",
+                currency: "usd".into(),
+                charged_minor: 6_000,
+                gift_minor: 6_000,
+                returned_minor: 0,
+                paid_with: "us_bank_account",
+                dues: true,
             },
         ],
     };
@@ -285,11 +387,14 @@ fn the_annual_statement_in_spanish() {
         l.subject,
         "Su resumen de donaciones de 2026 de Immigrant Rights Coalition"
     );
-    assert!(l.text.contains("28 de mayo de 2026  Donación mensual, Policy Fund 2026: $26.03 (donación $25.00 + comisión cubierta $1.03) = $26.03"), "{}", l.text);
+    assert!(l.text.contains("28 de mayo de 2026  Donación mensual, Policy Fund 2026, con tarjeta: $26.03 (donación $25.00 + comisión cubierta $1.03) = $26.03"), "{}", l.text);
     assert!(l.text.contains("Donación con cheque, Policy Fund 2026: $1,500.00 menos $500.00 reembolsados o disputados = $1,000.00"), "{}", l.text);
+    assert!(l.text.contains("18 de noviembre de 2026  Donación anual (cuota de membresía), Members 2026, con cuenta bancaria (ACH): $60.00 = $60.00"), "{}", l.text);
+    assert!(l.html.contains("<small>Cuenta bancaria (ACH)</small>"));
+    assert!(l.html.contains("<small>Tarjeta</small>"));
     assert!(
         l.text.contains(
-            "Total de contribuciones de 2026, descontados reembolsos y disputas: $1,026.03"
+            "Total de contribuciones de 2026, descontados reembolsos y disputas: $1,086.03"
         )
     );
     assert!(
@@ -307,4 +412,8 @@ fn the_annual_statement_in_spanish() {
     )
     .unwrap();
     assert!(english.text.starts_with("Dear Ana Pérez,"));
+    assert!(english.text.contains(
+        "Annual gift (membership dues), Members 2026, by bank account (ACH): $60.00 = $60.00"
+    ));
+    assert!(english.html.contains("<small>Bank account (ACH)</small>"));
 }

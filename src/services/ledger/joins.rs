@@ -123,16 +123,24 @@ pub(super) async fn intent_of_charge(
     }
 }
 
+/// The donations whose payments a PaymentIntent paid: through each payment's donation, or, for
+/// an installment not adopted yet, through its subscription (so that a refund or dispute of it
+/// finds a donation that has just come to know its plan).
 pub(super) async fn donations_of_intent(
     tx: &mut dyn LedgerTx,
     pi: &str,
 ) -> StoreResult<Vec<String>> {
-    Ok(tx
-        .payments_by_intent(pi)
-        .await?
-        .into_iter()
-        .filter_map(|p| p.donation_id)
-        .collect())
+    let mut found = Vec::new();
+    for p in tx.payments_by_intent(pi).await? {
+        match (p.donation_id, &p.subscription_id) {
+            (Some(d), _) => found.push(d),
+            (None, Some(sub)) => {
+                found.extend(tx.donation_by_subscription(sub).await?.map(|d| d.id))
+            }
+            (None, None) => {}
+        }
+    }
+    Ok(found)
 }
 
 pub(super) async fn donation_of_intent(

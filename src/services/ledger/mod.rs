@@ -6,13 +6,19 @@
 
 //!
 //! Each fact family merges in a room of its own: `checkout_session`, `invoice`, `subscription`
-//! and `money_back`; `joins` holds what they share.
+//! and `money_back`; `joins` holds what they share. `membership` keeps the members that dues
+//! payments make, recomputed with their donations.
 
 use std::collections::BTreeSet;
+use std::marker::PhantomData;
+use std::ops::{Deref, DerefMut};
+
+use futures_util::future::BoxFuture;
 
 mod checkout_session;
 mod invoice;
 mod joins;
+mod membership;
 mod money_back;
 mod subscription;
 
@@ -22,7 +28,80 @@ use crate::domain::contribution::{
 pub use crate::domain::fact::{DisputeStage, Fact, RefundFact, checkout_payment_id};
 use crate::domain::money::AmountBounds;
 use crate::domain::notices;
-use crate::store::{Donation, LedgerTx, Payment, Refund, StoreResult};
+pub use crate::domain::object_key::{ObjectKey, objects_of};
+use crate::store::{
+    ChargeRecord, Dispute, Donation, LedgerTx, MoneyBack, Payment, Refund, Store, StoreResult,
+};
+
+/// How many times a ledger transaction is tried when the database gives up on it for
+/// contention (`StoreError::is_contention`) before the error is passed on (webhooks then answer
+/// 503, and Stripe delivers the event again later).
+const CONTENTION_TRIES: u32 = 8;
+
+/// A ledger transaction as [`transact`] lends it to its work (a `dyn LedgerTx` through
+/// `Deref`), tied to the lifetime `'env` of what the work borrows from its caller: the work's
+/// future may hold those borrows as long as it holds the transaction.
+pub struct Lent<'env> {
+    tx: Box<dyn LedgerTx>,
+    _env: PhantomData<&'env ()>,
+}
+
+impl Deref for Lent<'_> {
+    type Target = dyn LedgerTx;
+    fn deref(&self) -> &Self::Target {
+        &*self.tx
+    }
+}
+
+impl DerefMut for Lent<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut *self.tx
+    }
+}
+
+/// Runs `work` in a ledger transaction that holds `objects` from its start, and commits it. When
+/// the database gives up on the transaction for contention (on PostgreSQL: a cycle of waits
+/// with another ledger transaction, which it breaks by failing one), the same work runs again in
+/// a new transaction after a short random pause: what it did before is gone with the rolled
+/// back transaction, so nothing is applied twice. A value `work` returns (even a refusal in the
+/// caller's own terms) is committed with what it wrote.
+///
+/// `work` is `|tx| Box::pin(async move { ... })`, called once per try.
+pub async fn transact<'env, T, F>(
+    store: &dyn Store,
+    objects: &[ObjectKey],
+    mut work: F,
+) -> StoreResult<T>
+where
+    F: for<'t> FnMut(&'t mut Lent<'env>) -> BoxFuture<'t, StoreResult<T>> + Send,
+    T: Send,
+{
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let result = match store.begin_ledger(objects).await {
+            Ok(tx) => {
+                let mut lent = Lent {
+                    tx,
+                    _env: PhantomData,
+                };
+                match work(&mut lent).await {
+                    Ok(value) => lent.tx.commit().await.map(|()| value),
+                    Err(e) => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        };
+        match result {
+            Err(e) if e.is_contention() && tries < CONTENTION_TRIES => {
+                tracing::debug!(tries, error = %e, "ledger transaction contended; running it again");
+                let pause = rand::random_range(1..=5u64 << tries.min(5));
+                tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+            }
+            other => return other,
+        }
+    }
+}
 
 /// What applying an event's facts did.
 #[derive(Debug, Default)]
@@ -103,9 +182,11 @@ pub async fn recount_all(store: &dyn crate::store::Store, at: i64) -> StoreResul
     loop {
         let page = store.list_donations(&every, after.as_ref(), PAGE).await?;
         for listed in &page {
-            let mut tx = store.begin_ledger().await?;
-            recompute(&mut *tx, &listed.donation.id, at).await?;
-            tx.commit().await?;
+            let id = &listed.donation.id;
+            transact(store, &[ObjectKey::Donation(id.clone())], |tx| {
+                Box::pin(async move { recompute(&mut **tx, id, at).await })
+            })
+            .await?;
         }
         visited += page.len();
         match page.last() {
@@ -124,13 +205,8 @@ pub async fn recompute(tx: &mut dyn LedgerTx, donation_id: &str, at: i64) -> Sto
         return Ok(());
     };
     let payments = tx.payments_of(donation_id).await?;
-    let mut facts = Vec::new();
-    let mut refunds = Vec::new();
-    for p in &payments {
-        let (of_payment, its_refunds) = payment_facts(tx, p).await?;
-        facts.push(of_payment);
-        refunds.extend(its_refunds);
-    }
+    let back = tx.money_back_of(donation_id).await?;
+    let facts: Vec<PaymentFacts> = payments.iter().map(|p| payment_facts(p, &back)).collect();
     let c = contribution(&d, &facts);
     for (payment_id, detail) in &c.mismatches {
         tx.flag(
@@ -162,14 +238,15 @@ pub async fn recompute(tx: &mut dyn LedgerTx, donation_id: &str, at: i64) -> Sto
     d.disputed_minor = c.disputed_minor;
     d.fee_actual_minor = c.fee_actual_minor;
     d.net_actual_minor = c.net_actual_minor;
-    d.failure_reason = failure_reason(tx, donation_id, &d).await?;
+    d.failure_reason = failure_reason(&payments, &d);
     d.status = c.status;
     d.updated_at = d.updated_at.max(at);
     if !delta.is_zero() {
-        tx.add_progress(d.campaign_id, &delta).await?;
+        tx.add_progress(d.campaign_id, &d.id, &delta).await?;
     }
     tx.save_donation(&d).await?;
-    queue_notices(tx, &d, &payments, &refunds, at).await
+    membership::recompute(tx, &d, &payments, &facts, at).await?;
+    queue_notices(tx, &d, &payments, &back.refunds, at).await
 }
 
 /// Queues the emails the donation's records now call for, in this same transaction: the
@@ -188,33 +265,42 @@ async fn queue_notices(
     Ok(())
 }
 
-async fn failure_reason(
-    tx: &mut dyn LedgerTx,
-    donation_id: &str,
-    d: &Donation,
-) -> StoreResult<Option<String>> {
-    let checkout = tx.payment(&checkout_payment_id(donation_id)).await?;
-    Ok(checkout
-        .and_then(|p| p.failure_reason)
-        .or_else(|| d.failure_reason.clone()))
+/// Why the donation's checkout failed, as its checkout record (among `payments`) says, or as
+/// the donation said before.
+fn failure_reason(payments: &[Payment], d: &Donation) -> Option<String> {
+    let checkout = checkout_payment_id(&d.id);
+    payments
+        .iter()
+        .find(|p| p.id == checkout)
+        .and_then(|p| p.failure_reason.clone())
+        .or_else(|| d.failure_reason.clone())
 }
 
-/// A payment with the refunds, disputes and fees recorded against its PaymentIntent, and those
-/// refunds (the notices read them).
-async fn payment_facts(
-    tx: &mut dyn LedgerTx,
-    p: &Payment,
-) -> StoreResult<(PaymentFacts, Vec<Refund>)> {
-    let (refunds, charges, disputes) = match &p.payment_intent_id {
-        Some(pi) => (
-            tx.refunds_by_intent(pi).await?,
-            tx.charges_by_intent(pi).await?,
-            tx.disputes_by_intent(pi).await?,
-        ),
-        None => (vec![], vec![], vec![]),
+/// A payment with the refunds, disputes and fees recorded against its PaymentIntent.
+fn payment_facts(p: &Payment, back: &MoneyBack) -> PaymentFacts {
+    let Some(pi) = &p.payment_intent_id else {
+        return rules::payment_facts(p, &[], &[], &[]);
     };
-    let facts = rules::payment_facts(p, &refunds, &charges, &disputes);
-    Ok((facts, refunds))
+    let ours = |of: &Option<String>| of.as_ref() == Some(pi);
+    let refunds: Vec<Refund> = back
+        .refunds
+        .iter()
+        .filter(|r| ours(&r.payment_intent_id))
+        .cloned()
+        .collect();
+    let charges: Vec<ChargeRecord> = back
+        .charges
+        .iter()
+        .filter(|c| ours(&c.payment_intent_id))
+        .cloned()
+        .collect();
+    let disputes: Vec<Dispute> = back
+        .disputes
+        .iter()
+        .filter(|d| ours(&d.payment_intent_id))
+        .cloned()
+        .collect();
+    rules::payment_facts(p, &refunds, &charges, &disputes)
 }
 
 /// Records an offline gift (check, cash, ...) and counts it, in one ledger transaction.

@@ -21,7 +21,7 @@ fn paid(id: &str, donation_id: Option<&str>, pi: &str) -> Payment {
 /// Donation `d-1` of a campaign, paid through `pi_1`, with these charges.
 async fn charges_of_a_gift(s: &Fresh, charges: &[&ChargeRecord]) {
     let c = campaign(s, "spring").await;
-    let mut tx = s.begin_ledger().await.unwrap();
+    let mut tx = s.begin_ledger(&[]).await.unwrap();
     tx.insert_donation(&gift("d-1", &c, 10)).await.unwrap();
     tx.save_payment(&paid("pay_1", Some("d-1"), "pi_1"))
         .await
@@ -62,7 +62,7 @@ async fn charges_of_our_donations_await_their_fee_until_it_is_known(s: Fresh) {
     let never_ours = charge("ch_x", "pi_x");
     let no_intent = ChargeRecord::new("ch_y", 1_000, "usd", 10);
     charges_of_a_gift(&s, &[&unknown, &known, &converted, &never_ours, &no_intent]).await;
-    let mut tx = s.begin_ledger().await.unwrap();
+    let mut tx = s.begin_ledger(&[]).await.unwrap();
     // Another integration's payment on the same Stripe account: not a donation of ours.
     tx.save_payment(&paid("pay_x", None, "pi_x")).await.unwrap();
     // The new columns are saved and read back whole.
@@ -75,7 +75,7 @@ async fn charges_of_our_donations_await_their_fee_until_it_is_known(s: Fresh) {
     assert_eq!(due[0].charge, unknown);
 
     // Once its fee is known it is no longer asked about.
-    let mut tx = s.begin_ledger().await.unwrap();
+    let mut tx = s.begin_ledger(&[]).await.unwrap();
     tx.save_charge(&ChargeRecord {
         fee_actual_minor: Some(59),
         ..unknown.clone()
@@ -146,7 +146,7 @@ fn stored(id: &str, outcome: &str, created: i64) -> WebhookEvent {
 }
 
 async fn unparsed_events_are_due_until_settled(s: Fresh) {
-    let mut tx = s.begin_ledger().await.unwrap();
+    let mut tx = s.begin_ledger(&[]).await.unwrap();
     for e in [
         stored("evt_2", "unparsed", 20),
         stored("evt_1", "unparsed", 10),
@@ -182,7 +182,7 @@ async fn unparsed_events_are_due_until_settled(s: Fresh) {
         [("evt_1".to_string(), 1), ("evt_2".to_string(), 0)]
     );
     // Applied at last, it is no longer due.
-    let mut tx = s.begin_ledger().await.unwrap();
+    let mut tx = s.begin_ledger(&[]).await.unwrap();
     tx.set_event_outcome("evt_2", "applied", Some("fetched again"), Some(70))
         .await
         .unwrap();
@@ -191,7 +191,7 @@ async fn unparsed_events_are_due_until_settled(s: Fresh) {
 }
 
 async fn a_follow_up_resolves_a_flag_once(s: Fresh) {
-    let mut tx = s.begin_ledger().await.unwrap();
+    let mut tx = s.begin_ledger(&[]).await.unwrap();
     tx.flag(
         "unparsed:evt_1",
         None,
@@ -203,7 +203,7 @@ async fn a_follow_up_resolves_a_flag_once(s: Fresh) {
     .unwrap();
     tx.commit().await.unwrap();
 
-    let mut tx = s.begin_ledger().await.unwrap();
+    let mut tx = s.begin_ledger(&[]).await.unwrap();
     assert!(tx.resolve_flag("unparsed:evt_1", 50).await.unwrap());
     assert!(!tx.resolve_flag("unparsed:evt_1", 60).await.unwrap());
     assert!(!tx.resolve_flag("unparsed:evt_none", 60).await.unwrap());
@@ -214,7 +214,7 @@ async fn a_follow_up_resolves_a_flag_once(s: Fresh) {
         "rolled back with its transaction"
     );
 
-    let mut tx = s.begin_ledger().await.unwrap();
+    let mut tx = s.begin_ledger(&[]).await.unwrap();
     assert!(tx.resolve_flag("unparsed:evt_1", 50).await.unwrap());
     tx.commit().await.unwrap();
     let flags = s.flags().await.unwrap();

@@ -5,11 +5,16 @@
 //! than skipping it.
 //!
 //! `records` has the tests of the sub-traits of `Store`, `ledger` those of `LedgerTx` and of
-//! the reads of what a ledger transaction wrote, `follow_ups` those of `FollowUpStore`.
+//! the reads of what a ledger transaction wrote, `locks` how ledger transactions wait for each
+//! other (or do not), `allowances` the rate allowances servers share, `follow_ups` those of
+//! `FollowUpStore`, `memberships` those of `MembershipStore` and `MembershipTx`.
 
+mod allowances;
 mod donor_links;
 mod follow_ups;
 mod ledger;
+mod locks;
+mod memberships;
 mod records;
 mod staff;
 
@@ -92,6 +97,13 @@ async fn admin_connection(url: &str) -> sqlx::PgConnection {
     sqlx::PgConnection::connect(url).await.unwrap_or_else(|e| {
         panic!("TEST_DATABASE_URL is set but PostgreSQL cannot be reached: {e}")
     })
+}
+
+impl Fresh {
+    /// The store itself, for a task of its own.
+    fn shared(&self) -> Arc<dyn Store> {
+        self.store.clone()
+    }
 }
 
 impl Deref for Fresh {

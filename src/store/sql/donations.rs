@@ -7,9 +7,11 @@ use sqlx::query::Query;
 use sqlx::{Encode, Type};
 
 use super::campaigns::SELECT_CAMPAIGN_BY_ID;
+use super::ledger_tx::ObjectLocks;
 use super::payments::SELECT_PAYMENTS_OF;
 use super::rows::DONATION_COLUMNS;
 use super::{Backend, SqlLedgerTx, SqlStore, placeholders};
+use crate::domain::object_key::ObjectKey;
 use crate::store::traits::{DonationStore, DonationTx};
 use crate::store::{
     Campaign, Donation, IdempotencyClaim, Payment, Progress, StoreResult, cancel_safe, now,
@@ -95,6 +97,8 @@ where
         .bind(d.plan_amount_minor)
         .bind(d.plan_amount_at)
         .bind(d.net_actual_minor)
+        .bind(d.payment_method.map(|m| m.as_str().to_string()))
+        .bind(d.dues_minimum_minor)
         .bind(&d.language)
 }
 
@@ -234,37 +238,58 @@ sql_impl! {
         }
 
         async fn donation(&mut self, id: &str) -> StoreResult<Option<Donation>> {
-            Ok(sqlx::query_as(&SELECT_DONATION)
+            if let Some(d) = self.donations.get(id) {
+                return Ok(Some(d.clone()));
+            }
+            self.hold(&[ObjectKey::Donation(id.to_string())]).await?;
+            let found: Option<Donation> = sqlx::query_as(&SELECT_DONATION)
                 .bind(id)
                 .fetch_optional(&mut *self.tx)
-                .await?)
+                .await?;
+            if let Some(d) = &found {
+                self.saw(("donations", d.id.clone()), donation_links(d));
+                self.donations.insert(d.id.clone(), d.clone());
+            }
+            Ok(found)
         }
 
         async fn donation_by_session(&mut self, session_id: &str) -> StoreResult<Option<Donation>> {
-            Ok(sqlx::query_as(&SELECT_DONATION_BY_SESSION)
+            self.hold(&[ObjectKey::Session(session_id.to_string())]).await?;
+            let found: Option<Donation> = sqlx::query_as(&SELECT_DONATION_BY_SESSION)
                 .bind(session_id)
                 .fetch_optional(&mut *self.tx)
-                .await?)
+                .await?;
+            self.locked(found).await
         }
 
         async fn donation_by_subscription(
             &mut self,
             sub_id: &str,
         ) -> StoreResult<Option<Donation>> {
-            Ok(sqlx::query_as(&SELECT_DONATION_BY_SUB)
+            self.hold(&[ObjectKey::Subscription(sub_id.to_string())]).await?;
+            let found: Option<Donation> = sqlx::query_as(&SELECT_DONATION_BY_SUB)
                 .bind(sub_id)
                 .fetch_optional(&mut *self.tx)
-                .await?)
+                .await?;
+            self.locked(found).await
         }
 
         async fn insert_donation(&mut self, donation: &Donation) -> StoreResult<()> {
+            let (record, own) = (("donations", donation.id.clone()), ObjectKey::Donation(donation.id.clone()));
+            self.hold_for_write(record, own, donation_links(donation)).await?;
             bind_donation(sqlx::query(&INSERT_DONATION), donation)
                 .execute(&mut *self.tx)
                 .await?;
+            self.donations.insert(donation.id.clone(), donation.clone());
             Ok(())
         }
 
         async fn save_donation(&mut self, d: &Donation) -> StoreResult<()> {
+            if self.donations.get(&d.id) == Some(d) {
+                return Ok(()); // As read or last written in this transaction.
+            }
+            self.hold_for_write(("donations", d.id.clone()), ObjectKey::Donation(d.id.clone()), donation_links(d))
+                .await?;
             sqlx::query(
                 "UPDATE donations SET status = $2, failure_reason = $3, \
                  checkout_session_id = $4, subscription_id = $5, customer_id = $6, \
@@ -302,19 +327,33 @@ sql_impl! {
             .bind(d.net_actual_minor)
             .execute(&mut *self.tx)
             .await?;
+            self.donations.insert(d.id.clone(), d.clone());
             Ok(())
         }
 
-        async fn add_progress(&mut self, campaign_id: i64, d: &Progress) -> StoreResult<()> {
+        async fn add_progress(
+            &mut self,
+            campaign_id: i64,
+            donation_id: &str,
+            d: &Progress,
+        ) -> StoreResult<()> {
             sqlx::query(
-                "UPDATE campaign_progress SET raised_minor = raised_minor + $2, \
-                 gifts = gifts + $3, donors = donors + $4, \
-                 recurring_active = recurring_active + $5, \
-                 recurring_monthly_gift_minor = recurring_monthly_gift_minor + $6, \
-                 recurring_annual_gift_minor = recurring_annual_gift_minor + $7, \
-                 updated_at = $8 WHERE campaign_id = $1",
+                "INSERT INTO campaign_progress (campaign_id, shard, raised_minor, gifts, donors, \
+                 recurring_active, recurring_monthly_gift_minor, recurring_annual_gift_minor, \
+                 updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 ON CONFLICT (campaign_id, shard) DO UPDATE SET \
+                 raised_minor = campaign_progress.raised_minor + excluded.raised_minor, \
+                 gifts = campaign_progress.gifts + excluded.gifts, \
+                 donors = campaign_progress.donors + excluded.donors, \
+                 recurring_active = campaign_progress.recurring_active + excluded.recurring_active, \
+                 recurring_monthly_gift_minor = campaign_progress.recurring_monthly_gift_minor \
+                 + excluded.recurring_monthly_gift_minor, \
+                 recurring_annual_gift_minor = campaign_progress.recurring_annual_gift_minor \
+                 + excluded.recurring_annual_gift_minor, \
+                 updated_at = excluded.updated_at",
             )
             .bind(campaign_id)
+            .bind(i64::from(shard_of(donation_id, self.progress_shards)))
             .bind(d.raised_minor)
             .bind(d.gifts)
             .bind(d.donors)
@@ -324,6 +363,7 @@ sql_impl! {
             .bind(now())
             .execute(&mut *self.tx)
             .await?;
+            self.moved = true;
             Ok(())
         }
 
@@ -346,5 +386,77 @@ sql_impl! {
             .await?;
             Ok((after - delta, after))
         }
+    }
+}
+
+/// What a donation links to: its Checkout Session and its subscription (which the ledger finds
+/// it by).
+fn donation_links(d: &Donation) -> Vec<ObjectKey> {
+    let mut links: Vec<ObjectKey> = d
+        .checkout_session_id
+        .clone()
+        .map(ObjectKey::Session)
+        .into_iter()
+        .collect();
+    links.extend(d.subscription_id.clone().map(ObjectKey::Subscription));
+    links
+}
+
+/// The aggregate row of a campaign that a donation's figures go to: FNV-1a of its id, modulo
+/// the number of rows. Any row would be right (a read sums them all); the hash only spreads
+/// concurrent donations over rows, and keeps one donation's changes in one of them.
+fn shard_of(donation_id: &str, shards: u32) -> u32 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in donation_id.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    (h % u64::from(shards.max(1))) as u32
+}
+
+/// A donation found through another object, locked and read again if it was not held yet (it
+/// may have changed while its lock was waited for).
+#[async_trait::async_trait]
+trait LockFound {
+    async fn locked(&mut self, found: Option<Donation>) -> StoreResult<Option<Donation>>;
+}
+
+sql_impl! {
+    impl LockFound for SqlLedgerTx {
+        async fn locked(&mut self, found: Option<Donation>) -> StoreResult<Option<Donation>> {
+            match found {
+                Some(d) if !self.holds(&ObjectKey::Donation(d.id.clone())) => {
+                    DonationTx::donation(self, &d.id).await
+                }
+                Some(d) => match self.donations.get(&d.id) {
+                    Some(known) => Ok(Some(known.clone())),
+                    None => {
+                        self.saw(("donations", d.id.clone()), donation_links(&d));
+                        self.donations.insert(d.id.clone(), d.clone());
+                        Ok(Some(d))
+                    }
+                },
+                None => Ok(None),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shard_of;
+
+    #[test]
+    fn donations_spread_over_every_shard_and_stay_in_theirs() {
+        let mut seen = std::collections::BTreeSet::new();
+        for i in 0..1000 {
+            let id = format!("don_{i:05}");
+            let s = shard_of(&id, 16);
+            assert!(s < 16);
+            assert_eq!(shard_of(&id, 16), s);
+            seen.insert(s);
+        }
+        assert_eq!(seen.len(), 16);
+        assert_eq!(shard_of("anything", 1), 0);
+        assert_eq!(shard_of("anything", 0), 0);
     }
 }

@@ -4,14 +4,20 @@
 //! migrations) is each backend's [`Backend`] impl and `connect`, in `sqlite.rs` and `postgres.rs`.
 //!
 //! One file per concern, each implementing its sub-traits of `Store` and `LedgerTx`:
-//! `campaigns`, `staff`, `donations`, `payments`, `reports`, `outbox`, `ledger`, `follow_ups`;
+//! `campaigns`, `staff`, `donations`, `payments`, `reports`, `outbox`, `ledger`, `follow_ups`,
+//! `memberships`;
 //! and `rows`, how each record is read from a row (`sqlx::FromRow`) and which columns it has.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use sqlx::{Pool, Transaction};
 
 use super::cancel_safe;
 use super::traits::{LedgerTx, Store};
 use super::{StoreResult, now};
+use crate::domain::object_key::ObjectKey;
 
 /// `#[async_trait] impl<DB: Backend> Trait for Type<DB>`, with what the SQL here asks of a
 /// driver: that statements run on its connections, and that the column types bound and read
@@ -40,11 +46,13 @@ macro_rules! sql_impl {
     };
 }
 
+mod allowances;
 mod campaigns;
 mod donations;
 mod donor_links;
 mod follow_ups;
 mod ledger_tx;
+mod memberships;
 mod outbox;
 mod payments;
 mod reports;
@@ -57,8 +65,10 @@ pub trait Backend: sqlx::Database {
     const BACKEND: &'static str;
     /// The statement that begins a write transaction; `None` is the driver's own `BEGIN`.
     const BEGIN_WRITE: Option<&'static str>;
-    /// Run first in each ledger transaction, to serialize them; `None` when they already are.
-    const LEDGER_LOCK: Option<&'static str>;
+    /// Locks objects in a ledger transaction until it ends: bound to their lock ids, in the
+    /// order to take them, as one comma-separated text. `None` where ledger transactions are
+    /// serialized already (SQLite's single writer).
+    const OBJECT_LOCKS: Option<&'static str>;
     /// The statement that begins a read of several statements that must see one snapshot.
     const READ_SNAPSHOT: &'static str;
     /// Appended to the outbox claim's inner `SELECT`.
@@ -72,11 +82,25 @@ pub trait Backend: sqlx::Database {
 pub struct SqlStore<DB: Backend> {
     read: Pool<DB>,
     write: Pool<DB>,
+    /// Rows each campaign's aggregate is spread over (`sql::campaigns`).
+    progress_shards: u32,
+    /// Counts this process's commits that changed a campaign or its figures (`Store::changes`).
+    changes: Arc<AtomicU64>,
 }
 
 impl<DB: Backend> SqlStore<DB> {
-    pub(in crate::store) fn new(read: Pool<DB>, write: Pool<DB>) -> Self {
-        SqlStore { read, write }
+    pub(in crate::store) fn new(read: Pool<DB>, write: Pool<DB>, progress_shards: u32) -> Self {
+        SqlStore {
+            read,
+            write,
+            progress_shards: progress_shards.max(1),
+            changes: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Tells readers of campaign figures in this process that they changed.
+    fn changed(&self) {
+        self.changes.fetch_add(1, Ordering::Release);
     }
 
     async fn begin_write(&self) -> Result<Transaction<'static, DB>, sqlx::Error> {
@@ -92,6 +116,17 @@ impl<DB: Backend> SqlStore<DB> {
 /// One ledger transaction on the writer (see `LedgerTx`); its sub-traits are in the concern files.
 pub struct SqlLedgerTx<DB: Backend> {
     tx: Transaction<'static, DB>,
+    /// The lock ids of the objects this transaction holds (`ledger_tx::ObjectLocks`).
+    held: HashSet<i64>,
+    /// The links of the records read, by their own key (`ObjectLocks::saw`).
+    links: std::collections::HashMap<ledger_tx::Record, Vec<ObjectKey>>,
+    /// Donations as this transaction last read or wrote them, under their lock: read again
+    /// without a statement, and not written back unchanged (`sql::donations`).
+    donations: std::collections::HashMap<String, crate::store::Donation>,
+    progress_shards: u32,
+    /// Whether a campaign's figures moved (readers are told at commit).
+    moved: bool,
+    changes: Arc<AtomicU64>,
 }
 
 /// `columns` with each name qualified by a table alias: `d.id, d.campaign_id, ...`.
@@ -99,6 +134,18 @@ fn qualified(alias: &str, columns: &str) -> String {
     columns
         .split(',')
         .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `columns` each summed over the rows of a group, by their own names, as integers (a group of
+/// no rows sums to 0): `CAST(COALESCE(SUM(p.gifts), 0) AS BIGINT) AS gifts, ...`.
+fn summed(alias: &str, columns: &str) -> String {
+    columns
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(|c| format!("CAST(COALESCE(SUM({alias}.{c}), 0) AS BIGINT) AS {c}"))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -135,6 +182,10 @@ sql_impl! {
     impl Store for SqlStore {
         fn backend(&self) -> &'static str {
             DB::BACKEND
+        }
+
+        fn changes(&self) -> u64 {
+            self.changes.load(Ordering::Acquire)
         }
 
         async fn ping(&self) -> StoreResult<()> {
@@ -182,7 +233,11 @@ sql_impl! {
 sql_impl! {
     impl LedgerTx for SqlLedgerTx {
         async fn commit(self: Box<Self>) -> StoreResult<()> {
+            let (moved, changes) = (self.moved, self.changes.clone());
             cancel_safe::commit(self.tx).await?;
+            if moved {
+                changes.fetch_add(1, Ordering::Release);
+            }
             Ok(())
         }
     }

@@ -6,7 +6,7 @@ use super::rows::{
     CHARGE_COLUMNS, DISPUTE_COLUMNS, DONATION_COLUMNS, PAYMENT_COLUMNS, PROGRESS_COLUMNS,
     REFUND_COLUMNS,
 };
-use super::{SqlStore, qualified};
+use super::{SqlStore, qualified, summed};
 use crate::domain::contribution::payment_rank;
 use crate::store::traits::ReportStore;
 use crate::store::{
@@ -100,7 +100,8 @@ sql_impl! {
             // webhook that commits while they are read.
             let mut tx = self.begin_snapshot().await?;
             let progress: Progress = sqlx::query_as(&format!(
-                "SELECT {PROGRESS_COLUMNS} FROM campaign_progress WHERE campaign_id = $1"
+                "SELECT {} FROM campaign_progress p WHERE p.campaign_id = $1",
+                summed("p", PROGRESS_COLUMNS)
             ))
             .bind(campaign_id)
             .fetch_optional(&mut *tx)
