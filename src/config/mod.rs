@@ -9,9 +9,11 @@
 //! `DEMO_CAMPAIGN`, `CHECKOUT_RATE_PER_IP`, `CHECKOUT_RATE_PER_EMAIL`, `CHECKOUT_IPV6_PREFIX`,
 //! `TRUSTED_PROXIES`, `MANAGE_LINK_SECRET`, `MANAGE_LINK_TTL`; `lifecycle`: `SHUTDOWN_TIMEOUT`,
 //! `LOG_FORMAT`; `scale`: `PROGRESS_SHARDS`, `PROGRESS_CACHE_TTL`; `self_service`:
-//! `MANAGE_LINK_RATE_PER_IP`, `MANAGE_LINK_RATE_PER_EMAIL`.
+//! `MANAGE_LINK_RATE_PER_IP`, `MANAGE_LINK_RATE_PER_EMAIL`; `fundraisers`:
+//! `FUNDRAISER_RATE_PER_IP`, `FUNDRAISER_RATE_PER_EMAIL`.
 
 mod connections;
+mod fundraisers;
 mod lifecycle;
 mod mail;
 mod payments;
@@ -21,6 +23,7 @@ mod staff;
 mod values;
 
 pub use connections::ConnectionLimits;
+pub use fundraisers::FundraiserConfig;
 pub use lifecycle::{DEFAULT_SHUTDOWN_TIMEOUT, LogFormat};
 pub use mail::{MailConfig, Organization};
 pub use payments::{PaymentsMode, SANDBOX_WEBHOOK_SECRET};
@@ -102,6 +105,8 @@ pub struct Config {
     pub scale: ScaleConfig,
     /// Donors asking for fresh manage links: rate limits (`config::self_service`).
     pub self_service: SelfServiceConfig,
+    /// Supporters' pages: rate limits of sign-ups and link emails (`config::fundraisers`).
+    pub fundraisers: FundraiserConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -412,8 +417,10 @@ impl Config {
         let staff = StaffConfig::from_vars(var)?;
         let scale = ScaleConfig::from_vars(var)?;
         let self_service = SelfServiceConfig::from_vars(var)?;
+        let fundraisers = FundraiserConfig::from_vars(var)?;
 
         Ok(Config {
+            fundraisers,
             staff,
             scale,
             self_service,

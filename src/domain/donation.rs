@@ -62,6 +62,9 @@ pub struct Donation {
     /// Stripe's net (amount less fee) of the same payments.
     pub net_actual_minor: Option<i64>,
     pub offline_method: Option<String>,
+    /// The supporter's page the gift was made on (`domain::fundraiser`): it counts toward that
+    /// page as well as the campaign. Set at checkout, never changed.
+    pub fundraiser_id: Option<String>,
     pub note: Option<String>,
     pub gift_date: Option<i64>,
     pub voided_at: Option<i64>,
@@ -190,6 +193,7 @@ impl Donation {
             fee_actual_minor: None,
             net_actual_minor: None,
             offline_method: None,
+            fundraiser_id: None,
             note: None,
             gift_date: None,
             voided_at: None,

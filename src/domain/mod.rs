@@ -1,5 +1,5 @@
 //! The domain, free of I/O and importing nothing above it: the records the service keeps (as
-//! typed values), money and currencies, fee coverage, donor-facing text, times, and the
+//! typed values), money and currencies, fee coverage, donor-facing text, times, supporters' pages, and the
 //! contribution rules that decide what a donation adds to its campaign's progress.
 
 pub mod campaign;
@@ -9,6 +9,7 @@ pub mod event_log;
 pub mod fact;
 pub mod fees;
 pub mod field_error;
+pub mod fundraiser;
 pub mod manage_link;
 pub mod message;
 pub mod money;

@@ -15,10 +15,12 @@ use crate::domain::money::display as money;
 use crate::domain::{manage_link, notices};
 use crate::store::{Campaign, Donation, OutboxMessage, Payment, Store, StoreError};
 
+mod fundraiser;
 mod manage_links;
 mod receipt;
 mod refund;
 mod staff;
+pub use fundraiser::{PageLink, PageMail, page_mail};
 pub use manage_links::manage_links;
 pub use receipt::{offline_payment, receipt};
 pub use refund::{refund_failed, refund_notice};
@@ -349,6 +351,15 @@ pub async fn render(
     }
     if m.kind == notices::MANAGE_LINKS {
         return manage_links::manage_links_message(store, ctx, m, now).await;
+    }
+    if [
+        notices::FUNDRAISER_WELCOME,
+        notices::FUNDRAISER_APPROVED,
+        notices::FUNDRAISER_LINKS,
+    ]
+    .contains(&m.kind.as_str())
+    {
+        return fundraiser::fundraiser_message(store, ctx, m, now).await;
     }
     if m.kind == notices::STATEMENT {
         let p: Prerendered = serde_json::from_str(m.payload.as_deref().unwrap_or_default())

@@ -15,7 +15,8 @@ use crate::domain::money::{Currency, Money};
 use crate::domain::text::{Email, PersonName, ShortText};
 use crate::payments::{CheckoutRequest, Gateway};
 use crate::services::campaign_admin::MajorAmount;
-use crate::store::{Campaign, Donation, IdempotencyClaim, Store, StoreError};
+use crate::services::fundraisers;
+use crate::store::{Campaign, Donation, Fundraiser, IdempotencyClaim, Store, StoreError};
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -57,6 +58,10 @@ pub struct CheckoutInput {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub website: Option<serde_json::Value>,
+    /// The supporter's page of the campaign the gift is made on (its slug, as in
+    /// `/donate/{campaign}/f/{fundraiser}`): the gift counts toward the page as well.
+    #[serde(default)]
+    pub fundraiser: Option<String>,
 }
 
 impl CheckoutInput {
@@ -283,6 +288,16 @@ impl Gift {
             }
         }
         part(self.comment.as_deref().unwrap_or(""));
+        // Only named when given, so that the hash of a gift without a page is as it always was.
+        if let Some(page) = input
+            .fundraiser
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            part("fundraiser");
+            part(page);
+        }
         hex::encode(h.finalize())
     }
 }
@@ -346,6 +361,9 @@ impl Checkout<'_> {
             return Err(CheckoutError::CampaignClosed(slug.to_string()));
         }
         let gift = validate(input, &campaign, self.config).map_err(CheckoutError::Invalid)?;
+        let page = fundraisers::page_for_gift(self.store, &campaign, input.fundraiser.as_deref())
+            .await?
+            .map_err(|e| CheckoutError::Invalid(vec![e]))?;
         // Valid, so this request creates a checkout (or replays one): only now does it count
         // against the donor's allowance.
         self.allowance
@@ -379,6 +397,7 @@ impl Checkout<'_> {
                 d.tribute_show_amount = input.tribute.as_ref().is_some_and(|t| t.show_amount);
             }
             d.comment.clone_from(&gift.comment);
+            d.fundraiser_id = page.as_ref().map(|f| f.id.clone());
 
             let claim = self
                 .store
@@ -387,7 +406,7 @@ impl Checkout<'_> {
             match claim {
                 IdempotencyClaim::Claimed => {
                     return self
-                        .start_session(&campaign, &d, scoped_key.as_deref())
+                        .start_session(&campaign, &d, page.as_ref(), scoped_key.as_deref())
                         .await;
                 }
                 IdempotencyClaim::Existing {
@@ -416,9 +435,15 @@ impl Checkout<'_> {
         &self,
         campaign: &Campaign,
         d: &Donation,
+        page: Option<&Fundraiser>,
         key: Option<&str>,
     ) -> Result<CheckoutResponse, CheckoutError> {
         let base = &self.config.public_base_url;
+        // A donor who turns back returns to the page they gave on.
+        let back = match page {
+            Some(f) => fundraisers::share_url(base, &campaign.slug, &f.slug),
+            None => format!("{base}/donate/{}", campaign.slug),
+        };
         let request = CheckoutRequest {
             donation_id: d.id.clone(),
             campaign_slug: campaign.slug.clone(),
@@ -433,7 +458,7 @@ impl Checkout<'_> {
             cancel_url: campaign
                 .cancel_url
                 .clone()
-                .unwrap_or_else(|| format!("{base}/donate/{}?canceled=1", campaign.slug)),
+                .unwrap_or_else(|| format!("{back}?canceled=1")),
         };
         match self.gateway.create_checkout(&request).await {
             Ok(session) => {

@@ -131,6 +131,8 @@ pub struct DonationView {
     pub gift_date: Option<String>,
     pub created_at: String,
     pub voided_at: Option<String>,
+    /// The supporter's page it was given on (its slug), if any.
+    pub fundraiser: Option<String>,
 }
 
 impl DonationView {
@@ -163,13 +165,17 @@ impl DonationView {
             gift_date: d.gift_date.map(|t| format_day(day_of(t))),
             created_at: format_time(d.created_at),
             voided_at: d.voided_at.map(format_time),
+            fundraiser: None,
         }
     }
 }
 
 impl From<&ListedDonation> for DonationView {
     fn from(l: &ListedDonation) -> Self {
-        DonationView::new(&l.campaign_slug, &l.donation)
+        DonationView {
+            fundraiser: l.fundraiser_slug.clone(),
+            ..DonationView::new(&l.campaign_slug, &l.donation)
+        }
     }
 }
 

@@ -44,6 +44,8 @@ pub struct DonationRow {
     /// Dedication, comment, offline method and staff note, joined by " · ".
     pub extra: String,
     pub voidable: bool,
+    /// The supporter's page it was given on (its slug).
+    pub fundraiser: Option<String>,
 }
 
 pub struct FlagRow {
@@ -163,6 +165,7 @@ pub fn donation_row(d: &Donation) -> DonationRow {
         status: d.status.replace('_', " "),
         extra: extra.join(" · "),
         voidable: d.is_standing_offline_gift(),
+        fundraiser: None,
     }
 }
 
@@ -229,7 +232,10 @@ pub fn campaign_view(
         donations: r
             .donations
             .iter()
-            .map(|l| donation_row(&l.donation))
+            .map(|l| DonationRow {
+                fundraiser: l.fundraiser_slug.clone(),
+                ..donation_row(&l.donation)
+            })
             .collect(),
         offline_fields: offline_fields(&shown.offline_form, &shown.offline_errors, today),
         flags: r.flags.iter().map(|l| flag_row(&l.flag)).collect(),
@@ -372,6 +378,7 @@ mod tests {
             .into_iter()
             .map(|donation| ListedDonation {
                 campaign_slug: c.slug.clone(),
+                fundraiser_slug: None,
                 donation,
             })
             .collect();

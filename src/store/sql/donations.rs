@@ -97,6 +97,7 @@ where
         .bind(d.plan_amount_minor)
         .bind(d.plan_amount_at)
         .bind(d.net_actual_minor)
+        .bind(&d.fundraiser_id)
 }
 
 sql_impl! {
@@ -392,8 +393,9 @@ fn donation_links(d: &Donation) -> Vec<ObjectKey> {
 
 /// The aggregate row of a campaign that a donation's figures go to: FNV-1a of its id, modulo
 /// the number of rows. Any row would be right (a read sums them all); the hash only spreads
-/// concurrent donations over rows, and keeps one donation's changes in one of them.
-fn shard_of(donation_id: &str, shards: u32) -> u32 {
+/// concurrent donations over rows, and keeps one donation's changes in one of them. A supporter's
+/// page's figures are spread the same way (`fundraisers`).
+pub(super) fn shard_of(donation_id: &str, shards: u32) -> u32 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in donation_id.bytes() {
         h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);

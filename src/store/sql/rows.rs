@@ -9,9 +9,9 @@
 use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
 
 use crate::store::{
-    Campaign, ChargeAwaitingFee, ChargeRecord, Dispute, Donation, Flag, ListedDonation, ListedFlag,
-    OutboxMessage, Payment, Progress, Refund, StaffMember, StaffSession, StaffToken, UnparsedEvent,
-    WebhookEvent,
+    Campaign, ChargeAwaitingFee, ChargeRecord, Dispute, Donation, Flag, Fundraiser, ListedDonation,
+    ListedFlag, ListedFundraiser, OutboxMessage, Payment, Progress, Refund, StaffMember,
+    StaffSession, StaffToken, UnparsedEvent, WebhookEvent,
 };
 
 /// `columns!(NAME => Record { field, .. })`: `const NAME` (the fields' names, comma-separated)
@@ -101,12 +101,23 @@ columns!(DONATION_COLUMNS => Donation {
     canceled_at, counted_raised_minor, counted_gifts, counted_donor, counted_recurring,
     refunded_minor, disputed_minor, fee_actual_minor, offline_method, note, gift_date, voided_at,
     created_at, updated_at, tribute_show_amount, email_receipt, counted_recurring_gift_minor,
-    plan_amount_minor, plan_amount_at, net_actual_minor,
+    plan_amount_minor, plan_amount_at, net_actual_minor, fundraiser_id,
 });
 
 columns!(ListedDonation {
     campaign_slug,
+    fundraiser_slug,
     donation: Donation
+});
+
+columns!(FUNDRAISER_COLUMNS => Fundraiser {
+    id, campaign_id, slug, name, title, story, goal_minor, owner_email, owner_key, review: text,
+    confirmed_at, reviewed_at, reviewed_by, created_at, updated_at,
+});
+
+columns!(ListedFundraiser {
+    fundraiser: Fundraiser,
+    progress: Progress
 });
 
 columns!(PAYMENT_COLUMNS => Payment {
@@ -174,8 +185,8 @@ mod tests {
                 "{columns}"
             );
         }
-        assert_eq!(DONATION_COLUMNS.split(", ").count(), 47);
+        assert_eq!(DONATION_COLUMNS.split(", ").count(), 48);
         assert!(DONATION_COLUMNS.starts_with("id, campaign_id, source, frequency, currency"));
-        assert!(DONATION_COLUMNS.ends_with("plan_amount_minor, plan_amount_at, net_actual_minor"));
+        assert!(DONATION_COLUMNS.ends_with("plan_amount_at, net_actual_minor, fundraiser_id"));
     }
 }
