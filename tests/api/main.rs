@@ -19,6 +19,7 @@ mod addresses;
 mod campaigns;
 mod checkout;
 mod donor_mail;
+mod fundraisers;
 mod hostile;
 mod mail;
 mod manage;

@@ -422,6 +422,19 @@ pub async fn pending_donation(
     total: i64,
     email: &str,
 ) -> donations::store::Donation {
+    pending_donation_on(store, campaign, None, frequency, gift, total, email).await
+}
+
+/// [`pending_donation`] made on the supporter's page `page` (its id), when given.
+pub async fn pending_donation_on(
+    store: &dyn Store,
+    campaign: &donations::store::Campaign,
+    page: Option<&str>,
+    frequency: &str,
+    gift: i64,
+    total: i64,
+    email: &str,
+) -> donations::store::Donation {
     let id = donations::services::checkout::new_donation_id();
     let mut d = donations::domain::donation::Donation::pending(
         id.clone(),
@@ -436,8 +449,49 @@ pub async fn pending_donation(
     d.donor_email = Some(email.into());
     d.donor_key = email.to_lowercase();
     d.checkout_session_id = Some(format!("cs_test_{}", id.trim_start_matches("don_")));
+    d.fundraiser_id = page.map(str::to_string);
     store.insert_donation(&d, None).await.expect("donation");
     d
+}
+
+/// A supporter's page of `campaign` that anyone may see (confirmed and approved), recorded
+/// directly in the store, with its welcome email.
+pub async fn public_page(
+    store: &dyn Store,
+    campaign: &donations::store::Campaign,
+    slug: &str,
+) -> donations::store::Fundraiser {
+    let at = donations::store::now();
+    let f = donations::store::Fundraiser {
+        id: donations::services::fundraisers::new_fundraiser_id(),
+        campaign_id: campaign.id,
+        slug: slug.into(),
+        name: format!("Supporter {slug}"),
+        title: String::new(),
+        story: String::new(),
+        goal_minor: 100_000,
+        owner_email: format!("{slug}@example.org"),
+        owner_key: format!("{slug}@example.org"),
+        review: donations::store::Review::Approved,
+        confirmed_at: Some(at),
+        reviewed_at: Some(at),
+        reviewed_by: Some("test".into()),
+        created_at: at,
+        updated_at: at,
+    };
+    let welcome = donations::store::NewMessage {
+        key: format!("fundraiser_welcome:{}", f.id),
+        kind: "fundraiser_welcome".into(),
+        donation_id: None,
+        payment_id: None,
+        recipient: f.owner_email.clone(),
+        payload: Some(f.id.clone()),
+    };
+    store
+        .create_fundraiser(&f, &welcome, at)
+        .await
+        .expect("page");
+    f
 }
 
 /// Applies a raw event exactly as the webhook endpoint does after verification.
