@@ -20,7 +20,7 @@ use crate::helpers::{
 };
 use donations::domain::manage_link::{self, LinkKind};
 use donations::mail::render::{MailContext, render};
-use donations::store::{Fundraiser, OutboxMessage, now};
+use donations::store::{Campaign, Fundraiser, OutboxMessage, now};
 
 const SECRET: &str = "fundraiser-test-link-secret-0123456789ab";
 
@@ -110,6 +110,41 @@ async fn confirm(app: &TestApp, link: &str) {
     let (status, headers, _) = post_form(app, &format!("{link}/confirm"), None, &[]).await;
     assert_eq!(status, 303);
     assert!(header(&headers, "location").ends_with("?done=confirmed"));
+}
+
+/// Confirms the newest page by its welcome email's link, and approves it as staff.
+async fn make_public(app: &TestApp, token: &str, f: &Fundraiser) {
+    confirm(app, &link_in_mail(app, "fundraiser_welcome").await).await;
+    let path = format!("/api/v1/staff/fundraisers/{}/approve", f.id);
+    let (status, body) = staff(app, token, reqwest::Method::POST, &path, None).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// A one-time gift of `minor` on page `f` of `c`, paid through the server's ledger.
+async fn paid_on(app: &TestApp, c: &Campaign, f: &Fundraiser, minor: i64, tag: &str) {
+    let d = pending_donation_on(
+        app.store.as_ref(),
+        c,
+        Some(&f.id),
+        "one_time",
+        minor,
+        minor,
+        "eve@example.org",
+    )
+    .await;
+    let paid = event("checkout.session.completed", &gift_vars(&d, &c.slug, tag));
+    ingest(app.store.as_ref(), &paid).await;
+}
+
+/// Sends a donation form (`fields`, with a fresh key) to `path`: the donation id of the 303.
+async fn give_on(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> String {
+    let key = uuid::Uuid::new_v4().to_string();
+    let mut form = fields.to_vec();
+    form.push(("idempotency_key", &key));
+    let (status, headers, body) = post_form(app, path, None, &form).await;
+    assert_eq!(status, 303, "{body}");
+    let location = header(&headers, "location");
+    location.rsplit('/').next().unwrap().to_string()
 }
 
 /// Pays a sandbox checkout as the donor's browser would.
@@ -230,11 +265,9 @@ async fn the_sandbox_walk_a_page_and_two_friends(b: Backend) {
     );
 
     // Friend 1: $40 once, anonymously, through the page's own form.
-    let key = uuid::Uuid::new_v4().to_string();
-    let (status, headers, body) = post_form(
+    let first = give_on(
         &app,
         "/donate/demo/f/ana-perez",
-        None,
         &[
             ("amount", "other"),
             ("custom_amount", "40"),
@@ -242,16 +275,9 @@ async fn the_sandbox_walk_a_page_and_two_friends(b: Backend) {
             ("name", "Carla Quiroga"),
             ("email", "carla@example.org"),
             ("anonymous", "true"),
-            ("idempotency_key", &key),
         ],
     )
     .await;
-    assert_eq!(status, 303, "{body}");
-    let first = header(&headers, "location")
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string();
     pay(&app, &first).await;
 
     // Friend 2: $25 a month with the fee covered, through the JSON API.
@@ -459,21 +485,7 @@ async fn the_campaigns_policy_and_hidden_pages(b: Backend) {
     );
 
     // A gift on it counts; then staff hide the page.
-    let d = pending_donation_on(
-        app.store.as_ref(),
-        &c,
-        Some(&f.id),
-        "one_time",
-        3_000,
-        3_000,
-        "eve@example.org",
-    )
-    .await;
-    ingest(
-        app.store.as_ref(),
-        &event("checkout.session.completed", &gift_vars(&d, "open", "hid1")),
-    )
-    .await;
+    paid_on(&app, &c, &f, 3_000, "hid1").await;
     assert_eq!(
         figures(&page_progress(&app, "open", "dee-bikes").await).0,
         3_000
@@ -867,15 +879,7 @@ async fn refunds_and_disputes_move_the_page_and_the_campaign_alike(b: Backend) {
     let token = app.staff_token("admin").await;
     let c = campaign(&app, "money", 10_000_000).await;
     let f = start(&app, "money", &page_input("Ana Pérez", "ana@example.org")).await;
-    confirm(&app, &link_in_mail(&app, "fundraiser_welcome").await).await;
-    staff(
-        &app,
-        &token,
-        reqwest::Method::POST,
-        &format!("/api/v1/staff/fundraisers/{}/approve", f.id),
-        None,
-    )
-    .await;
+    make_public(&app, &token, &f).await;
 
     let d = pending_donation_on(
         app.store.as_ref(),
@@ -961,15 +965,7 @@ async fn the_page_is_kept_like_the_campaigns(b: Backend) {
     let token = app.staff_token("admin").await;
     let c = campaign(&app, "kept", 1_000_000).await;
     let f = start(&app, "kept", &page_input("Ana Pérez", "ana@example.org")).await;
-    confirm(&app, &link_in_mail(&app, "fundraiser_welcome").await).await;
-    staff(
-        &app,
-        &token,
-        reqwest::Method::POST,
-        &format!("/api/v1/staff/fundraisers/{}/approve", f.id),
-        None,
-    )
-    .await;
+    make_public(&app, &token, &f).await;
     let (_, _, one) = get_page(&app, "/donate/kept/f/ana-perez").await;
     let (_, _, two) = get_page(&app, "/donate/kept/f/ana-perez").await;
     let key = |html: &str| {
@@ -997,21 +993,7 @@ async fn the_page_is_kept_like_the_campaigns(b: Backend) {
         .unwrap();
     assert_eq!(again.status().as_u16(), 304);
     // A gift on the page, through this server's ledger: shown at once on both.
-    let d = pending_donation_on(
-        app.store.as_ref(),
-        &c,
-        Some(&f.id),
-        "one_time",
-        4_200,
-        4_200,
-        "eve@example.org",
-    )
-    .await;
-    ingest(
-        app.store.as_ref(),
-        &event("checkout.session.completed", &gift_vars(&d, "kept", "kp1")),
-    )
-    .await;
+    paid_on(&app, &c, &f, 4_200, "kp1").await;
     assert_eq!(
         figures(&page_progress(&app, "kept", "ana-perez").await).0,
         4_200
@@ -1093,7 +1075,58 @@ async fn the_dashboard_reviews_pages(b: Backend) {
     );
 }
 
+/// A supporter's words are shown as text, never as markup; a canceled checkout returns to the
+/// page it started on.
+async fn a_supporters_words_are_text_and_a_canceled_gift_returns_to_the_page(b: Backend) {
+    let app = spawn(&b, &[]).await;
+    let token = app.staff_token("admin").await;
+    let f = start(
+        &app,
+        "demo",
+        &json!({
+            "name": "Ana <img src=x onerror=alert(1)>", "email": "ana@example.org", "goal": "100",
+            "title": "</title><script>alert(1)</script>", "story": "<b>bold</b>\n<a href=x>link</a>",
+            "slug": "ana"
+        }),
+    )
+    .await;
+    make_public(&app, &token, &f).await;
+    for path in ["/donate/demo/f/ana", "/donate/demo"] {
+        let (status, _, html) = get_page(&app, path).await;
+        assert_eq!(status, 200);
+        for raw in ["<script>alert", "<img src=x", "<b>bold", "<a href=x>"] {
+            assert!(!html.contains(raw), "{path} shows {raw} as markup");
+        }
+        assert!(!html.contains("</title><script>"), "{path}");
+        assert!(
+            html.contains("&#60;/title&#62;&#60;script&#62;alert(1)"),
+            "{path}: shown escaped"
+        );
+    }
+    let id = give_on(
+        &app,
+        "/donate/demo/f/ana",
+        &[
+            ("amount", "25"),
+            ("frequency", "one_time"),
+            ("name", "Ben"),
+            ("email", "ben@example.org"),
+        ],
+    )
+    .await;
+    let r = no_redirects()
+        .post(app.at(&format!("/sandbox/checkout/{id}/cancel")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let back = r.headers()["location"].to_str().unwrap();
+    assert!(back.ends_with("/donate/demo/f/ana?canceled=1"), "{back}");
+    assert_eq!(get_page(&app, "/donate/demo/f/ana?canceled=1").await.0, 200);
+}
+
 backend_tests!(
+    a_supporters_words_are_text_and_a_canceled_gift_returns_to_the_page,
     the_sandbox_walk_a_page_and_two_friends,
     the_campaigns_policy_and_hidden_pages,
     sign_up_errors_limits_and_the_same_answer,

@@ -21,6 +21,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use super::donation_page::{self as web, ProgressBar};
+use super::fundraiser_signup_page::{retry_after, take_allowance};
 use super::manage_page::private;
 use super::manage_request_page::CSP;
 use crate::domain::fundraiser::PageInput;
@@ -295,18 +296,15 @@ pub async fn request_links(
     ClientIp(ip): ClientIp,
     Form(form): Form<LinksForm>,
 ) -> AppResult<Response> {
-    if let Err(spent) = state.limits.check_fundraiser_ip(ip).await {
-        state.metrics.rate_limited("fundraiser_ip");
-        let wait = spent.retry_after_secs.max(1);
+    if let Err(wait) = take_allowance(&state, ip).await {
         let p = LinksPage {
             retry_minutes: wait.div_ceil(60),
             ..blank()
         };
-        let mut r = links_page(&state, StatusCode::TOO_MANY_REQUESTS, p)?;
-        if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
-            r.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return Ok(r);
+        return Ok(retry_after(
+            links_page(&state, StatusCode::TOO_MANY_REQUESTS, p)?,
+            wait,
+        ));
     }
     let outcome = fundraisers::request_links(
         state.store.as_ref(),

@@ -82,6 +82,23 @@ impl SignUpPage {
     }
 }
 
+/// Takes one sign-up or link request from the client's allowance (`FUNDRAISER_RATE_PER_IP`);
+/// when it is spent, the seconds to wait (at least 1), counted in the metrics.
+pub(crate) async fn take_allowance(state: &AppState, ip: std::net::IpAddr) -> Result<(), u64> {
+    state.limits.check_fundraiser_ip(ip).await.map_err(|spent| {
+        state.metrics.rate_limited("fundraiser_ip");
+        spent.retry_after_secs.max(1)
+    })
+}
+
+/// `r` (a 429 page) with its `Retry-After`.
+pub(crate) fn retry_after(mut r: Response, wait: u64) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
+}
+
 /// The campaign if it takes new pages now (404 otherwise), and whether they wait for review.
 async fn open_for_pages(state: &AppState, slug: &str) -> AppResult<(Campaign, bool)> {
     let c = state
@@ -134,19 +151,16 @@ pub async fn start(
     Form(form): Form<SignUpForm>,
 ) -> AppResult<Response> {
     let (c, review) = open_for_pages(&state, &slug).await?;
-    if let Err(spent) = state.limits.check_fundraiser_ip(ip).await {
-        state.metrics.rate_limited("fundraiser_ip");
-        let wait = spent.retry_after_secs.max(1);
+    if let Err(wait) = take_allowance(&state, ip).await {
         let p = SignUpPage {
             outcome: "too_many",
             retry_minutes: wait.div_ceil(60),
             ..page(&state, &c, review, form)
         };
-        let mut r = respond(&state, StatusCode::TOO_MANY_REQUESTS, &p)?;
-        if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
-            r.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return Ok(r);
+        return Ok(retry_after(
+            respond(&state, StatusCode::TOO_MANY_REQUESTS, &p)?,
+            wait,
+        ));
     }
     let outcome = fundraisers::sign_up(
         state.store.as_ref(),

@@ -7,9 +7,11 @@
 //! whether the donor starts or stops counting. The ledger only ever adds to these rows: it never
 //! reads the page's record, so it takes no object lock for it (`domain::object_key`).
 
+use std::sync::LazyLock;
+
 use sqlx::FromRow;
 
-use super::donations::shard_of;
+use super::donations::{add_progress_sql, bind_delta, shard_of};
 use super::outbox::{INSERT_MESSAGE, bind_message};
 use super::rows::{DONATION_COLUMNS, FUNDRAISER_COLUMNS, PROGRESS_COLUMNS};
 use super::{SqlLedgerTx, SqlStore, placeholders, qualified, summed, unique_violation};
@@ -17,8 +19,11 @@ use crate::domain::fundraiser::PageFields;
 use crate::store::traits::{FundraiserStore, FundraiserTx};
 use crate::store::{
     Donation, Fundraiser, ListedFundraiser, NewMessage, PagePolicy, Progress, Review, StoreError,
-    StoreResult, cancel_safe, now,
+    StoreResult, cancel_safe,
 };
+
+static ADD_PAGE_PROGRESS: LazyLock<String> =
+    LazyLock::new(|| add_progress_sql("fundraiser_progress", "fundraiser_id"));
 
 /// A page with its figures summed: `{where}` filters `f` (the page) and may bind from `$1`.
 fn with_progress(filter: &str, order: &str) -> String {
@@ -358,34 +363,10 @@ sql_impl! {
             donation_id: &str,
             d: &Progress,
         ) -> StoreResult<()> {
-            sqlx::query(
-                "INSERT INTO fundraiser_progress (fundraiser_id, shard, raised_minor, gifts, \
-                 donors, recurring_active, recurring_monthly_gift_minor, \
-                 recurring_annual_gift_minor, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                 ON CONFLICT (fundraiser_id, shard) DO UPDATE SET \
-                 raised_minor = fundraiser_progress.raised_minor + excluded.raised_minor, \
-                 gifts = fundraiser_progress.gifts + excluded.gifts, \
-                 donors = fundraiser_progress.donors + excluded.donors, \
-                 recurring_active = fundraiser_progress.recurring_active \
-                 + excluded.recurring_active, \
-                 recurring_monthly_gift_minor = fundraiser_progress.recurring_monthly_gift_minor \
-                 + excluded.recurring_monthly_gift_minor, \
-                 recurring_annual_gift_minor = fundraiser_progress.recurring_annual_gift_minor \
-                 + excluded.recurring_annual_gift_minor, \
-                 updated_at = excluded.updated_at",
-            )
-            .bind(fundraiser_id)
-            .bind(i64::from(shard_of(donation_id, self.progress_shards)))
-            .bind(d.raised_minor)
-            .bind(d.gifts)
-            .bind(d.donors)
-            .bind(d.recurring_active)
-            .bind(d.recurring_monthly_gift_minor)
-            .bind(d.recurring_annual_gift_minor)
-            .bind(now())
-            .execute(&mut *self.tx)
-            .await?;
+            let shard = shard_of(donation_id, self.progress_shards);
+            bind_delta(sqlx::query(&ADD_PAGE_PROGRESS).bind(fundraiser_id), shard, d)
+                .execute(&mut *self.tx)
+                .await?;
             self.moved = true;
             Ok(())
         }
