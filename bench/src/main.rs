@@ -955,6 +955,9 @@ async fn checkout(o: &Opts, peak: &mut u64, rows: &mut Vec<Row>) {
     let stripe = fake_stripe().await;
     for kind in [Kind::Sqlite, Kind::Postgres] {
         let (mut rps, mut p99) = (vec![], vec![]);
+        // One checkout at a time: its own work (two commits and the Stripe call), without
+        // waiting behind others; what c=16 adds to it is queueing.
+        let (mut alone_p50, mut alone_p99) = (vec![], vec![]);
         for _ in 0..o.runs {
             let Some(db) = Db::new(kind, o.pg_url.as_deref()).await else {
                 break;
@@ -969,6 +972,7 @@ async fn checkout(o: &Opts, peak: &mut u64, rows: &mut Vec<Row>) {
             )
             .await;
             let c = client();
+            let alone = load(&c, 1, o.secs / 2.0, post_checkouts(server.url.clone())).await;
             let s = load(
                 &c,
                 WRITE_CONCURRENCY,
@@ -976,15 +980,19 @@ async fn checkout(o: &Opts, peak: &mut u64, rows: &mut Vec<Row>) {
                 post_checkouts(server.url.clone()),
             )
             .await;
-            assert_eq!(
-                s.errors,
-                0,
-                "checkout errors on {}: {:?}",
-                kind.name(),
-                s.first_error
-            );
+            for (stats, what) in [(&alone, "c=1"), (&s, "c=16")] {
+                assert_eq!(
+                    stats.errors,
+                    0,
+                    "checkout errors on {} at {what}: {:?}",
+                    kind.name(),
+                    stats.first_error
+                );
+            }
             rps.push(s.rps());
             p99.push(s.percentile_ms(0.99));
+            alone_p50.push(alone.percentile_ms(0.5));
+            alone_p99.push(alone.percentile_ms(0.99));
             write_after_drops(&server.url, &format!("3. checkout ({})", kind.name())).await;
             *peak = (*peak).max(server.stop());
             db.drop_now().await;
@@ -1003,6 +1011,18 @@ async fn checkout(o: &Opts, peak: &mut u64, rows: &mut Vec<Row>) {
             "–".into(),
             "p99 < 5 ms",
             Some(p.median() < 5.0),
+        ));
+        rows.push(row(
+            "   checkout alone (c=1) p50 / p99",
+            format!(
+                "{} / {}",
+                Figure::of(alone_p50).show("ms"),
+                Figure::of(alone_p99).show("ms")
+            ),
+            "–".into(),
+            "–".into(),
+            "–",
+            None,
         ));
     }
 }

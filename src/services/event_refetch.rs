@@ -171,8 +171,15 @@ impl EventRefetch<'_> {
                 match recovered {
                     Some((_, note)) => {
                         let bounds = &self.rules.bounds;
-                        webhooks::apply_event(&mut **tx, env, facts.as_deref(), bounds, Some(note))
-                            .await?;
+                        webhooks::apply_event(
+                            &mut **tx,
+                            env,
+                            facts.as_deref(),
+                            bounds,
+                            Some(note),
+                            None,
+                        )
+                        .await?;
                     }
                     None => {
                         tx.set_event_outcome(&env.id, "ignored", Some("other mode"), None)

@@ -548,9 +548,16 @@ pub trait PaymentTx: Send {
     ) -> StoreResult<u64>;
     async fn charge(&mut self, id: &str) -> StoreResult<Option<ChargeRecord>>;
     async fn save_charge(&mut self, charge: &ChargeRecord) -> StoreResult<()>;
-    async fn charges_by_intent(&mut self, pi: &str) -> StoreResult<Vec<ChargeRecord>>;
     /// Fills the PaymentIntent of refunds and disputes known only by their charge.
     async fn backfill_intent(&mut self, charge_id: &str, pi: &str) -> StoreResult<()>;
+}
+
+/// The records behind a donation's payments, by kind (`MoneyBackTx::money_back_of`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MoneyBack {
+    pub refunds: Vec<Refund>,
+    pub charges: Vec<ChargeRecord>,
+    pub disputes: Vec<Dispute>,
 }
 
 /// In a ledger transaction: money taken back, as refunds and disputes.
@@ -558,8 +565,9 @@ pub trait PaymentTx: Send {
 pub trait MoneyBackTx: Send {
     async fn refund(&mut self, id: &str) -> StoreResult<Option<Refund>>;
     async fn save_refund(&mut self, refund: &Refund) -> StoreResult<()>;
-    async fn refunds_by_intent(&mut self, pi: &str) -> StoreResult<Vec<Refund>>;
     async fn dispute(&mut self, id: &str) -> StoreResult<Option<Dispute>>;
     async fn save_dispute(&mut self, dispute: &Dispute) -> StoreResult<()>;
-    async fn disputes_by_intent(&mut self, pi: &str) -> StoreResult<Vec<Dispute>>;
+    /// The refunds, charges and disputes of the PaymentIntents of a donation's payments, one
+    /// statement each however many installments it has (a recomputation reads them).
+    async fn money_back_of(&mut self, donation_id: &str) -> StoreResult<MoneyBack>;
 }

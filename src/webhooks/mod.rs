@@ -188,7 +188,9 @@ pub async fn ingest(
                     Ok(Outcome::Unparsed)
                 }
                 Outcome::Applied => {
-                    apply_event(&mut **tx, env, facts.as_deref(), &rules.bounds, None).await
+                    let bounds = &rules.bounds;
+                    let recorded = Some(Outcome::Applied);
+                    apply_event(&mut **tx, env, facts.as_deref(), bounds, None, recorded).await
                 }
                 other => Ok(other),
             }
@@ -209,12 +211,15 @@ fn envelope(event: &Event) -> Envelope {
 
 /// Applies a recorded event's facts (`None`: a type the ledger does not handle) and sets its
 /// outcome; `note` (how the event was recovered, when it was) is added to the outcome's detail.
+/// `recorded` is the outcome the event's row already holds, when it was recorded in this
+/// transaction as expected to apply: if so it is not written again.
 pub(crate) async fn apply_event(
     tx: &mut dyn LedgerTx,
     env: &Envelope,
     facts: Option<&[ledger::Fact]>,
     bounds: &AmountBounds,
     note: Option<&str>,
+    recorded: Option<Outcome>,
 ) -> Result<Outcome, StoreError> {
     let (outcome, detail) = match facts {
         None => (Outcome::Ignored, Some("event type not handled")),
@@ -236,6 +241,9 @@ pub(crate) async fn apply_event(
         (Some(d), Some(n)) => Some(format!("{d}; {n}")),
         (d, n) => d.or(n).map(str::to_string),
     };
+    if recorded == Some(outcome) && detail.is_none() {
+        return Ok(outcome);
+    }
     let applied_at = (outcome == Outcome::Applied).then(now);
     tx.set_event_outcome(&env.id, outcome.as_str(), detail.as_deref(), applied_at)
         .await?;
@@ -262,7 +270,10 @@ async fn flag_unparsed(
     .await
 }
 
+/// The row of an event as it arrives: one recorded as applied is dated applied now (its facts
+/// are applied in the same transaction, which commits whole or not at all).
 fn record(env: &Envelope, payload: &str, outcome: Outcome, detail: Option<&str>) -> WebhookEvent {
+    let at = now();
     WebhookEvent {
         id: env.id.clone(),
         event_type: env.event_type.clone(),
@@ -271,8 +282,8 @@ fn record(env: &Envelope, payload: &str, outcome: Outcome, detail: Option<&str>)
         outcome: outcome.as_str().to_string(),
         detail: detail.map(str::to_string),
         payload: payload.to_string(),
-        received_at: now(),
-        applied_at: None,
+        received_at: at,
+        applied_at: (outcome == Outcome::Applied).then_some(at),
     }
 }
 
@@ -302,7 +313,7 @@ pub async fn reprocess(
                     tx.set_event_outcome(&env.id, "ignored", Some("other mode"), None)
                         .await
                 } else {
-                    apply_event(&mut **tx, env, facts.as_deref(), &rules.bounds, None)
+                    apply_event(&mut **tx, env, facts.as_deref(), &rules.bounds, None, None)
                         .await
                         .map(drop)
                 }

@@ -29,7 +29,9 @@ pub use crate::domain::fact::{DisputeStage, Fact, RefundFact, checkout_payment_i
 use crate::domain::money::AmountBounds;
 use crate::domain::notices;
 pub use crate::domain::object_key::{ObjectKey, objects_of};
-use crate::store::{Donation, LedgerTx, Payment, Refund, Store, StoreResult};
+use crate::store::{
+    ChargeRecord, Dispute, Donation, LedgerTx, MoneyBack, Payment, Refund, Store, StoreResult,
+};
 
 /// How many times a ledger transaction is tried when the database gives up on it for
 /// contention (`StoreError::is_contention`) before the error is passed on (webhooks then answer
@@ -203,13 +205,8 @@ pub async fn recompute(tx: &mut dyn LedgerTx, donation_id: &str, at: i64) -> Sto
         return Ok(());
     };
     let payments = tx.payments_of(donation_id).await?;
-    let mut facts = Vec::new();
-    let mut refunds = Vec::new();
-    for p in &payments {
-        let (of_payment, its_refunds) = payment_facts(tx, p).await?;
-        facts.push(of_payment);
-        refunds.extend(its_refunds);
-    }
+    let back = tx.money_back_of(donation_id).await?;
+    let facts: Vec<PaymentFacts> = payments.iter().map(|p| payment_facts(p, &back)).collect();
     let c = contribution(&d, &facts);
     for (payment_id, detail) in &c.mismatches {
         tx.flag(
@@ -242,14 +239,14 @@ pub async fn recompute(tx: &mut dyn LedgerTx, donation_id: &str, at: i64) -> Sto
     d.disputed_minor = c.disputed_minor;
     d.fee_actual_minor = c.fee_actual_minor;
     d.net_actual_minor = c.net_actual_minor;
-    d.failure_reason = failure_reason(tx, donation_id, &d).await?;
+    d.failure_reason = failure_reason(&payments, &d);
     d.status = c.status;
     d.updated_at = d.updated_at.max(at);
     if !delta.is_zero() {
         tx.add_progress(d.campaign_id, &d.id, &delta).await?;
     }
     tx.save_donation(&d).await?;
-    queue_notices(tx, &d, &payments, &refunds, at).await
+    queue_notices(tx, &d, &payments, &back.refunds, at).await
 }
 
 /// Queues the emails the donation's records now call for, in this same transaction: the
@@ -268,33 +265,42 @@ async fn queue_notices(
     Ok(())
 }
 
-async fn failure_reason(
-    tx: &mut dyn LedgerTx,
-    donation_id: &str,
-    d: &Donation,
-) -> StoreResult<Option<String>> {
-    let checkout = tx.payment(&checkout_payment_id(donation_id)).await?;
-    Ok(checkout
-        .and_then(|p| p.failure_reason)
-        .or_else(|| d.failure_reason.clone()))
+/// Why the donation's checkout failed, as its checkout record (among `payments`) says, or as
+/// the donation said before.
+fn failure_reason(payments: &[Payment], d: &Donation) -> Option<String> {
+    let checkout = checkout_payment_id(&d.id);
+    payments
+        .iter()
+        .find(|p| p.id == checkout)
+        .and_then(|p| p.failure_reason.clone())
+        .or_else(|| d.failure_reason.clone())
 }
 
-/// A payment with the refunds, disputes and fees recorded against its PaymentIntent, and those
-/// refunds (the notices read them).
-async fn payment_facts(
-    tx: &mut dyn LedgerTx,
-    p: &Payment,
-) -> StoreResult<(PaymentFacts, Vec<Refund>)> {
-    let (refunds, charges, disputes) = match &p.payment_intent_id {
-        Some(pi) => (
-            tx.refunds_by_intent(pi).await?,
-            tx.charges_by_intent(pi).await?,
-            tx.disputes_by_intent(pi).await?,
-        ),
-        None => (vec![], vec![], vec![]),
+/// A payment with the refunds, disputes and fees recorded against its PaymentIntent.
+fn payment_facts(p: &Payment, back: &MoneyBack) -> PaymentFacts {
+    let Some(pi) = &p.payment_intent_id else {
+        return rules::payment_facts(p, &[], &[], &[]);
     };
-    let facts = rules::payment_facts(p, &refunds, &charges, &disputes);
-    Ok((facts, refunds))
+    let ours = |of: &Option<String>| of.as_ref() == Some(pi);
+    let refunds: Vec<Refund> = back
+        .refunds
+        .iter()
+        .filter(|r| ours(&r.payment_intent_id))
+        .cloned()
+        .collect();
+    let charges: Vec<ChargeRecord> = back
+        .charges
+        .iter()
+        .filter(|c| ours(&c.payment_intent_id))
+        .cloned()
+        .collect();
+    let disputes: Vec<Dispute> = back
+        .disputes
+        .iter()
+        .filter(|d| ours(&d.payment_intent_id))
+        .cloned()
+        .collect();
+    rules::payment_facts(p, &refunds, &charges, &disputes)
 }
 
 /// Records an offline gift (check, cash, ...) and counts it, in one ledger transaction.

@@ -3,7 +3,9 @@
 
 use super::{Fresh, campaign, gift, on_both_backends};
 use crate::domain::contribution::payment_rank;
-use crate::store::{ChargeRecord, Dispute, NewMessage, Payment, Progress, Refund, WebhookEvent};
+use crate::store::{
+    ChargeRecord, Dispute, MoneyBack, NewMessage, Payment, Progress, Refund, WebhookEvent,
+};
 
 on_both_backends!(
     a_ledger_transaction_commits_whole_or_rolls_back_when_dropped,
@@ -318,28 +320,34 @@ async fn money_records_in_a_ledger_transaction_and_the_reports_on_them(s: Fresh)
 
     tx.save_charge(&charge).await.unwrap();
     assert_eq!(tx.charge("ch_1").await.unwrap(), Some(charge.clone()));
+    // What d-1's payments' PaymentIntents (pi_1) have behind them.
     assert_eq!(
-        tx.charges_by_intent("pi_1").await.unwrap(),
+        tx.money_back_of("d-1").await.unwrap().charges,
         vec![charge.clone()]
     );
     tx.save_refund(&refund).await.unwrap();
     tx.save_dispute(&dispute).await.unwrap();
     assert!(
-        tx.refunds_by_intent("pi_1").await.unwrap().is_empty(),
+        tx.money_back_of("d-1").await.unwrap().refunds.is_empty(),
         "known by charge only"
     );
     tx.backfill_intent("ch_1", "pi_1").await.unwrap();
     refund.payment_intent_id = Some("pi_1".into());
     dispute.payment_intent_id = Some("pi_1".into());
     assert_eq!(tx.refund("re_1").await.unwrap(), Some(refund.clone()));
-    assert_eq!(
-        tx.refunds_by_intent("pi_1").await.unwrap(),
-        vec![refund.clone()]
-    );
     assert_eq!(tx.dispute("dp_1").await.unwrap(), Some(dispute.clone()));
     assert_eq!(
-        tx.disputes_by_intent("pi_1").await.unwrap(),
-        vec![dispute.clone()]
+        tx.money_back_of("d-1").await.unwrap(),
+        MoneyBack {
+            refunds: vec![refund.clone()],
+            charges: vec![charge.clone()],
+            disputes: vec![dispute.clone()],
+        }
+    );
+    assert_eq!(
+        tx.money_back_of("d-2").await.unwrap(),
+        MoneyBack::default(),
+        "another donation's payments have none"
     );
     dispute.status = "won".into();
     dispute.updated_at = 60;

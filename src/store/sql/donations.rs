@@ -236,6 +236,9 @@ sql_impl! {
         }
 
         async fn donation(&mut self, id: &str) -> StoreResult<Option<Donation>> {
+            if let Some(d) = self.donations.get(id) {
+                return Ok(Some(d.clone()));
+            }
             self.hold(&[ObjectKey::Donation(id.to_string())]).await?;
             let found: Option<Donation> = sqlx::query_as(&SELECT_DONATION)
                 .bind(id)
@@ -243,6 +246,7 @@ sql_impl! {
                 .await?;
             if let Some(d) = &found {
                 self.saw(("donations", d.id.clone()), donation_links(d));
+                self.donations.insert(d.id.clone(), d.clone());
             }
             Ok(found)
         }
@@ -274,10 +278,14 @@ sql_impl! {
             bind_donation(sqlx::query(&INSERT_DONATION), donation)
                 .execute(&mut *self.tx)
                 .await?;
+            self.donations.insert(donation.id.clone(), donation.clone());
             Ok(())
         }
 
         async fn save_donation(&mut self, d: &Donation) -> StoreResult<()> {
+            if self.donations.get(&d.id) == Some(d) {
+                return Ok(()); // As read or last written in this transaction.
+            }
             self.hold_for_write(("donations", d.id.clone()), ObjectKey::Donation(d.id.clone()), donation_links(d))
                 .await?;
             sqlx::query(
@@ -317,6 +325,7 @@ sql_impl! {
             .bind(d.net_actual_minor)
             .execute(&mut *self.tx)
             .await?;
+            self.donations.insert(d.id.clone(), d.clone());
             Ok(())
         }
 
@@ -433,10 +442,14 @@ sql_impl! {
                 Some(d) if !self.holds(&ObjectKey::Donation(d.id.clone())) => {
                     DonationTx::donation(self, &d.id).await
                 }
-                Some(d) => {
-                    self.saw(("donations", d.id.clone()), donation_links(&d));
-                    Ok(Some(d))
-                }
+                Some(d) => match self.donations.get(&d.id) {
+                    Some(known) => Ok(Some(known.clone())),
+                    None => {
+                        self.saw(("donations", d.id.clone()), donation_links(&d));
+                        self.donations.insert(d.id.clone(), d.clone());
+                        Ok(Some(d))
+                    }
+                },
                 None => Ok(None),
             }
         }

@@ -141,6 +141,7 @@ sql_impl! {
                 tx: self.begin_write().await?,
                 held: HashSet::new(),
                 links: HashMap::new(),
+                donations: HashMap::new(),
                 progress_shards: self.progress_shards,
                 moved: false,
                 changes: self.changes.clone(),

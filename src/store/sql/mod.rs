@@ -120,6 +120,9 @@ pub struct SqlLedgerTx<DB: Backend> {
     held: HashSet<i64>,
     /// The links of the records read, by their own key (`ObjectLocks::saw`).
     links: std::collections::HashMap<ledger_tx::Record, Vec<ObjectKey>>,
+    /// Donations as this transaction last read or wrote them, under their lock: read again
+    /// without a statement, and not written back unchanged (`sql::donations`).
+    donations: std::collections::HashMap<String, crate::store::Donation>,
     progress_shards: u32,
     /// Whether a campaign's figures moved (readers are told at commit).
     moved: bool,

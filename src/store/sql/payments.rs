@@ -1,7 +1,8 @@
 //! In a ledger transaction, the money records: [`PaymentTx`] (payments and charges) and
 //! [`MoneyBackTx`] (refunds and disputes). Each record is saved whole, as an upsert by its id,
-//! under the locks of the objects it is keyed and linked by; the `*_by_intent` reads of a
-//! donation's recomputation lock nothing (`ledger_tx`'s module doc says why that is safe).
+//! under the locks of the objects it is keyed and linked by; `money_back_of`, what a donation's
+//! recomputation reads, locks the donation and not the PaymentIntents (`ledger_tx`'s module doc
+//! says why that is safe).
 
 use std::sync::LazyLock;
 
@@ -10,7 +11,7 @@ use super::rows::{CHARGE_COLUMNS, DISPUTE_COLUMNS, PAYMENT_COLUMNS, REFUND_COLUM
 use super::{SqlLedgerTx, upsert_sql};
 use crate::domain::object_key::ObjectKey;
 use crate::store::traits::{MoneyBackTx, PaymentTx};
-use crate::store::{ChargeRecord, Dispute, Payment, Refund, StoreResult};
+use crate::store::{ChargeRecord, Dispute, MoneyBack, Payment, Refund, StoreResult};
 
 /// `SELECT` of a record's columns from `table` by one column's value, ordered by id.
 fn select_by(columns: &str, table: &str, column: &str) -> String {
@@ -26,6 +27,20 @@ pub(super) static CHARGES_BY_INTENT: LazyLock<String> =
     LazyLock::new(|| select_by(CHARGE_COLUMNS, "charges", "payment_intent_id"));
 pub(super) static DISPUTES_BY_INTENT: LazyLock<String> =
     LazyLock::new(|| select_by(DISPUTE_COLUMNS, "disputes", "payment_intent_id"));
+/// `SELECT` of a money-back record's columns from `table` for every PaymentIntent that paid one
+/// of a donation's payments.
+fn of_donation(columns: &str, table: &str) -> String {
+    format!(
+        "SELECT {columns} FROM {table} WHERE payment_intent_id IN \
+         (SELECT payment_intent_id FROM payments WHERE donation_id = $1) ORDER BY id"
+    )
+}
+static REFUNDS_OF_DONATION: LazyLock<String> =
+    LazyLock::new(|| of_donation(REFUND_COLUMNS, "refunds"));
+static CHARGES_OF_DONATION: LazyLock<String> =
+    LazyLock::new(|| of_donation(CHARGE_COLUMNS, "charges"));
+static DISPUTES_OF_DONATION: LazyLock<String> =
+    LazyLock::new(|| of_donation(DISPUTE_COLUMNS, "disputes"));
 static UPSERT_PAYMENT: LazyLock<String> = LazyLock::new(|| upsert_sql("payments", PAYMENT_COLUMNS));
 static UPSERT_CHARGE: LazyLock<String> = LazyLock::new(|| upsert_sql("charges", CHARGE_COLUMNS));
 static UPSERT_REFUND: LazyLock<String> = LazyLock::new(|| upsert_sql("refunds", REFUND_COLUMNS));
@@ -142,12 +157,6 @@ sql_impl! {
             Ok(())
         }
 
-        async fn charges_by_intent(&mut self, pi: &str) -> StoreResult<Vec<ChargeRecord>> {
-            Ok(sqlx::query_as(&CHARGES_BY_INTENT)
-                .bind(pi)
-                .fetch_all(&mut *self.tx)
-                .await?)
-        }
 
         async fn backfill_intent(&mut self, charge_id: &str, pi: &str) -> StoreResult<()> {
             self.hold(&[
@@ -207,12 +216,6 @@ sql_impl! {
             Ok(())
         }
 
-        async fn refunds_by_intent(&mut self, pi: &str) -> StoreResult<Vec<Refund>> {
-            Ok(sqlx::query_as(&REFUNDS_BY_INTENT)
-                .bind(pi)
-                .fetch_all(&mut *self.tx)
-                .await?)
-        }
 
         async fn dispute(&mut self, id: &str) -> StoreResult<Option<Dispute>> {
             self.hold(&[ObjectKey::Dispute(id.to_string())]).await?;
@@ -226,6 +229,24 @@ sql_impl! {
                 self.saw(("disputes", d.id.clone()), links);
             }
             Ok(found)
+        }
+
+        async fn money_back_of(&mut self, donation_id: &str) -> StoreResult<MoneyBack> {
+            self.hold(&[ObjectKey::Donation(donation_id.to_string())]).await?;
+            Ok(MoneyBack {
+                refunds: sqlx::query_as(&REFUNDS_OF_DONATION)
+                    .bind(donation_id)
+                    .fetch_all(&mut *self.tx)
+                    .await?,
+                charges: sqlx::query_as(&CHARGES_OF_DONATION)
+                    .bind(donation_id)
+                    .fetch_all(&mut *self.tx)
+                    .await?,
+                disputes: sqlx::query_as(&DISPUTES_OF_DONATION)
+                    .bind(donation_id)
+                    .fetch_all(&mut *self.tx)
+                    .await?,
+            })
         }
 
         async fn save_dispute(&mut self, d: &Dispute) -> StoreResult<()> {
@@ -248,12 +269,6 @@ sql_impl! {
             Ok(())
         }
 
-        async fn disputes_by_intent(&mut self, pi: &str) -> StoreResult<Vec<Dispute>> {
-            Ok(sqlx::query_as(&DISPUTES_BY_INTENT)
-                .bind(pi)
-                .fetch_all(&mut *self.tx)
-                .await?)
-        }
     }
 }
 
