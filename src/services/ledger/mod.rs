@@ -199,7 +199,8 @@ pub async fn recount_all(store: &dyn crate::store::Store, at: i64) -> StoreResul
 }
 
 /// Recomputes what a donation contributes from every fact recorded about it, and moves the
-/// campaign aggregate (and its donor count) by exactly the difference.
+/// campaign aggregate (and its donor count) by exactly the difference, and the figures of the
+/// supporter's page it was given on likewise (`fundraiser`).
 pub async fn recompute(tx: &mut dyn LedgerTx, donation_id: &str, at: i64) -> StoreResult<()> {
     let Some(mut d) = tx.donation(donation_id).await? else {
         return Ok(());
