@@ -3,12 +3,13 @@
 //! charge's total again, disputes won, lost, still open and inquiries, plans whose amount the
 //! donor changes, failures, cancellations; some gifts made on one of two supporters' pages), any
 //! permutation of the events with duplicates ends in the same donation states, campaign
-//! progress and supporters' pages' progress as in-order delivery (each page's exactly what the
-//! scenario says of its gifts), and so does the same delivered by several tasks at once (on
-//! PostgreSQL, ledger transactions of unrelated objects then really run side by side, and those
-//! of related ones wait for each other or are run again after a deadlock). Runs at the ledger
-//! level on SQLite and PostgreSQL; `tests/storm.rs` sends storms over HTTP to one server, two
-//! servers, and a server killed with SIGKILL and restarted.
+//! progress, supporters' pages' progress (each page's exactly what the scenario says of its
+//! gifts) and members (every gift pays membership dues of half its amount, so refunds and
+//! disputes move paid-through both ways) as in-order delivery, and so does the same delivered by
+//! several tasks at once (on PostgreSQL, ledger transactions of unrelated objects then really
+//! run side by side, and those of related ones wait for each other or are run again after a
+//! deadlock). Runs at the ledger level on SQLite and PostgreSQL; `tests/storm.rs` sends storms
+//! over HTTP to one server, two servers, and a server killed with SIGKILL and restarted.
 
 #[path = "api/helpers/mod.rs"]
 mod helpers;
@@ -123,12 +124,14 @@ async fn new_campaign(store: &dyn Store, slug: &str) -> Campaign {
         .unwrap()
 }
 
-/// A run's campaign, its two supporters' pages, its events in order and its donations.
+/// A run's campaign, its two supporters' pages, its events in order, its donations and their
+/// donors' keys.
 struct Run {
     campaign: Campaign,
     pages: Vec<String>,
     events: Vec<String>,
     ids: Vec<String>,
+    donors: Vec<String>,
 }
 
 /// Records the scenario's donations in a new campaign (each on the page `on` names) and returns
@@ -141,6 +144,7 @@ async fn setup(store: &dyn Store, slug: &str, gifts: &[GiftSpec], on: &[u8]) -> 
     }
     let mut events = Vec::new();
     let mut ids = Vec::new();
+    let mut donors = Vec::new();
     let mut clock = 1_700_000_000;
     for (i, g) in gifts.iter().enumerate() {
         let (freq, gift) = match g {
@@ -149,24 +153,32 @@ async fn setup(store: &dyn Store, slug: &str, gifts: &[GiftSpec], on: &[u8]) -> 
                 (if *annual { "annual" } else { "monthly" }, *gift)
             }
         };
-        // Two gifts share a donor so that distinct-donor counting is exercised.
-        let email = format!("donor{}@example.org", i % 2);
+        // Two gifts share a donor so that distinct-donor counting is exercised; each run has
+        // donors of its own, as a member is a donor's across campaigns.
+        let email = format!("donor{}-{slug}@example.org", i % 2);
         let page = match on[i] {
             0 => None,
             p => Some(pages[usize::from(p) - 1].as_str()),
         };
         let total = total_for(gift);
-        let d = pending_donation_on(store, &campaign, page, freq, gift, total, &email).await;
+        let d = pending_donation_on(store, &campaign, page, freq, gift, total, &email, |d| {
+            d.dues_minimum_minor = Some(gift / 2)
+        })
+        .await;
         let tag = format!("{slug}_{i}");
         let v = gift_vars(&d, slug, &tag);
         events.extend(events_of(g, &v, &tag, &mut clock));
         ids.push(d.id);
+        if !donors.contains(&d.donor_key) {
+            donors.push(d.donor_key);
+        }
     }
     Run {
         campaign,
         pages,
         events,
         ids,
+        donors,
     }
 }
 
@@ -207,6 +219,20 @@ async fn state(store: &dyn Store, run: &Run) -> Vec<String> {
     for page in &run.pages {
         let l = store.fundraiser_progress(page).await.unwrap().unwrap();
         out.push(format!("page {}: {:?}", l.fundraiser.slug, l.progress));
+    }
+    // Each donor's membership (their address aside: each run has its own donors).
+    for key in &run.donors {
+        let m = store.membership_of(key).await.unwrap();
+        out.push(format!(
+            "member={:?}",
+            m.map(|m| (
+                m.since,
+                m.paid_through,
+                m.last_paid_at,
+                m.payments,
+                m.frequency
+            ))
+        ));
     }
     for id in &run.ids {
         let d = store.donation(id).await.unwrap().unwrap();
@@ -253,6 +279,7 @@ fn check_order_independence(backend: Backend, cases: u32) {
     let counter = std::sync::atomic::AtomicU32::new(0);
     let moved = std::sync::atomic::AtomicU32::new(0);
     let on_pages = std::sync::atomic::AtomicU32::new(0);
+    let members = std::sync::atomic::AtomicU32::new(0);
     runner
         .run(&scenario(), |(gifts, on, keys, dups)| {
             let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -333,6 +360,9 @@ fn check_order_independence(backend: Backend, cases: u32) {
                 }
                 let a = state(store.as_ref(), &run1).await;
                 let b = state(store.as_ref(), &run2).await;
+                if a.iter().any(|s| s.starts_with("member=Some")) {
+                    members.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
                 if a != b {
                     return Err(TestCaseError::fail(format!(
                         "in order:\n{a:#?}\nshuffled:\n{b:#?}"
@@ -377,6 +407,8 @@ fn check_order_independence(backend: Backend, cases: u32) {
     assert!(moved.load(std::sync::atomic::Ordering::Relaxed) > cases / 2);
     // And money moved on supporters' pages too.
     assert!(on_pages.load(std::sync::atomic::Ordering::Relaxed) > cases / 4);
+    // ... and made members.
+    assert!(members.load(std::sync::atomic::Ordering::Relaxed) > cases / 2);
     rt.block_on(store.close());
 }
 

@@ -144,7 +144,8 @@ async fn prepare(store: &dyn Store, slug: &str, n: usize, seed: u64) -> Storm {
         let email = format!("donor{}@example.org", i % 2);
         let page = (i % 4).checked_sub(1).map(|p| pages[p].as_str());
         let total = total_for(gift);
-        let d = pending_donation_on(store, &campaign, page, freq, gift, total, &email).await;
+        let d =
+            pending_donation_on(store, &campaign, page, freq, gift, total, &email, |_| {}).await;
         let tag = format!("{slug}_{i}");
         events.extend(events_of(g, &gift_vars(&d, slug, &tag), &tag, &mut clock));
         ids.push(d.id);

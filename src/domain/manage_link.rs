@@ -77,17 +77,11 @@ pub const AFTER_NEXT_INSTALLMENT_SECS: i64 = 30 * 86_400;
 /// (UTC; Stripe bills on the same day of the month, the month's last day when it has fewer);
 /// `None` for a one-time gift.
 pub fn next_installment(paid_at: i64, frequency: Frequency) -> Option<i64> {
-    let span = match frequency {
-        Frequency::OneTime => return None,
-        Frequency::Monthly => jiff::Span::new().months(1),
-        Frequency::Annual => jiff::Span::new().years(1),
-    };
-    let next = jiff::Timestamp::from_second(paid_at)
-        .ok()?
-        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-        .checked_add(span)
-        .ok()?;
-    Some(next.timestamp().as_second())
+    match frequency {
+        Frequency::OneTime => None,
+        Frequency::Monthly => crate::domain::time::months_later(paid_at, 1),
+        Frequency::Annual => crate::domain::time::months_later(paid_at, 12),
+    }
 }
 
 /// Until when a link mailed at `now` works: `ttl_secs` from now (`MANAGE_LINK_TTL`), and for a

@@ -31,6 +31,9 @@ pub enum ObjectKey {
     Subscription(String),
     /// A donation, with its checkout record, its donor's count and its emails.
     Donation(String),
+    /// A donor's membership, by the donor's normalized email: found through a donation, so
+    /// after every donation in the order.
+    Member(String),
 }
 
 impl ObjectKey {
@@ -55,6 +58,7 @@ impl ObjectKey {
             ObjectKey::Session(_) => 6,
             ObjectKey::Subscription(_) => 7,
             ObjectKey::Donation(_) => 8,
+            ObjectKey::Member(_) => 9,
         }
     }
 
@@ -69,7 +73,8 @@ impl ObjectKey {
             | ObjectKey::PaymentIntent(s)
             | ObjectKey::Session(s)
             | ObjectKey::Subscription(s)
-            | ObjectKey::Donation(s) => s,
+            | ObjectKey::Donation(s)
+            | ObjectKey::Member(s) => s,
         }
     }
 }

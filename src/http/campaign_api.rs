@@ -181,7 +181,7 @@ pub async fn create(
     let fields = body.parse(&state.config).map_err(AppError::Invalid)?;
     let campaign = state
         .store
-        .create_campaign_with(&fields, &body.options())
+        .create_campaign_with(&fields, &body.options(&state.config))
         .await
         .map_err(|e| match e {
             crate::store::StoreError::Conflict(_) => AppError::Conflict(format!(

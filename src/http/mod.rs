@@ -11,6 +11,7 @@ pub mod extract;
 pub mod fundraiser_api;
 pub mod health;
 pub mod limits;
+pub mod memberships_api;
 pub mod openapi;
 pub mod public_reads;
 pub mod sandbox_pages;
@@ -132,6 +133,7 @@ fn api() -> Api {
             .routes(routes!(fundraiser_api::approve))
             .routes(routes!(fundraiser_api::hide))
             .routes(routes!(fundraiser_api::policy, fundraiser_api::set_policy))
+            .routes(routes!(memberships_api::memberships))
             .routes(routes!(staff_members_api::me))
             .routes(routes!(staff_members_api::list, staff_members_api::invite))
             .routes(routes!(staff_members_api::revoke)),

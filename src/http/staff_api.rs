@@ -16,7 +16,7 @@ use super::error::{AppError, AppResult, ErrorBody, FieldError};
 use super::extract::{ApiJson, ApiQuery};
 use crate::domain::contribution::Frequency;
 use crate::services::campaign_admin::format_time;
-use crate::services::checkout::campaign_fee;
+use crate::services::checkout::campaign_fees;
 use crate::services::offline_gifts::{self, OfflineGiftInput};
 use crate::services::reporting::{
     CampaignSummary, DONATION_STATUSES, DonationView, csv_chunk, cursor_of, decode_cursor,
@@ -126,7 +126,7 @@ pub struct DonationPage {
     pub next_cursor: Option<String>,
 }
 
-fn wants_csv(format: Option<&str>, headers: &HeaderMap) -> Result<bool, FieldError> {
+pub(crate) fn wants_csv(format: Option<&str>, headers: &HeaderMap) -> Result<bool, FieldError> {
     match format.map(str::trim) {
         Some("csv") => Ok(true),
         Some("json") => Ok(false),
@@ -326,8 +326,8 @@ pub async fn summary(
 ) -> AppResult<Json<CampaignSummary>> {
     let campaign = campaign_or_404(&state, &slug).await?;
     let records = state.store.campaign_records(campaign.id).await?;
-    let rate = campaign_fee(&campaign, &state.config);
-    Ok(Json(summarize(&campaign, &rate, &records)))
+    let rates = campaign_fees(&campaign, &state.config);
+    Ok(Json(summarize(&campaign, &rates, &records)))
 }
 
 /// `POST /api/v1/staff/campaigns/{slug}/offline-gifts`: records a check, cash or other gift;

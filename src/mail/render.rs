@@ -95,6 +95,13 @@ pub struct View {
     pub failure: Option<String>,
     /// How an offline gift was paid: "check", "cash", "other".
     pub method: Option<String>,
+    /// How a checkout gift is paid: "card" or "us_bank_account" ("" for offline gifts); the
+    /// templates name it ("Card", "Bank account (ACH)").
+    pub paid_with: &'static str,
+    /// The gift pays membership dues: receipts call it so.
+    pub dues: bool,
+    /// ... and say dues are not tax-deductible (the campaign's setting).
+    pub dues_not_deductible: bool,
     /// A staff sign-in link (sign-in and invitation emails), and until when it works.
     pub signin_url: String,
     pub signin_until: String,
@@ -138,6 +145,13 @@ macro_rules! mail_templates {
             v: &'a View,
         }
     )*};
+}
+
+/// A receipt's subject line, a template of its own so that its words are with the receipt's.
+#[derive(Template)]
+#[template(path = "mail/receipt_subject.txt")]
+struct ReceiptSubject<'a> {
+    v: &'a View,
 }
 
 mail_templates! {
@@ -221,6 +235,9 @@ pub(super) fn base_view(ctx: &MailContext, d: &Donation, c: &Campaign) -> View {
         tribute_message: d.tribute_message.clone(),
         show_amount: d.tribute_show_amount,
         anonymous: d.anonymous,
+        paid_with: d.payment_method.map_or("", |m| m.as_str()),
+        dues: d.dues_minimum_minor.is_some(),
+        dues_not_deductible: c.dues_not_deductible,
         ..View::default()
     }
 }

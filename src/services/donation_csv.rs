@@ -11,10 +11,12 @@ use crate::domain::money::{currency_of, format_major};
 /// thousands separator, `.` as the decimal point) and the two times as `YYYY-MM-DD HH:MM:SS`,
 /// which spreadsheets read as a date and time. Every time in the file is UTC (`created_at`
 /// and `voided_at` end in `Z`); the `_utc` names say so for the spreadsheet columns. Then
-/// Stripe's actual net (`net_actual_minor`, `net_actual`), beside the actual fee; then the
+/// Stripe's actual net (`net_actual_minor`, `net_actual`), beside the actual fee; then how a
+/// checkout gift was paid (`payment_method`: `card` or `us_bank_account`) and the membership
+/// dues a gift pays (`dues_minimum_minor`, empty for a gift that pays none); then the
 /// supporter's page the gift was made on (`fundraiser`, its slug): columns are only ever added
 /// at the end.
-pub const CSV_HEADER: [&str; 38] = [
+pub const CSV_HEADER: [&str; 40] = [
     "id",
     "campaign",
     "status",
@@ -52,6 +54,8 @@ pub const CSV_HEADER: [&str; 38] = [
     "voided_at_utc",
     "net_actual_minor",
     "net_actual",
+    "payment_method",
+    "dues_minimum_minor",
     "fundraiser",
 ];
 
@@ -124,6 +128,8 @@ pub fn csv_row(v: &DonationView) -> [String; CSV_HEADER.len()] {
             .unwrap_or_default(),
         number(v.net_actual_minor),
         v.net_actual_minor.map(major).unwrap_or_default(),
+        text(&v.payment_method),
+        number(v.dues_minimum_minor),
         text(&v.fundraiser),
     ]
 }

@@ -11,6 +11,7 @@ pub mod event_refetch;
 pub mod fundraisers;
 pub mod ledger;
 pub mod manage_link_requests;
+pub mod membership_report;
 pub mod offline_gifts;
 pub mod reconcile;
 pub mod reporting;

@@ -15,13 +15,15 @@
 //! - [`AllowanceStore`]: rate allowances shared by every server on the database;
 //! - [`FollowUpStore`]: what is still to be asked of Stripe after a webhook, and its backoff;
 //! - [`FundraiserStore`]: supporters' pages, their figures and their owners' emails;
+//! - [`MembershipStore`]: members (donors paying dues), as staff list and export them;
 //! - and [`Store`] itself: health, the heartbeat, server secrets.
 //!
 //! [`LedgerTx`] is split likewise: [`EventTx`] (events, flags, emails queued), [`DonationTx`]
 //! (donations and campaign figures), [`PaymentTx`] (payments and charges), [`MoneyBackTx`]
-//! (refunds and disputes), [`FollowUpTx`] (flags a follow-up settles) and [`FundraiserTx`]
-//! (supporters' pages' figures). Methods of the sub-traits are callable on `dyn Store` and
-//! `dyn LedgerTx` as they are; [`prelude`] names them all for code that needs them in scope.
+//! (refunds and disputes), [`FollowUpTx`] (flags a follow-up settles), [`FundraiserTx`]
+//! (supporters' pages' figures) and [`MembershipTx`] (members, by donor key). Methods of the
+//! sub-traits are callable on `dyn Store` and `dyn LedgerTx` as they are; [`prelude`] names them
+//! all for code that needs them in scope.
 //!
 //! One implementation serves both backends (`sql::SqlStore`, generic over the driver; the SQL
 //! uses `$N` placeholders, which both accept); `sqlite` and `postgres` keep what differs:
@@ -100,6 +102,7 @@ pub use crate::domain::campaign::{
 pub use crate::domain::donation::Donation;
 pub use crate::domain::event_log::{Flag, WebhookEvent};
 pub use crate::domain::fundraiser::{Fundraiser, PagePolicy, Review};
+pub use crate::domain::membership::Membership;
 pub use crate::domain::message::{NewMessage, OutboxMessage};
 pub use crate::domain::payment::{ChargeRecord, Dispute, Payment, Refund};
 pub use crate::domain::staff_access::{
@@ -119,6 +122,15 @@ pub struct DonationFilter {
     pub to: Option<i64>,
     /// Given on this supporter's page (its id).
     pub fundraiser_id: Option<String>,
+}
+
+/// Which members the staff list selects: all, or those active (paid through `at` or later) or
+/// lapsed at `at`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MembershipFilter {
+    /// `Some(true)`: active only; `Some(false)`: lapsed only.
+    pub active: Option<bool>,
+    pub at: i64,
 }
 
 /// A position in the staff list, which runs newest first by (created_at, id): the list goes on

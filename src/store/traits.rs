@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use super::{
     Campaign, CampaignFields, CampaignOptions, CampaignRecords, ChargeAwaitingFee, ChargeRecord,
     Dispute, Donation, DonationCursor, DonationFilter, FetchKind, Flag, IdempotencyClaim,
-    ListedDonation, ListedFlag, NewMessage, OutboxMessage, Payment, Progress, Refund, StaffSession,
-    StaffToken, StoreResult, UnparsedEvent, WebhookEvent,
+    ListedDonation, ListedFlag, Membership, MembershipFilter, NewMessage, OutboxMessage, Payment,
+    Progress, Refund, StaffSession, StaffToken, StoreResult, UnparsedEvent, WebhookEvent,
 };
 use super::{Fundraiser, ListedFundraiser, PagePolicy, Review};
 use super::{LinkPurpose, SigninLink, StaffMember, StaffRole};
@@ -31,6 +31,7 @@ pub trait Store:
     + FollowUpStore
     + DonorLinkStore
     + FundraiserStore
+    + MembershipStore
     + Send
     + Sync
     + 'static
@@ -387,6 +388,42 @@ pub trait FundraiserStore: Send + Sync {
     async fn fundraiser_mail_since(&self, owner_key: &str, since: i64) -> StoreResult<i64>;
 }
 
+/// Members (donors who pay a membership campaign's dues), as staff list and export them. The
+/// records are written by the ledger only ([`MembershipTx`]).
+#[async_trait]
+pub trait MembershipStore: Send + Sync {
+    /// Members in order of their donor key (lowercased email), those after `after`, at most
+    /// `limit`, active or lapsed at the filter's time when it says which.
+    async fn memberships(
+        &self,
+        filter: &MembershipFilter,
+        after: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<Membership>>;
+    /// The member with this donor key (lowercased email).
+    async fn membership_of(&self, donor_key: &str) -> StoreResult<Option<Membership>>;
+}
+
+/// In a ledger transaction: a donor's membership, derived again from their dues-paying gifts
+/// whenever one of them is recomputed (`services::ledger::membership`). One row per donor key.
+#[async_trait]
+pub trait MembershipTx: Send {
+    /// The donor's gifts that pay dues (`dues_minimum_minor` set), offline ones too; locks the
+    /// donor's membership first.
+    async fn dues_donations_of(&mut self, donor_key: &str) -> StoreResult<Vec<Donation>>;
+    /// One of those gifts' payments and what is recorded against their PaymentIntents, read
+    /// without locking the gift (its changes wait for the membership's lock, held here).
+    async fn dues_payments_of(
+        &mut self,
+        donation_id: &str,
+    ) -> StoreResult<(Vec<Payment>, MoneyBack)>;
+    async fn membership(&mut self, donor_key: &str) -> StoreResult<Option<Membership>>;
+    /// Writes the member's row (an upsert by donor key).
+    async fn save_membership(&mut self, membership: &Membership) -> StoreResult<()>;
+    /// Removes the donor's row: none of their dues payments counts (any more).
+    async fn delete_membership(&mut self, donor_key: &str) -> StoreResult<()>;
+}
+
 /// The ledger from outside a transaction: beginning one, and reading back the webhook events it
 /// recorded and the flags it raised for staff.
 #[async_trait]
@@ -451,7 +488,7 @@ pub trait FollowUpTx: Send {
 /// until `commit`. Dropping it without commit rolls everything back.
 #[async_trait]
 pub trait LedgerTx:
-    EventTx + DonationTx + PaymentTx + MoneyBackTx + FollowUpTx + FundraiserTx + Send
+    EventTx + DonationTx + PaymentTx + MoneyBackTx + FollowUpTx + FundraiserTx + MembershipTx + Send
 {
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }

@@ -130,6 +130,7 @@ async fn paid_on(app: &TestApp, c: &Campaign, f: &Fundraiser, minor: i64, tag: &
         minor,
         minor,
         "eve@example.org",
+        |_| {},
     )
     .await;
     let paid = event("checkout.session.completed", &gift_vars(&d, &c.slug, tag));
@@ -889,6 +890,7 @@ async fn refunds_and_disputes_move_the_page_and_the_campaign_alike(b: Backend) {
         10_000,
         10_000,
         "eve@example.org",
+        |_| {},
     )
     .await;
     let v = gift_vars(&d, "money", "pg1");
@@ -905,6 +907,7 @@ async fn refunds_and_disputes_move_the_page_and_the_campaign_alike(b: Backend) {
         7_000,
         7_000,
         "eve@example.org",
+        |_| {},
     )
     .await;
     send(

@@ -1073,6 +1073,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/staff/flags"),
     ("GET", "/api/v1/staff/donations/{id}/emails"),
     ("POST", "/api/v1/staff/emails/{id}/resend"),
+    ("GET", "/api/v1/staff/memberships"),
     ("GET", "/api/v1/staff/me"),
     ("GET", "/api/v1/staff/members"),
     ("POST", "/api/v1/staff/members"),

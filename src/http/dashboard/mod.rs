@@ -11,6 +11,7 @@
 //! - [`signin`]: the sign-in page, sign-in and sign-out;
 //! - [`signin_link`]: signing in by an emailed one-time link;
 //! - [`staff_page`]: the people who may sign in; inviting and revoking (admins);
+//! - [`memberships_page`]: the members dues payments made, and their CSV;
 //! - [`index`]: every campaign's progress;
 //! - [`campaign_page`]: one campaign (figures, chart, donations, flags) and its CSV;
 //! - [`donation_filter`]: the donation filters of that page and the CSV, checked by field;
@@ -30,6 +31,7 @@ pub mod donation_filter;
 pub mod fields;
 pub mod fundraisers_page;
 pub mod index;
+pub mod memberships_page;
 pub mod offline_gift_form;
 pub mod session;
 pub mod signin;
@@ -72,6 +74,8 @@ pub fn routes() -> Router<AppState> {
             get(staff_page::staff).post(staff_page::invite),
         )
         .route("/dashboard/staff/{id}/revoke", post(staff_page::revoke))
+        .route("/dashboard/memberships", get(memberships_page::memberships))
+        .route("/dashboard/memberships.csv", get(memberships_page::csv))
         .route("/dashboard/campaigns", post(campaign_form::create_campaign))
         .route("/dashboard/campaigns/new", get(campaign_form::new_campaign))
         .route(

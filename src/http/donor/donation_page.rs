@@ -14,15 +14,16 @@ use serde::Deserialize;
 
 use crate::config::Config;
 use crate::domain::contribution::percent_of_goal;
+use crate::domain::donation::PaymentMethod;
 use crate::domain::money::{currency_of, suffix, symbol};
 use crate::http::AppState;
 use crate::http::donor::fundraiser_page::{self, SupporterParts};
 use crate::http::error::{AppError, AppResult, FieldError};
 use crate::http::limits::ClientIp;
 use crate::http::public_reads::PageBody;
-use crate::services::campaign_admin::MajorAmount;
+use crate::services::campaign_admin::{DuesView, MajorAmount};
 use crate::services::checkout::{
-    Checkout, CheckoutError, CheckoutInput, DonorInput, TributeInput, quote,
+    Checkout, CheckoutError, CheckoutInput, DonorInput, QuoteRequest, TributeInput, quote,
 };
 use crate::services::reporting::wall_entry;
 use crate::store::{Campaign, ListedFundraiser, Progress, now};
@@ -174,6 +175,9 @@ pub struct DonateForm {
     pub frequency: String,
     #[serde(default)]
     pub cover_fee: Option<String>,
+    /// `card` or `us_bank_account` (only offered where the campaign takes bank debits).
+    #[serde(default)]
+    pub payment_method: String,
     #[serde(default)]
     pub name: String,
     #[serde(default)]
@@ -205,6 +209,7 @@ pub struct FormValues {
     pub custom_amount: String,
     pub frequency: String,
     pub cover_fee: bool,
+    pub payment_method: String,
     pub name: String,
     pub email: String,
     pub anonymous: bool,
@@ -230,6 +235,7 @@ impl FormValues {
             custom_amount: String::new(),
             frequency: "one_time".into(),
             cover_fee: true,
+            payment_method: PaymentMethod::Card.as_str().into(),
             name: String::new(),
             email: String::new(),
             anonymous: false,
@@ -250,6 +256,7 @@ impl FormValues {
             custom_amount: f.custom_amount.clone(),
             frequency: f.frequency.clone(),
             cover_fee: checked(&f.cover_fee),
+            payment_method: f.payment_method.clone(),
             name: f.name.clone(),
             email: f.email.clone(),
             anonymous: checked(&f.anonymous),
@@ -301,6 +308,19 @@ pub struct DonatePage {
     /// Supporters' pages: the form's address, and the page's own header or the campaign's list
     /// of top pages (`fundraiser_page`).
     pub supporters: SupporterParts,
+    /// The campaign takes US bank accounts (ACH) beside cards: the form offers the choice.
+    pub bank_debit: bool,
+    /// The bank debit fee as the form states it: its percent, and its cap when it has one.
+    pub bank_fee_percent: String,
+    pub bank_fee_cap: Option<String>,
+    /// A membership campaign's dues: per year and per month.
+    pub dues: Option<DuesText>,
+}
+
+/// Membership dues as the donation page states them.
+pub struct DuesText {
+    pub annual: String,
+    pub monthly: String,
 }
 
 impl DonatePage {
@@ -322,11 +342,22 @@ async fn donate_page(
     page: Option<&ListedFundraiser>,
 ) -> AppResult<DonatePage> {
     let currency = currency_of(&campaign.currency);
-    // The fee for the amount in the form (the default one on a first visit).
-    let fee_quote = quote(campaign, &state.config, form.gift_amount(), true)
-        .or_else(|_| quote(campaign, &state.config, DEFAULT_AMOUNT, true))
+    // The fee for the amount in the form (the default one on a first visit), by the method and
+    // frequency the form names.
+    let method = PaymentMethod::parse(&form.payment_method)
+        .filter(|m| campaign.payment_methods().contains(m))
+        .unwrap_or(PaymentMethod::Card);
+    let request = |amount| QuoteRequest {
+        amount,
+        cover_fee: true,
+        method,
+        frequency: None,
+    };
+    let fee_quote = quote(campaign, &state.config, &request(form.gift_amount()))
+        .or_else(|_| quote(campaign, &state.config, &request(DEFAULT_AMOUNT)))
         .map(|(_, q)| money(q.fee_minor, &campaign.currency))
         .unwrap_or_default();
+    let bank_fee = state.config.bank_debit_fee;
     // A supporter's page shows its own gifts (anonymous ones as "Anonymous", as everywhere).
     let counted = match page {
         Some(p) => {
@@ -393,6 +424,13 @@ async fn donate_page(
         suffix: suffix(currency),
         currency_upper: currency.code().to_uppercase(),
         wall,
+        bank_debit: campaign.bank_debit,
+        bank_fee_percent: bank_fee.percent().normalize().to_string(),
+        bank_fee_cap: bank_fee.cap_minor().map(|cap| money(cap, "usd")),
+        dues: DuesView::of(campaign).map(|d| DuesText {
+            annual: money(d.annual_minor, &campaign.currency),
+            monthly: money(d.monthly_minor, &campaign.currency),
+        }),
         supporters: fundraiser_page::parts(state, campaign, page).await?,
     })
 }
@@ -511,6 +549,7 @@ fn checkout_input(f: &FormValues) -> CheckoutInput {
         amount: MajorAmount(f.gift_amount().to_string()),
         frequency: f.frequency.clone(),
         cover_fee: f.cover_fee,
+        payment_method: Some(f.payment_method.clone()),
         donor: DonorInput {
             name: f.name.clone(),
             email: f.email.clone(),
@@ -632,6 +671,13 @@ pub struct GiftView {
     pub good: bool,
     /// A recurring gift: the page says how to manage it later (`/manage`).
     pub recurring: bool,
+    /// How it is paid: `card`, `us_bank_account`, or "" (an offline gift); the template names it.
+    pub paid_with: &'static str,
+    /// A bank debit not confirmed yet: the bank answers in days, and the page says so rather
+    /// than reloading itself meanwhile.
+    pub bank_processing: bool,
+    /// The gift pays membership dues.
+    pub dues: bool,
 }
 
 #[derive(Template)]
@@ -672,6 +718,14 @@ fn status_text(status: &str) -> (String, bool) {
     }
 }
 
+/// A bank debit whose money has not come yet: pending, or a plan Stripe already calls active
+/// while its first debit processes, with nothing counted.
+fn bank_processing(d: &crate::store::Donation) -> bool {
+    d.payment_method.is_some_and(|m| m.is_delayed())
+        && d.counted_gifts == 0
+        && matches!(d.status.as_str(), "pending" | "active" | "incomplete")
+}
+
 pub fn thanks_page(c: &Campaign, d: Option<&crate::store::Donation>) -> ThanksPage {
     let gift = d.map(|d| {
         let (status_text, good) = status_text(&d.status);
@@ -696,10 +750,13 @@ pub fn thanks_page(c: &Campaign, d: Option<&crate::store::Donation>) -> ThanksPa
             status_text,
             good,
             recurring: d.frequency.is_recurring(),
+            paid_with: d.payment_method.map_or("", |m| m.as_str()),
+            bank_processing: bank_processing(d),
+            dues: d.dues_minimum_minor.is_some(),
         }
     });
     ThanksPage {
-        refresh: d.is_some_and(|d| d.status == "pending"),
+        refresh: d.is_some_and(|d| d.status == "pending" && !bank_processing(d)),
         slug: c.slug.clone(),
         name: c.name.clone(),
         gift,

@@ -7,7 +7,8 @@
 
 //!
 //! Each fact family merges in a room of its own: `checkout_session`, `invoice`, `subscription`
-//! and `money_back`; `joins` holds what they share.
+//! and `money_back`; `joins` holds what they share. `membership` keeps the members that dues
+//! payments make, recomputed with their donations.
 
 use std::collections::BTreeSet;
 use std::marker::PhantomData;
@@ -19,6 +20,7 @@ mod checkout_session;
 mod fundraiser;
 mod invoice;
 mod joins;
+mod membership;
 mod money_back;
 mod subscription;
 
@@ -247,6 +249,7 @@ pub async fn recompute(tx: &mut dyn LedgerTx, donation_id: &str, at: i64) -> Sto
         tx.add_progress(d.campaign_id, &d.id, &delta).await?;
     }
     tx.save_donation(&d).await?;
+    membership::recompute(tx, &d, &payments, &facts, at).await?;
     queue_notices(tx, &d, &payments, &back.refunds, at).await
 }
 

@@ -97,6 +97,8 @@ where
         .bind(d.plan_amount_minor)
         .bind(d.plan_amount_at)
         .bind(d.net_actual_minor)
+        .bind(d.payment_method.map(|m| m.as_str().to_string()))
+        .bind(d.dues_minimum_minor)
         .bind(&d.fundraiser_id)
 }
 
