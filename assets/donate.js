@@ -1,5 +1,6 @@
-// The donation page's fee quote: as the amount or frequency changes, ask the server what covering
-// the fee adds (the same rule as the charge) and show it in the cover-the-fee label.
+// The donation page's fee quote: as the amount, frequency or payment method changes, ask the
+// server what covering the fee adds (the same rule as the charge, at the chosen method's rate)
+// and show it in the cover-the-fee label.
 (function () {
   "use strict";
   var form = document.getElementById("donate-form");
@@ -22,6 +23,11 @@
     var f = form.querySelector("input[name=frequency]:checked");
     return f ? f.value : "one_time";
   }
+  function method() {
+    var m = form.querySelector("input[name=payment_method]:checked") ||
+      form.querySelector("input[name=payment_method]");
+    return m ? m.value : "card";
+  }
   function format(minor) {
     var s = (minor / Math.pow(10, exponent)).toFixed(exponent);
     return symbol + s + suffix;
@@ -31,7 +37,8 @@
     if (!a || !out) return;
     var mine = ++seq;
     var url = "/api/v1/campaigns/" + encodeURIComponent(slug) + "/fee-quote?cover_fee=true" +
-      "&amount=" + encodeURIComponent(a) + "&frequency=" + encodeURIComponent(frequency());
+      "&amount=" + encodeURIComponent(a) + "&frequency=" + encodeURIComponent(frequency()) +
+      "&payment_method=" + encodeURIComponent(method());
     fetch(url, { headers: { accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (q) {

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::app::{Server, StartError, gateway, open_store, shutdown_signal};
 use crate::config::{Config, parse_duration};
+use crate::domain::donation::PaymentMethod;
 use crate::payments::sandbox::template::{self, Vars};
 use crate::services::campaign_admin::{
     CampaignPatch, CampaignView, ChangeError, MajorAmount, NewCampaign,
@@ -93,6 +94,16 @@ pub enum CampaignCommand {
         currency: String,
         #[arg(long, default_value = "")]
         description: String,
+        /// Offer US bank accounts (ACH Direct Debit) beside cards (usd campaigns).
+        #[arg(long)]
+        bank_debit: bool,
+        /// Membership dues per year in major units, e.g. 60: gifts must be at least this
+        /// (monthly: a twelfth, rounded up) and make their donors members.
+        #[arg(long)]
+        membership_dues: Option<String>,
+        /// Dues receipts say the dues are not tax-deductible.
+        #[arg(long)]
+        dues_not_deductible: bool,
     },
     /// Change a campaign; only the options given change.
     Update {
@@ -205,6 +216,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             goal,
             currency,
             description,
+            bank_debit,
+            membership_dues,
+            dues_not_deductible,
         }) => {
             let input = NewCampaign {
                 slug,
@@ -221,12 +235,17 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 cancel_url: None,
                 hide_amounts: None,
                 min_gift_minor: None,
+                bank_debit: Some(bank_debit),
+                membership_dues: membership_dues.map(MajorAmount),
+                dues_not_deductible: Some(dues_not_deductible),
             };
             let fields = input
                 .parse(&config)
                 .map_err(|errors| CliError::Usage(field_errors(&errors)))?;
             let store = open_store(&config).await?;
-            let campaign = store.create_campaign(&fields).await?;
+            let campaign = store
+                .create_campaign_with(&fields, &input.options(&config))
+                .await?;
             println!(
                 "{}",
                 serde_json::to_string_pretty(&CampaignView::from(&campaign)).unwrap_or_default()
@@ -392,8 +411,12 @@ pub(crate) fn field_errors(errors: &[crate::http::error::FieldError]) -> String 
         .join("\n")
 }
 
-/// The variables `webhooks send` fills from a donation, so a template replays against it.
-async fn donation_vars(config: &Config, donation_id: &str) -> Result<Vars, CliError> {
+/// The variables `webhooks send` fills from a donation, so a template replays against it, and
+/// how the donation is paid (a bank debit's events name its bank account, as Stripe's do).
+async fn donation_vars(
+    config: &Config,
+    donation_id: &str,
+) -> Result<(Vars, PaymentMethod), CliError> {
     let store = open_store(config).await?;
     let d = store
         .donation(donation_id)
@@ -452,7 +475,7 @@ async fn donation_vars(config: &Config, donation_id: &str) -> Result<Vars, CliEr
     ] {
         v.insert(k.to_string(), val);
     }
-    Ok(v)
+    Ok((v, d.payment_method.unwrap_or(PaymentMethod::Card)))
 }
 
 async fn send_files(
@@ -481,8 +504,11 @@ async fn send_files(
     ] {
         vars.insert(k.into(), v.into());
     }
+    let mut method = PaymentMethod::Card;
     if let Some(id) = donation {
-        vars.extend(donation_vars(config, id).await?);
+        let (of_donation, paid_by) = donation_vars(config, id).await?;
+        vars.extend(of_donation);
+        method = paid_by;
     }
     vars.extend(overrides.iter().cloned());
     // Each installment of a recurring gift is paid by its own PaymentIntent and charge: derive
@@ -524,6 +550,7 @@ async fn send_files(
             .or_insert_with(|| crate::store::now().to_string());
         let payload = template::fill(&text, &file_vars)
             .map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
+        let payload = crate::payments::sandbox::events::paid_by(&payload, method);
         let (status, body) = crate::payments::sandbox::sign::deliver(&url, &payload, secret)
             .await
             .map_err(CliError::Usage)?;

@@ -9,9 +9,12 @@
 //! `DEMO_CAMPAIGN`, `CHECKOUT_RATE_PER_IP`, `CHECKOUT_RATE_PER_EMAIL`, `CHECKOUT_IPV6_PREFIX`,
 //! `TRUSTED_PROXIES`, `MANAGE_LINK_SECRET`, `MANAGE_LINK_TTL`; `lifecycle`: `SHUTDOWN_TIMEOUT`,
 //! `LOG_FORMAT`; `scale`: `PROGRESS_SHARDS`, `PROGRESS_CACHE_TTL`; `self_service`:
-//! `MANAGE_LINK_RATE_PER_IP`, `MANAGE_LINK_RATE_PER_EMAIL`.
+//! `MANAGE_LINK_RATE_PER_IP`, `MANAGE_LINK_RATE_PER_EMAIL`; `bank_debit`: `ACH_FEE_PERCENT`,
+//! `ACH_FEE_CAP`; `fundraisers`: `FUNDRAISER_RATE_PER_IP`, `FUNDRAISER_RATE_PER_EMAIL`.
 
+mod bank_debit;
 mod connections;
+mod fundraisers;
 mod lifecycle;
 mod mail;
 mod payments;
@@ -21,6 +24,7 @@ mod staff;
 mod values;
 
 pub use connections::ConnectionLimits;
+pub use fundraisers::FundraiserConfig;
 pub use lifecycle::{DEFAULT_SHUTDOWN_TIMEOUT, LogFormat};
 pub use mail::{MailConfig, Organization};
 pub use payments::{PaymentsMode, SANDBOX_WEBHOOK_SECRET};
@@ -64,6 +68,8 @@ pub struct Config {
     pub public_base_url: String,
     pub max_gift_major: Decimal,
     pub default_fee: FeeRate,
+    /// The fee of US bank debits (ACH), whatever the campaign (`config::bank_debit`).
+    pub bank_debit_fee: FeeRate,
     pub payments: PaymentsMode,
     pub webhook_secrets: Vec<String>,
     pub stripe_api_base: Option<String>,
@@ -102,6 +108,8 @@ pub struct Config {
     pub scale: ScaleConfig,
     /// Donors asking for fresh manage links: rate limits (`config::self_service`).
     pub self_service: SelfServiceConfig,
+    /// Supporters' pages: rate limits of sign-ups and link emails (`config::fundraisers`).
+    pub fundraisers: FundraiserConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -412,8 +420,10 @@ impl Config {
         let staff = StaffConfig::from_vars(var)?;
         let scale = ScaleConfig::from_vars(var)?;
         let self_service = SelfServiceConfig::from_vars(var)?;
+        let fundraisers = FundraiserConfig::from_vars(var)?;
 
         Ok(Config {
+            fundraisers,
             staff,
             scale,
             self_service,
@@ -432,6 +442,7 @@ impl Config {
             public_base_url,
             max_gift_major,
             default_fee,
+            bank_debit_fee: bank_debit::from_vars(var)?,
             payments,
             webhook_secrets,
             stripe_api_base,

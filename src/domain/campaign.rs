@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use crate::domain::donation::PaymentMethod;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Campaign {
     pub id: i64,
@@ -22,6 +24,15 @@ pub struct Campaign {
     pub hide_amounts: bool,
     /// The smallest gift accepted, in minor units.
     pub min_gift_minor: i64,
+    /// Donors may pay from a US bank account (ACH Direct Debit) besides cards.
+    pub bank_debit: bool,
+    /// Membership dues per year, in minor units: a gift to the campaign must be at least this
+    /// (monthly: a twelfth, rounded up) and makes its donor a member (`domain::membership`).
+    /// `None`: the campaign takes gifts, not dues.
+    pub membership_dues_minor: Option<i64>,
+    /// Receipts of dues say they are not tax-deductible (dues to a 501(c)(3) may well be, so
+    /// this is the nonprofit's call).
+    pub dues_not_deductible: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -46,6 +57,9 @@ impl Campaign {
             cancel_url: None,
             hide_amounts: false,
             min_gift_minor: 100,
+            bank_debit: false,
+            membership_dues_minor: None,
+            dues_not_deductible: false,
             created_at: 0,
             updated_at: 0,
         }
@@ -59,6 +73,12 @@ pub struct CampaignOptions {
     pub hide_amounts: bool,
     /// The smallest gift accepted, in minor units (card testers try tiny amounts).
     pub min_gift_minor: i64,
+    /// Offer US bank accounts (ACH Direct Debit) beside cards; USD campaigns only.
+    pub bank_debit: bool,
+    /// Membership dues per year in minor units; `None`: not a membership campaign.
+    pub membership_dues_minor: Option<i64>,
+    /// Receipts of dues say they are not tax-deductible.
+    pub dues_not_deductible: bool,
 }
 
 /// A campaign's smallest gift unless staff set one: 100 minor units ($1.00).
@@ -69,6 +89,9 @@ impl Default for CampaignOptions {
         CampaignOptions {
             hide_amounts: false,
             min_gift_minor: DEFAULT_MIN_GIFT_MINOR,
+            bank_debit: false,
+            membership_dues_minor: None,
+            dues_not_deductible: false,
         }
     }
 }
@@ -115,10 +138,22 @@ impl Campaign {
             && self.ends_at.is_none_or(|e| now < e)
     }
 
+    /// The ways a donor may pay: always by card, and from a US bank account where offered.
+    pub fn payment_methods(&self) -> Vec<PaymentMethod> {
+        let mut m = vec![PaymentMethod::Card];
+        if self.bank_debit {
+            m.push(PaymentMethod::UsBankAccount);
+        }
+        m
+    }
+
     pub fn options(&self) -> CampaignOptions {
         CampaignOptions {
             hide_amounts: self.hide_amounts,
             min_gift_minor: self.min_gift_minor,
+            bank_debit: self.bank_debit,
+            membership_dues_minor: self.membership_dues_minor,
+            dues_not_deductible: self.dues_not_deductible,
         }
     }
 }

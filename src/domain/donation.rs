@@ -62,6 +62,15 @@ pub struct Donation {
     /// Stripe's net (amount less fee) of the same payments.
     pub net_actual_minor: Option<i64>,
     pub offline_method: Option<String>,
+    /// How a checkout gift is paid (`None` for offline gifts, whose `offline_method` says).
+    pub payment_method: Option<PaymentMethod>,
+    /// The membership dues this gift pays at least, per installment (per year for a one-time
+    /// gift), as the campaign asked them at checkout; `None` when it pays no dues
+    /// (`domain::membership`).
+    pub dues_minimum_minor: Option<i64>,
+    /// The supporter's page the gift was made on (`domain::fundraiser`): it counts toward that
+    /// page as well as the campaign. Set at checkout, never changed.
+    pub fundraiser_id: Option<String>,
     pub note: Option<String>,
     pub gift_date: Option<i64>,
     pub voided_at: Option<i64>,
@@ -103,6 +112,44 @@ impl std::str::FromStr for Frequency {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         Frequency::parse(s).ok_or_else(|| format!("unknown frequency {s:?}"))
+    }
+}
+
+/// How a donor pays through checkout: by card (with the wallets Stripe offers on cards), or
+/// from a US bank account (ACH Direct Debit, which Stripe confirms days later). The names are
+/// Stripe's payment method types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    Card,
+    UsBankAccount,
+}
+
+impl PaymentMethod {
+    pub fn parse(s: &str) -> Option<PaymentMethod> {
+        match s {
+            "card" => Some(PaymentMethod::Card),
+            "us_bank_account" => Some(PaymentMethod::UsBankAccount),
+            _ => None,
+        }
+    }
+    /// Stripe's name of the type (`card`, `us_bank_account`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PaymentMethod::Card => "card",
+            PaymentMethod::UsBankAccount => "us_bank_account",
+        }
+    }
+    /// Whether Stripe confirms the payment only days later (a bank debit).
+    pub fn is_delayed(&self) -> bool {
+        matches!(self, PaymentMethod::UsBankAccount)
+    }
+}
+
+impl std::str::FromStr for PaymentMethod {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        PaymentMethod::parse(s).ok_or_else(|| format!("unknown payment method {s:?}"))
     }
 }
 
@@ -190,6 +237,9 @@ impl Donation {
             fee_actual_minor: None,
             net_actual_minor: None,
             offline_method: None,
+            payment_method: Some(PaymentMethod::Card),
+            dues_minimum_minor: None,
+            fundraiser_id: None,
             note: None,
             gift_date: None,
             voided_at: None,

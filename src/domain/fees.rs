@@ -2,10 +2,16 @@
 //! nonprofit nets the full gift.
 //!
 //! All amounts are integer minor units; the percentage is an exact `Decimal`
-//! and every rounding step is spelled out.
+//! and every rounding step is spelled out. A rate is a percent of the charged
+//! total plus a fixed part (cards: 2.9 % + 30), and the percent part may be
+//! capped (US bank debits, ACH: 0.8 % capped at $5.00): [`fee_on`] rounds the
+//! percent part half up to a whole minor unit, then caps it, then adds the fixed
+//! part; [`cover`] finds the smallest total that nets the gift under that rule.
 
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize, Serializer};
+
+use crate::domain::donation::PaymentMethod;
 
 /// Percentages are kept below 50 so that the fee never exceeds half of the
 /// total: this keeps `net` non-decreasing and all arithmetic in range.
@@ -22,13 +28,16 @@ pub enum FeeError {
     InvalidPercent,
     #[error("must be a fixed fee from 0 to 1000000 minor units")]
     InvalidFixed,
+    #[error("must be a cap from 0 to 1000000 minor units")]
+    InvalidCap,
     #[error("must be a positive amount")]
     InvalidGift,
     #[error("is too large to calculate a processing fee for")]
     Overflow,
 }
 
-/// A processor's fee: `percent` of the charged total plus a fixed amount.
+/// A processor's fee: `percent` of the charged total (at most `cap_minor`, when
+/// capped) plus a fixed amount.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "RawFeeRate")]
 pub struct FeeRate {
@@ -37,6 +46,9 @@ pub struct FeeRate {
     #[serde(serialize_with = "serialize_display")]
     percent: Decimal,
     fixed_minor: i64,
+    /// The most the percent part comes to (after rounding), when capped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cap_minor: Option<i64>,
 }
 
 /// Unvalidated wire form; deserialisation goes through `FeeRate::parse`.
@@ -44,13 +56,19 @@ pub struct FeeRate {
 struct RawFeeRate {
     percent: String,
     fixed_minor: i64,
+    #[serde(default)]
+    cap_minor: Option<i64>,
 }
 
 impl TryFrom<RawFeeRate> for FeeRate {
     type Error = FeeError;
 
     fn try_from(raw: RawFeeRate) -> Result<Self, Self::Error> {
-        FeeRate::parse(&raw.percent, raw.fixed_minor)
+        let rate = FeeRate::parse(&raw.percent, raw.fixed_minor)?;
+        match raw.cap_minor {
+            Some(cap) => rate.capped(cap),
+            None => Ok(rate),
+        }
     }
 }
 
@@ -76,6 +94,18 @@ impl FeeRate {
         Ok(FeeRate {
             percent,
             fixed_minor,
+            cap_minor: None,
+        })
+    }
+
+    /// This rate with its percent part capped at `cap_minor` (`0..=1_000_000`).
+    pub fn capped(self, cap_minor: i64) -> Result<FeeRate, FeeError> {
+        if !(0..=MAX_FIXED_MINOR).contains(&cap_minor) {
+            return Err(FeeError::InvalidCap);
+        }
+        Ok(FeeRate {
+            cap_minor: Some(cap_minor),
+            ..self
         })
     }
 
@@ -91,6 +121,7 @@ impl FeeRate {
         FeeRate {
             percent: Decimal::new(29, 1),
             fixed_minor: 30,
+            cap_minor: None,
         }
     }
 
@@ -99,6 +130,16 @@ impl FeeRate {
         FeeRate {
             percent: Decimal::new(22, 1),
             fixed_minor: 30,
+            cap_minor: None,
+        }
+    }
+
+    /// Stripe's US bank debit (ACH Direct Debit) pricing: 0.8 %, capped at $5.00.
+    pub fn stripe_ach() -> FeeRate {
+        FeeRate {
+            percent: Decimal::new(8, 1),
+            fixed_minor: 0,
+            cap_minor: Some(500),
         }
     }
 
@@ -109,10 +150,15 @@ impl FeeRate {
     pub fn fixed_minor(&self) -> i64 {
         self.fixed_minor
     }
+
+    pub fn cap_minor(&self) -> Option<i64> {
+        self.cap_minor
+    }
 }
 
 /// The fee charged on `total_minor`: `total × percent / 100`, rounded to a
-/// whole minor unit with halves rounded up, plus the fixed part.
+/// whole minor unit with halves rounded up, then capped at `cap_minor` when the
+/// rate has a cap, plus the fixed part.
 ///
 /// A negative total has no fee of its own and is treated as 0.
 pub fn fee_on(rate: &FeeRate, total_minor: i64) -> i64 {
@@ -127,6 +173,10 @@ pub fn fee_on(rate: &FeeRate, total_minor: i64) -> i64 {
     // Infallible: percent < 50 puts `rounded` at most total / 2 + 1, and
     // fixed_minor <= 1_000_000, so both the conversion and the sum fit.
     let percent_part = i64::try_from(rounded).expect("percent part is at most half of an i64");
+    // The cap applies to the rounded percent part (Stripe: "0.8 %, $5.00 cap").
+    let percent_part = rate
+        .cap_minor
+        .map_or(percent_part, |cap| percent_part.min(cap));
     percent_part + rate.fixed_minor
 }
 
@@ -147,7 +197,8 @@ pub struct Coverage {
 ///
 /// `net` is non-decreasing in `T`: going from `T` to `T + 1` raises the exact
 /// product by `percent / 100 < 1`, and rounding half up (`floor(x + ½)`) is
-/// monotone, so the rounded fee rises by 0 or 1 while the total rises by 1.
+/// monotone, so the rounded fee rises by 0 or 1 while the total rises by 1; a
+/// cap (`min(part, cap)`) keeps the part monotone and its steps 0 or 1.
 /// Hence the minimum can be found by stepping from any estimate, and the
 /// steps stop within a couple of units of the real-valued solution.
 pub fn cover(gift_minor: i64, rate: &FeeRate) -> Result<Coverage, FeeError> {
@@ -170,13 +221,40 @@ pub fn cover(gift_minor: i64, rate: &FeeRate) -> Result<Coverage, FeeError> {
     })
 }
 
-/// `(gift + fixed) / (1 − percent / 100)`, rounded up; `None` if it does not
-/// fit in an i64. Only a starting point: the division is not exact.
+/// `(gift + fixed) / (1 − percent / 100)`, rounded up, and with a cap at most
+/// `gift + fixed + cap` (which always nets the gift: its fee is at most
+/// `cap + fixed`); `None` if it does not fit in an i64. Only a starting point:
+/// the division is not exact. (Without the second bound, a large gift under a
+/// cap would start far above its total and step down for a long time.)
 fn estimate_total(gift_minor: i64, rate: &FeeRate) -> Option<i64> {
     let numerator = Decimal::from(gift_minor.checked_add(rate.fixed_minor)?);
     let keep = Decimal::ONE - rate.percent / Decimal::ONE_HUNDRED;
-    let estimate = numerator.checked_div(keep)?.ceil();
-    i64::try_from(estimate).ok()
+    let estimate = i64::try_from(numerator.checked_div(keep)?.ceil()).ok();
+    let capped = rate
+        .cap_minor
+        .and_then(|cap| gift_minor.checked_add(rate.fixed_minor)?.checked_add(cap));
+    match (estimate, capped) {
+        (Some(e), Some(c)) => Some(e.min(c)),
+        (e, c) => e.or(c),
+    }
+}
+
+/// The rate of each way to pay: a campaign's card rate (percent + fixed), and the bank debit
+/// rate (`ACH_FEE_PERCENT`, capped at `ACH_FEE_CAP`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MethodRates {
+    pub card: FeeRate,
+    pub bank_debit: FeeRate,
+}
+
+impl MethodRates {
+    /// The rate of payments made by `method`.
+    pub fn of(&self, method: PaymentMethod) -> &FeeRate {
+        match method {
+            PaymentMethod::Card => &self.card,
+            PaymentMethod::UsBankAccount => &self.bank_debit,
+        }
+    }
 }
 
 /// The donor chose not to cover the fee: they are charged just the gift.
@@ -204,6 +282,10 @@ mod tests {
         let m = rate.percent().mantissa();
         let d = 10_i128.pow(rate.percent().scale() + 2);
         let percent_part = (i128::from(total) * m + d / 2) / d;
+        let percent_part = match rate.cap_minor() {
+            Some(cap) => percent_part.min(i128::from(cap)),
+            None => percent_part,
+        };
         i64::try_from(percent_part).unwrap() + rate.fixed_minor()
     }
 
@@ -360,6 +442,48 @@ mod tests {
         assert_eq!(c, r#"{"gift_minor":5,"fee_minor":0,"total_minor":5}"#);
     }
 
+    #[test]
+    fn ach_is_point_eight_percent_capped_at_five_dollars() {
+        let ach = FeeRate::stripe_ach();
+        // 5040 × 0.8 % = 40.32 → 40: net 5000. 5039 × 0.8 % = 40.312 → 40: net 4999.
+        let c = cover(5000, &ach).unwrap();
+        assert_eq!((c.fee_minor, c.total_minor), (40, 5040));
+        // 62400 × 0.8 % = 499.2 → 499 (under the cap): 62399 nets 61900, 62398 does not.
+        let c = cover(61_900, &ach).unwrap();
+        assert_eq!((c.fee_minor, c.total_minor), (499, 62_399));
+        // 62500 × 0.8 % = 500 exactly, the cap: 62499 × 0.8 % = 499.992 → 500, nets 61999.
+        let c = cover(62_000, &ach).unwrap();
+        assert_eq!((c.fee_minor, c.total_minor), (500, 62_500));
+        // Above the cap the fee stays $5.00: $1,000.00 costs $1,005.00, not $1,008.07.
+        let c = cover(100_000, &ach).unwrap();
+        assert_eq!((c.fee_minor, c.total_minor), (500, 100_500));
+        assert_eq!(fee_on(&ach, 100_499), 500);
+        // The cap applies after rounding: 62437 × 0.8 % = 499.496 → 499; 62438 → 500.
+        assert_eq!(fee_on(&ach, 62_437), 499);
+        assert_eq!(fee_on(&ach, 62_438), 500);
+        // The largest gift a cap makes cheap, and one whose estimate would overflow uncapped.
+        let c = cover(i64::MAX - 500, &ach).unwrap();
+        assert_eq!(c.fee_minor, 500);
+        assert_eq!(cover(i64::MAX - 499, &ach), Err(FeeError::Overflow));
+    }
+
+    #[test]
+    fn a_cap_is_validated_and_kept_through_serde() {
+        let card = FeeRate::stripe_standard();
+        assert_eq!(card.cap_minor(), None);
+        assert_eq!(card.capped(-1), Err(FeeError::InvalidCap));
+        assert_eq!(card.capped(MAX_FIXED_MINOR + 1), Err(FeeError::InvalidCap));
+        let ach = rate("0.8", 0).capped(500).unwrap();
+        assert_eq!(ach, FeeRate::stripe_ach());
+        let json = serde_json::to_string(&ach).unwrap();
+        assert_eq!(json, r#"{"percent":"0.8","fixed_minor":0,"cap_minor":500}"#);
+        assert_eq!(serde_json::from_str::<FeeRate>(&json).unwrap(), ach);
+        assert!(
+            serde_json::from_str::<FeeRate>(r#"{"percent":"0.8","fixed_minor":0,"cap_minor":-5}"#)
+                .is_err()
+        );
+    }
+
     fn any_rate() -> impl Strategy<Value = FeeRate> {
         (0..=2000_i64, 0..=1000_i64).prop_map(|(hundredths, fixed)| {
             FeeRate::new(Decimal::new(hundredths, 2), fixed).unwrap()
@@ -392,6 +516,42 @@ mod tests {
 
         #[test]
         fn net_is_non_decreasing(total in 0..=1_000_000_000_i64, rate in any_rate()) {
+            prop_assert!(net(&rate, total + 1) >= net(&rate, total));
+        }
+
+        #[test]
+        fn cover_is_minimal_for_capped_rates(
+            gift in 1..=100_000_000_i64,
+            rate in any_rate(),
+            cap in 0..=2_000_i64,
+        ) {
+            assert_minimal(gift, &FeeRate::stripe_ach())?;
+            assert_minimal(gift, &rate.capped(cap).unwrap())?;
+        }
+
+        #[test]
+        fn capped_fee_matches_integer_reference_and_never_passes_the_cap(
+            total in 0..=i64::MAX,
+            ten_thousandths in 0..500_000_i64,
+            fixed in 0..=MAX_FIXED_MINOR,
+            cap in 0..=MAX_FIXED_MINOR,
+        ) {
+            let rate = FeeRate::new(Decimal::new(ten_thousandths, 4), fixed)
+                .unwrap()
+                .capped(cap)
+                .unwrap();
+            let fee = fee_on(&rate, total);
+            prop_assert_eq!(fee, reference_fee(&rate, total));
+            prop_assert!(fee <= cap + fixed);
+        }
+
+        #[test]
+        fn capped_net_is_non_decreasing(
+            total in 0..=1_000_000_000_i64,
+            rate in any_rate(),
+            cap in 0..=2_000_i64,
+        ) {
+            let rate = rate.capped(cap).unwrap();
             prop_assert!(net(&rate, total + 1) >= net(&rate, total));
         }
     }

@@ -9,6 +9,10 @@
 //! which then is almost always later in the order than every key already held, so two
 //! transactions rarely wait on each other in a cycle. When they do (the database detects it),
 //! the ledger runs the transaction again.
+//!
+//! A supporter's page (`domain::fundraiser`) has no key: the ledger never reads or rewrites a
+//! page's record, it only adds to the page's figure rows (as to a campaign's), and each of those
+//! upserts is serialized by its row's lock.
 
 use crate::domain::fact::{CHECKOUT_PAYMENT_PREFIX, Fact};
 
@@ -27,6 +31,9 @@ pub enum ObjectKey {
     Subscription(String),
     /// A donation, with its checkout record, its donor's count and its emails.
     Donation(String),
+    /// A donor's membership, by the donor's normalized email: found through a donation, so
+    /// after every donation in the order.
+    Member(String),
 }
 
 impl ObjectKey {
@@ -51,6 +58,7 @@ impl ObjectKey {
             ObjectKey::Session(_) => 6,
             ObjectKey::Subscription(_) => 7,
             ObjectKey::Donation(_) => 8,
+            ObjectKey::Member(_) => 9,
         }
     }
 
@@ -65,7 +73,8 @@ impl ObjectKey {
             | ObjectKey::PaymentIntent(s)
             | ObjectKey::Session(s)
             | ObjectKey::Subscription(s)
-            | ObjectKey::Donation(s) => s,
+            | ObjectKey::Donation(s)
+            | ObjectKey::Member(s) => s,
         }
     }
 }

@@ -52,6 +52,18 @@ pub fn format_day(day: i64) -> String {
     format_time(day * SECONDS_PER_DAY)[..10].to_string()
 }
 
+/// The moment `months` calendar months after `unix` (UTC): the same day of the month, or the
+/// month's last day when it has fewer (January 31 + 1 month is February 28 or 29), as Stripe
+/// bills; `None` past what a timestamp holds.
+pub fn months_later(unix: i64, months: i32) -> Option<i64> {
+    let later = jiff::Timestamp::from_second(unix)
+        .ok()?
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .checked_add(jiff::Span::new().try_months(months).ok()?)
+        .ok()?;
+    Some(later.timestamp().as_second())
+}
+
 /// A calendar date `YYYY-MM-DD` as the unix time of its midnight UTC.
 pub fn parse_date(v: &str) -> Option<i64> {
     let b = v.as_bytes();
@@ -100,6 +112,25 @@ pub fn parse_rfc3339(v: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn months_later_keeps_the_day_or_takes_the_months_last() {
+        let jan_31 = parse_date("2027-01-31").unwrap() + 3600;
+        assert_eq!(
+            format_time(months_later(jan_31, 1).unwrap()),
+            "2027-02-28T01:00:00Z"
+        );
+        assert_eq!(
+            format_time(months_later(jan_31, 12).unwrap()),
+            "2028-01-31T01:00:00Z"
+        );
+        let feb_29 = parse_date("2028-02-29").unwrap();
+        assert_eq!(
+            format_time(months_later(feb_29, 12).unwrap()),
+            "2029-02-28T00:00:00Z"
+        );
+        assert_eq!(months_later(i64::MAX, 1), None);
+    }
 
     #[test]
     fn the_accepted_range() {

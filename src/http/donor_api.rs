@@ -9,8 +9,10 @@ use super::AppState;
 use super::error::{AppError, AppResult, ErrorBody, FieldError};
 use super::extract::{ApiQuery, RawBody, parse_json};
 use super::limits::{ClientIp, LimitKind};
+use crate::domain::donation::PaymentMethod;
 use crate::services::checkout::{
-    AllowanceSpent, Checkout, CheckoutInput, CheckoutResponse, FeeQuote, parse_frequency, quote,
+    AllowanceSpent, Checkout, CheckoutInput, CheckoutResponse, FeeQuote, QuoteRequest,
+    parse_frequency, parse_payment_method, quote,
 };
 use crate::store::now;
 
@@ -23,9 +25,11 @@ pub struct QuoteParams {
     frequency: Option<String>,
     /// `true` when the donor covers the fee.
     cover_fee: Option<String>,
+    /// `card` (default) or `us_bank_account`: the fee is the method's own.
+    payment_method: Option<String>,
 }
 
-/// `GET /api/v1/campaigns/{slug}/fee-quote?amount=50.00&frequency=monthly&cover_fee=true`
+/// `GET /api/v1/campaigns/{slug}/fee-quote?amount=50.00&frequency=monthly&cover_fee=true&payment_method=us_bank_account`
 #[utoipa::path(
     get,
     path = "/api/v1/campaigns/{slug}/fee-quote",
@@ -49,11 +53,10 @@ pub async fn fee_quote(
         .filter(|c| c.accepts_gifts(now()))
         .ok_or_else(|| AppError::NotFound(format!("no open campaign {slug:?}")))?;
     let mut errors = Vec::new();
-    if let Some(f) = &params.frequency
-        && let Err(e) = parse_frequency(f)
-    {
-        errors.push(e);
-    }
+    let frequency = match params.frequency.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(f) => parse_frequency(f).map_err(|e| errors.push(e)).ok(),
+    };
     let cover_fee = match params.cover_fee.as_deref() {
         None | Some("false") | Some("0") => false,
         Some("true") | Some("1") | Some("on") => true,
@@ -62,7 +65,16 @@ pub async fn fee_quote(
             false
         }
     };
-    let quoted = quote(&campaign, &state.config, &params.amount, cover_fee)
+    let method = parse_payment_method(&campaign, params.payment_method.as_deref())
+        .map_err(|e| errors.push(e))
+        .ok();
+    let request = QuoteRequest {
+        amount: &params.amount,
+        cover_fee,
+        method: method.unwrap_or(PaymentMethod::Card),
+        frequency,
+    };
+    let quoted = quote(&campaign, &state.config, &request)
         .map_err(|e| errors.push(e))
         .ok();
     match quoted {
@@ -71,6 +83,7 @@ pub async fn fee_quote(
             gift_minor: c.gift_minor,
             fee_minor: c.fee_minor,
             total_minor: c.total_minor,
+            payment_method: request.method.as_str().into(),
         })),
         _ => Err(AppError::Invalid(errors)),
     }

@@ -11,7 +11,9 @@
 //!   the route's `Cache-Control: max-age` already gives browsers and proxies.
 //!
 //! Only campaigns that exist are kept (a 404 is not cached), so the map holds one entry per
-//! campaign and page at most.
+//! campaign and page at most. A supporter's page (`/donate/{campaign}/f/{page}`) and its
+//! progress are kept the same way, under the key `{campaign}/f/{page}` (a slug has no `/`), and
+//! by the same rules: its figures and its review are commits that change campaign figures.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -74,7 +76,7 @@ impl PublicReads {
     }
 }
 
-/// Values by campaign slug, each valid until its deadline and while the store's change count is
+/// Values by campaign slug (or supporter's page key), each valid until its deadline and while the store's change count is
 /// the one it was read at.
 pub struct ReadCache<V> {
     ttl: Duration,
@@ -118,6 +120,19 @@ impl<V> ReadCache<V> {
         now: Instant,
         unix_now: i64,
     ) -> Arc<V> {
+        self.put_as(&campaign.slug, campaign, value, changes, now, unix_now)
+    }
+
+    /// [`ReadCache::put`] under `key` (a supporter's page of `campaign`: `{campaign}/f/{page}`).
+    pub fn put_as(
+        &self,
+        key: &str,
+        campaign: &Campaign,
+        value: V,
+        changes: u64,
+        now: Instant,
+        unix_now: i64,
+    ) -> Arc<V> {
         let value = Arc::new(value);
         if self.ttl.is_zero() {
             return value;
@@ -129,11 +144,9 @@ impl<V> ReadCache<V> {
         };
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         // A newer store state wins over an older one read by a slower request.
-        let keep_old = entries
-            .get(&campaign.slug)
-            .is_some_and(|old| old.changes > changes);
+        let keep_old = entries.get(key).is_some_and(|old| old.changes > changes);
         if !keep_old {
-            entries.insert(campaign.slug.clone(), entry);
+            entries.insert(key.to_string(), entry);
         }
         value
     }

@@ -1,6 +1,13 @@
 //! The sandbox checkout page (no Stripe key): Pay sends the events Stripe would send — signed,
 //! in Stripe's shapes, from the same templates as `webhooks/events` — to this server's own
 //! webhook endpoint, then returns the donor to the success URL. Cancel expires the session.
+//!
+//! A US bank debit (ACH) goes as Stripe's does, in two steps: Authorize sends the session's
+//! completion with `payment_status: unpaid` (and a plan's subscription), and the page then
+//! stands for the bank's answer days later: "the debit clears" sends
+//! `checkout.session.async_payment_succeeded` with the payment (a one-time charge, or a plan's
+//! first invoice paid); "the debit fails" sends `checkout.session.async_payment_failed` with the
+//! failed payment (and a plan's invoice failed, the plan past due).
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -12,6 +19,10 @@ use serde::Deserialize;
 use super::AppState;
 use super::donor::thanks_page::{amount, escape, layout};
 use super::error::{AppError, AppResult};
+use crate::domain::contribution::payment_rank;
+use crate::domain::donation::PaymentMethod;
+use crate::domain::fact::checkout_payment_id;
+use crate::payments::sandbox::events::paid_by;
 use crate::payments::sandbox::sign;
 use crate::payments::sandbox::template::{self, Vars};
 use crate::store::{Campaign, Donation, now};
@@ -21,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/sandbox/checkout/{id}", get(page))
         .route("/sandbox/checkout/{id}/pay", post(pay))
         .route("/sandbox/checkout/{id}/cancel", post(cancel))
+        .route("/sandbox/checkout/{id}/bank/{outcome}", post(bank_answer))
         .route("/sandbox/portal/{customer}", get(portal))
 }
 
@@ -38,6 +50,41 @@ async fn donation_and_campaign(state: &AppState, id: &str) -> AppResult<(Donatio
     Ok((d, c))
 }
 
+/// Where a sandbox checkout stands: not paid yet, a bank debit authorized and awaiting the
+/// bank's answer, or over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Open,
+    BankProcessing,
+    Done,
+}
+
+/// A checkout is open while its donation is pending and no completion was recorded; a bank
+/// debit whose completion was recorded (its checkout record exists, still pending) awaits the
+/// bank.
+async fn stage(state: &AppState, d: &Donation) -> AppResult<Stage> {
+    if d.checkout_session_id.is_none() {
+        return Ok(Stage::Done);
+    }
+    let checkout = state
+        .store
+        .payments_of(&d.id)
+        .await?
+        .into_iter()
+        .find(|p| p.id == checkout_payment_id(&d.id));
+    Ok(match checkout {
+        None if d.status == "pending" => Stage::Open,
+        Some(p) if p.status_rank == payment_rank::PENDING && method_of(d).is_delayed() => {
+            Stage::BankProcessing
+        }
+        _ => Stage::Done,
+    })
+}
+
+fn method_of(d: &Donation) -> PaymentMethod {
+    d.payment_method.unwrap_or(PaymentMethod::Card)
+}
+
 async fn page(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Html<String>> {
     let (d, c) = donation_and_campaign(&state, &id).await?;
     let every = match d.frequency.as_str() {
@@ -45,20 +92,42 @@ async fn page(State(state): State<AppState>, Path(id): Path<String>) -> AppResul
         "annual" => " every year",
         _ => "",
     };
-    let actions = if d.status == "pending" && d.checkout_session_id.is_some() {
+    let by = match method_of(&d) {
+        PaymentMethod::Card => "card",
+        PaymentMethod::UsBankAccount => "bank account (ACH debit)",
+    };
+    let button = |path: &str, label: &str| {
         format!(
-            "<form method=\"post\" action=\"/sandbox/checkout/{id}/pay\" style=\"display:inline\"><button>Pay</button></form>\
-             <form method=\"post\" action=\"/sandbox/checkout/{id}/cancel\" style=\"display:inline\"><button>Cancel</button></form>",
-            id = escape(&d.id)
+            "<form method=\"post\" action=\"/sandbox/checkout/{}/{path}\" style=\"display:inline\"><button>{label}</button></form>",
+            escape(&d.id)
         )
-    } else {
-        format!("<p>This checkout is {}.</p>", escape(&d.status))
+    };
+    let actions = match (stage(&state, &d).await?, method_of(&d)) {
+        (Stage::Open, PaymentMethod::Card) => {
+            format!("{}{}", button("pay", "Pay"), button("cancel", "Cancel"))
+        }
+        (Stage::Open, PaymentMethod::UsBankAccount) => format!(
+            "<p>Stripe would ask for the bank account here (Financial Connections or account \
+             and routing numbers) and the donor's authorization of the debit.</p>{}{}",
+            button("pay", "Authorize the debit"),
+            button("cancel", "Cancel")
+        ),
+        (Stage::BankProcessing, _) => format!(
+            "<p>The debit is authorized and processing: Stripe sent <code>checkout.session.completed</code> \
+             with <code>payment_status: unpaid</code>. A real bank answers in about 4 business days; \
+             the donor's <a href=\"{}\">thank-you page</a> says so meanwhile.</p>\
+             <p>Simulate the bank's answer:</p>{}{}",
+            escape(&success_url(&state, &d, &c)),
+            button("bank/succeed", "The debit clears"),
+            button("bank/fail", "The debit fails")
+        ),
+        (Stage::Done, _) => format!("<p>This checkout is {}.</p>", escape(&d.status)),
     };
     Ok(layout(
         "Sandbox checkout",
         &format!(
             "<p class=\"sandbox\">Sandbox: no money moves. Pay sends signed Stripe-format events to this server.</p>\
-             <h1>{}</h1><p>Gift of <strong>{}</strong>{every} from {}.</p>{actions}",
+             <h1>{}</h1><p>Gift of <strong>{}</strong>{every} from {}, by {by}.</p>{actions}",
             escape(&c.name),
             escape(&amount(d.total_minor, &d.currency)),
             escape(d.donor_email.as_deref().unwrap_or("")),
@@ -99,7 +168,16 @@ fn sandbox_vars(d: &Donation, c: &Campaign) -> Vars {
     };
     // Like Stripe's, the charge names its balance transaction by id only; the reconcile pass
     // asks the sandbox gateway for it (Stripe's standard rate).
-    set("BALANCE_TRANSACTION_ID", format!("txn_{charge}"));
+    let txn = match d.payment_method {
+        Some(PaymentMethod::UsBankAccount) => {
+            format!(
+                "{}{charge}",
+                crate::payments::sandbox::BANK_DEBIT_TXN_PREFIX
+            )
+        }
+        _ => format!("txn_{charge}"),
+    };
+    set("BALANCE_TRANSACTION_ID", txn);
     set("CHARGE_ID", charge);
     set("CUSTOMER_ID", format!("cus_sandbox_{tag}"));
     set(
@@ -115,6 +193,11 @@ fn sandbox_vars(d: &Donation, c: &Campaign) -> Vars {
     set("TOTAL_MINOR", d.total_minor.to_string());
     set("DONOR_EMAIL", d.donor_email.clone().unwrap_or_default());
     set("SUBSCRIPTION_STATUS", "active".into());
+    set("ATTEMPT_COUNT", "1".into());
+    set(
+        "FAILURE_MESSAGE",
+        "The customer's bank account has insufficient funds.".into(),
+    );
     set(
         "INTERVAL",
         if d.frequency == crate::domain::donation::Frequency::Annual {
@@ -127,10 +210,17 @@ fn sandbox_vars(d: &Donation, c: &Campaign) -> Vars {
     v
 }
 
-async fn send(state: &AppState, event_type: &str, vars: &Vars) -> AppResult<()> {
+/// Signs and posts one event of `event_type`, as Stripe sends it for a payment by `method`.
+async fn send(
+    state: &AppState,
+    event_type: &str,
+    vars: &Vars,
+    method: PaymentMethod,
+) -> AppResult<()> {
     let template = crate::payments::sandbox::events::template(event_type)
         .ok_or_else(|| AppError::Internal(format!("no template for {event_type}")))?;
     let payload = template::fill(template, vars).map_err(|e| AppError::Internal(e.to_string()))?;
+    let payload = paid_by(&payload, method);
     let secret = state
         .config
         .webhook_secrets
@@ -149,6 +239,26 @@ async fn send(state: &AppState, event_type: &str, vars: &Vars) -> AppResult<()> 
     Ok(())
 }
 
+/// Sends events of these types in order.
+async fn send_all(
+    state: &AppState,
+    events: &[(&str, &Vars)],
+    method: PaymentMethod,
+) -> AppResult<()> {
+    for (event_type, vars) in events {
+        send(state, event_type, vars, method).await?;
+    }
+    Ok(())
+}
+
+/// The vars of a plan's checkout session: it has no PaymentIntent of its own (its first
+/// invoice has one).
+fn subscription_session(vars: &Vars) -> Vars {
+    let mut session = vars.clone();
+    session.insert("PAYMENT_INTENT_ID".into(), String::new());
+    session
+}
+
 fn success_url(state: &AppState, d: &Donation, c: &Campaign) -> String {
     c.success_url.clone().unwrap_or_else(|| {
         format!(
@@ -163,19 +273,82 @@ async fn pay(State(state): State<AppState>, Path(id): Path<String>) -> AppResult
     if d.checkout_session_id.is_none() {
         return Err(AppError::Conflict("this checkout was never opened".into()));
     }
-    let vars = sandbox_vars(&d, &c);
-    if !d.frequency.is_recurring() {
-        send(&state, "checkout.session.completed", &vars).await?;
-        send(&state, "charge.succeeded", &vars).await?;
-    } else {
-        // A subscription's session has no PaymentIntent; its first invoice has one of its own.
-        let mut session = vars.clone();
-        session.insert("PAYMENT_INTENT_ID".into(), String::new());
-        send(&state, "checkout.session.completed", &session).await?;
-        send(&state, "customer.subscription.created", &vars).await?;
-        send(&state, "invoice.paid", &vars).await?;
-        send(&state, "charge.succeeded", &vars).await?;
+    let method = method_of(&d);
+    let mut vars = sandbox_vars(&d, &c);
+    if method.is_delayed() {
+        // A bank debit is only authorized now: the session completes unpaid, the money comes
+        // (or not) days later (`bank_answer`).
+        if stage(&state, &d).await? != Stage::Open {
+            return Err(AppError::Conflict(
+                "this debit was already authorized".into(),
+            ));
+        }
+        vars.insert("PAYMENT_STATUS".into(), "unpaid".into());
     }
+    let session = subscription_session(&vars);
+    let events: Vec<(&str, &Vars)> = match (method.is_delayed(), d.frequency.is_recurring()) {
+        (false, false) => vec![
+            ("checkout.session.completed", &vars),
+            ("charge.succeeded", &vars),
+        ],
+        (false, true) => vec![
+            ("checkout.session.completed", &session),
+            ("customer.subscription.created", &vars),
+            ("invoice.paid", &vars),
+            ("charge.succeeded", &vars),
+        ],
+        (true, false) => vec![("checkout.session.completed", &vars)],
+        (true, true) => vec![
+            ("checkout.session.completed", &session),
+            ("customer.subscription.created", &vars),
+        ],
+    };
+    send_all(&state, &events, method).await?;
+    if method.is_delayed() {
+        return Ok(Redirect::to(&format!("/sandbox/checkout/{}", d.id)).into_response());
+    }
+    Ok(Redirect::to(&success_url(&state, &d, &c)).into_response())
+}
+
+/// The bank's answer to an authorized debit: `succeed` (the debit cleared) or `fail` (it was
+/// returned), sent as Stripe sends them, then the donor's thank-you page.
+async fn bank_answer(
+    State(state): State<AppState>,
+    Path((id, outcome)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let (d, c) = donation_and_campaign(&state, &id).await?;
+    if stage(&state, &d).await? != Stage::BankProcessing {
+        return Err(AppError::Conflict(
+            "no authorized bank debit of this checkout awaits the bank".into(),
+        ));
+    }
+    let method = method_of(&d);
+    let vars = sandbox_vars(&d, &c);
+    let session = subscription_session(&vars);
+    let mut past_due = vars.clone();
+    past_due.insert("SUBSCRIPTION_STATUS".into(), "past_due".into());
+    let events: Vec<(&str, &Vars)> = match (outcome.as_str(), d.frequency.is_recurring()) {
+        ("succeed", false) => vec![
+            ("checkout.session.async_payment_succeeded", &vars),
+            ("charge.succeeded", &vars),
+        ],
+        ("succeed", true) => vec![
+            ("invoice.paid", &vars),
+            ("checkout.session.async_payment_succeeded", &session),
+            ("charge.succeeded", &vars),
+        ],
+        ("fail", false) => vec![
+            ("payment_intent.payment_failed", &vars),
+            ("checkout.session.async_payment_failed", &vars),
+        ],
+        ("fail", true) => vec![
+            ("invoice.payment_failed", &vars),
+            ("checkout.session.async_payment_failed", &session),
+            ("customer.subscription.updated", &past_due),
+        ],
+        _ => return Err(AppError::NotFound("no such answer: succeed or fail".into())),
+    };
+    send_all(&state, &events, method).await?;
     Ok(Redirect::to(&success_url(&state, &d, &c)).into_response())
 }
 
@@ -183,13 +356,23 @@ async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> AppRes
     let (d, c) = donation_and_campaign(&state, &id).await?;
     let mut vars = sandbox_vars(&d, &c);
     vars.insert("PAYMENT_STATUS".into(), "unpaid".into());
-    send(&state, "checkout.session.expired", &vars).await?;
-    let to = c.cancel_url.clone().unwrap_or_else(|| {
-        format!(
-            "{}/donate/{}?canceled=1",
-            state.config.public_base_url, c.slug
-        )
-    });
+    send(&state, "checkout.session.expired", &vars, method_of(&d)).await?;
+    // Back to the page the gift was made on (a supporter's, or the campaign's), as checkout
+    // told Stripe.
+    let page = match &d.fundraiser_id {
+        Some(id) => state.store.fundraiser(id).await?,
+        None => None,
+    };
+    let back = match page {
+        Some(f) => {
+            crate::services::fundraisers::share_url(&state.config.public_base_url, &c.slug, &f.slug)
+        }
+        None => format!("{}/donate/{}", state.config.public_base_url, c.slug),
+    };
+    let to = c
+        .cancel_url
+        .clone()
+        .unwrap_or_else(|| format!("{back}?canceled=1"));
     Ok(Redirect::to(&to).into_response())
 }
 

@@ -16,7 +16,7 @@ use super::error::{AppError, AppResult, ErrorBody, FieldError};
 use super::extract::{ApiJson, ApiQuery};
 use crate::domain::contribution::Frequency;
 use crate::services::campaign_admin::format_time;
-use crate::services::checkout::campaign_fee;
+use crate::services::checkout::campaign_fees;
 use crate::services::offline_gifts::{self, OfflineGiftInput};
 use crate::services::reporting::{
     CampaignSummary, DONATION_STATUSES, DonationView, csv_chunk, cursor_of, decode_cursor,
@@ -67,6 +67,34 @@ async fn campaign_param(
     }
 }
 
+/// A `fundraiser` filter parameter (a page's slug in the `campaign` given): the page's id, or
+/// an error naming the parameter.
+async fn fundraiser_param(
+    state: &AppState,
+    campaign: Option<&Campaign>,
+    slug: Option<&str>,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<Option<String>> {
+    let Some(slug) = slug.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let Some(c) = campaign else {
+        errors.push(FieldError::new(
+            "fundraiser",
+            "needs the campaign parameter",
+        ));
+        return Ok(None);
+    };
+    let found = state.store.fundraiser_by_slug(c.id, slug).await?;
+    if found.is_none() {
+        errors.push(FieldError::new(
+            "fundraiser",
+            "is not a supporter page of the campaign",
+        ));
+    }
+    Ok(found.map(|f| f.id))
+}
+
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DonationsQuery {
@@ -80,6 +108,8 @@ pub struct DonationsQuery {
     from: Option<String>,
     /// Created before: an RFC 3339 time, or a date (through its end, UTC).
     to: Option<String>,
+    /// Only gifts made on this supporter's page (its slug; with `campaign`).
+    fundraiser: Option<String>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
     /// Rows per page: 1 to 200, default 50.
@@ -96,7 +126,7 @@ pub struct DonationPage {
     pub next_cursor: Option<String>,
 }
 
-fn wants_csv(format: Option<&str>, headers: &HeaderMap) -> Result<bool, FieldError> {
+pub(crate) fn wants_csv(format: Option<&str>, headers: &HeaderMap) -> Result<bool, FieldError> {
     match format.map(str::trim) {
         Some("csv") => Ok(true),
         Some("json") => Ok(false),
@@ -172,6 +202,13 @@ pub async fn donations(
     {
         errors.push(FieldError::new("to", "must be after from"));
     }
+    let fundraiser_id = fundraiser_param(
+        &state,
+        campaign.as_ref(),
+        q.fundraiser.as_deref(),
+        &mut errors,
+    )
+    .await?;
     let cursor = match q.cursor.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
         None => None,
         Some(c) => decode_cursor(c).map_err(|e| errors.push(e)).ok(),
@@ -191,6 +228,7 @@ pub async fn donations(
         frequency: frequency.map(str::to_string),
         from,
         to,
+        fundraiser_id,
     };
 
     if csv {
@@ -288,8 +326,8 @@ pub async fn summary(
 ) -> AppResult<Json<CampaignSummary>> {
     let campaign = campaign_or_404(&state, &slug).await?;
     let records = state.store.campaign_records(campaign.id).await?;
-    let rate = campaign_fee(&campaign, &state.config);
-    Ok(Json(summarize(&campaign, &rate, &records)))
+    let rates = campaign_fees(&campaign, &state.config);
+    Ok(Json(summarize(&campaign, &rates, &records)))
 }
 
 /// `POST /api/v1/staff/campaigns/{slug}/offline-gifts`: records a check, cash or other gift;

@@ -15,10 +15,12 @@ use crate::domain::money::display as money;
 use crate::domain::{manage_link, notices};
 use crate::store::{Campaign, Donation, OutboxMessage, Payment, Store, StoreError};
 
+mod fundraiser;
 mod manage_links;
 mod receipt;
 mod refund;
 mod staff;
+pub use fundraiser::{PageLink, PageMail, page_mail};
 pub use manage_links::manage_links;
 pub use receipt::{offline_payment, receipt};
 pub use refund::{refund_failed, refund_notice};
@@ -93,6 +95,13 @@ pub struct View {
     pub failure: Option<String>,
     /// How an offline gift was paid: "check", "cash", "other".
     pub method: Option<String>,
+    /// How a checkout gift is paid: "card" or "us_bank_account" ("" for offline gifts); the
+    /// templates name it ("Card", "Bank account (ACH)").
+    pub paid_with: &'static str,
+    /// The gift pays membership dues: receipts call it so.
+    pub dues: bool,
+    /// ... and say dues are not tax-deductible (the campaign's setting).
+    pub dues_not_deductible: bool,
     /// A staff sign-in link (sign-in and invitation emails), and until when it works.
     pub signin_url: String,
     pub signin_until: String,
@@ -136,6 +145,13 @@ macro_rules! mail_templates {
             v: &'a View,
         }
     )*};
+}
+
+/// A receipt's subject line, a template of its own so that its words are with the receipt's.
+#[derive(Template)]
+#[template(path = "mail/receipt_subject.txt")]
+struct ReceiptSubject<'a> {
+    v: &'a View,
 }
 
 mail_templates! {
@@ -219,6 +235,9 @@ pub(super) fn base_view(ctx: &MailContext, d: &Donation, c: &Campaign) -> View {
         tribute_message: d.tribute_message.clone(),
         show_amount: d.tribute_show_amount,
         anonymous: d.anonymous,
+        paid_with: d.payment_method.map_or("", |m| m.as_str()),
+        dues: d.dues_minimum_minor.is_some(),
+        dues_not_deductible: c.dues_not_deductible,
         ..View::default()
     }
 }
@@ -349,6 +368,15 @@ pub async fn render(
     }
     if m.kind == notices::MANAGE_LINKS {
         return manage_links::manage_links_message(store, ctx, m, now).await;
+    }
+    if [
+        notices::FUNDRAISER_WELCOME,
+        notices::FUNDRAISER_APPROVED,
+        notices::FUNDRAISER_LINKS,
+    ]
+    .contains(&m.kind.as_str())
+    {
+        return fundraiser::fundraiser_message(store, ctx, m, now).await;
     }
     if m.kind == notices::STATEMENT {
         let p: Prerendered = serde_json::from_str(m.payload.as_deref().unwrap_or_default())

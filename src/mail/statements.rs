@@ -31,6 +31,11 @@ pub struct Line {
     pub gift_minor: i64,
     /// Refunded, plus disputed and not reinstated.
     pub returned_minor: i64,
+    /// How it was paid: `card` or `us_bank_account` ("" for an offline gift, whose description
+    /// says how).
+    pub paid_with: &'static str,
+    /// It paid membership dues.
+    pub dues: bool,
 }
 
 impl Line {
@@ -120,6 +125,8 @@ pub async fn build(
                     .refunded_minor
                     .saturating_add(f.withdrawn_minor)
                     .clamp(0, charged.max(0)),
+                paid_with: d.payment_method.map_or("", |m| m.as_str()),
+                dues: d.dues_minimum_minor.is_some(),
             },
         ));
     }
@@ -133,6 +140,8 @@ pub async fn build(
             charged_minor: d.total_minor,
             gift_minor: d.gift_minor,
             returned_minor: 0,
+            paid_with: "",
+            dues: d.dues_minimum_minor.is_some(),
         };
         entries.push((d, line));
     }
@@ -185,6 +194,8 @@ struct LineView {
     split: Option<String>,
     returned: Option<String>,
     net: String,
+    paid_with: &'static str,
+    dues: bool,
 }
 
 struct StatementView {
@@ -236,6 +247,8 @@ pub fn render(org: &Organization, s: &Statement) -> Result<Letter, askama::Error
                 }),
                 returned: (l.returned_minor > 0).then(|| money(l.returned_minor, &l.currency)),
                 net: money(l.net_minor(), &l.currency),
+                paid_with: l.paid_with,
+                dues: l.dues,
             })
             .collect(),
         total: s

@@ -7,6 +7,7 @@ pub mod stripe;
 use async_trait::async_trait;
 
 use crate::domain::contribution::Frequency;
+use crate::domain::donation::PaymentMethod;
 use crate::domain::fact::{BalanceFact, Fact};
 use crate::domain::payment::ChargeRecord;
 
@@ -20,6 +21,8 @@ pub struct CheckoutRequest {
     /// Charged per payment (per installment for recurring gifts): the gift plus any covered fee.
     pub unit_amount_minor: i64,
     pub frequency: Frequency,
+    /// The one way to pay the session offers: the donor chose it, and the covered fee is its.
+    pub payment_method: PaymentMethod,
     pub donor_email: String,
     pub success_url: String,
     pub cancel_url: String,

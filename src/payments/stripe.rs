@@ -10,7 +10,8 @@ use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError
 use stripe_billing::billing_portal_session::CreateBillingPortalSession;
 use stripe_billing::subscription::{CancelSubscription, RetrieveSubscription};
 use stripe_checkout::checkout_session::{
-    CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
+    CreateCheckoutSession, CreateCheckoutSessionAllowedPaymentMethodTypes,
+    CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
     CreateCheckoutSessionLineItemsPriceDataRecurring,
     CreateCheckoutSessionLineItemsPriceDataRecurringInterval,
     CreateCheckoutSessionPaymentIntentData, CreateCheckoutSessionSubscriptionData, ProductData,
@@ -25,6 +26,7 @@ use stripe_shared::{
 
 use super::{CheckoutRequest, CreatedSession, Gateway, GatewayError, RawEvent};
 use crate::domain::contribution::Frequency;
+use crate::domain::donation::PaymentMethod;
 use crate::domain::fact::{BalanceFact, Fact};
 use crate::domain::payment::ChargeRecord;
 use crate::webhooks::facts;
@@ -159,7 +161,17 @@ impl Gateway for StripeGateway {
         let mut line = CreateCheckoutSessionLineItems::new();
         line.quantity = Some(1);
 
+        // The one method the donor chose, whose fee they were quoted. (API 2026-09-30 names it
+        // `allowed_payment_method_types`: a filter on the methods enabled in the Stripe
+        // dashboard, so ACH Direct Debit must be turned on there too.)
+        let method = match req.payment_method {
+            PaymentMethod::Card => CreateCheckoutSessionAllowedPaymentMethodTypes::Card,
+            PaymentMethod::UsBankAccount => {
+                CreateCheckoutSessionAllowedPaymentMethodTypes::UsBankAccount
+            }
+        };
         let mut create = CreateCheckoutSession::new()
+            .allowed_payment_method_types(vec![method])
             .client_reference_id(req.donation_id.clone())
             .customer_email(req.donor_email.clone())
             .metadata(metadata.clone())

@@ -7,9 +7,10 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::config::Config;
-use crate::domain::contribution::{percent_of_goal, recurring_monthly_minor};
+use crate::domain::contribution::{Frequency, percent_of_goal, recurring_monthly_minor};
 use crate::domain::fees::FeeRate;
 use crate::domain::field_error::FieldError;
+use crate::domain::membership::minimum_dues;
 use crate::domain::money::{Currency, Money};
 use crate::domain::text::{ShortText, Slug};
 use crate::store::{Campaign, CampaignFields, CampaignOptions, Progress, Store, StoreResult};
@@ -174,6 +175,31 @@ fn check_min_gift(v: Option<i64>, currency: &str, config: &Config, errors: &mut 
     }
 }
 
+/// Membership dues per year in major units (`"60.00"`): a positive amount no larger than the
+/// largest gift.
+fn parse_dues(
+    v: &MajorAmount,
+    currency: &str,
+    config: &Config,
+    errors: &mut Vec<FieldError>,
+) -> Option<i64> {
+    let c = Currency::parse(currency).unwrap_or(Currency::USD);
+    Money::parse(&v.0, c, config.max_gift_minor(c))
+        .map(|m| m.minor())
+        .map_err(|e| errors.push(FieldError::new("membership_dues", e.to_string())))
+        .ok()
+}
+
+/// US bank accounts pay in dollars: a campaign in another currency cannot offer them.
+fn check_bank_debit(on: bool, currency: &str, errors: &mut Vec<FieldError>) {
+    if on && !currency.eq_ignore_ascii_case("usd") {
+        errors.push(FieldError::new(
+            "bank_debit",
+            "is only offered for usd campaigns (US bank accounts pay in dollars)",
+        ));
+    }
+}
+
 /// A new campaign (`POST /api/v1/staff/campaigns`).
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -198,15 +224,32 @@ pub struct NewCampaign {
     pub hide_amounts: Option<bool>,
     /// The smallest gift accepted, in minor units (default 100, i.e. $1.00).
     pub min_gift_minor: Option<i64>,
+    /// Offer US bank accounts (ACH Direct Debit) beside cards (default false; usd only).
+    pub bank_debit: Option<bool>,
+    /// Membership dues per year in major units (`"60.00"`): gifts must be at least this
+    /// (monthly: a twelfth, rounded up to the cent) and make their donors members. Absent or
+    /// null: not a membership campaign.
+    #[schema(value_type = Option<String>, example = "60.00")]
+    pub membership_dues: Option<MajorAmount>,
+    /// Dues receipts say the dues are not tax-deductible (default false).
+    pub dues_not_deductible: Option<bool>,
 }
 
 impl NewCampaign {
-    pub fn options(&self) -> CampaignOptions {
+    /// The campaign's options, once [`NewCampaign::parse`] has accepted it.
+    pub fn options(&self, config: &Config) -> CampaignOptions {
+        let currency = self.currency.as_deref().unwrap_or("usd");
         CampaignOptions {
             hide_amounts: self.hide_amounts.unwrap_or(false),
             min_gift_minor: self
                 .min_gift_minor
                 .unwrap_or(crate::store::DEFAULT_MIN_GIFT_MINOR),
+            bank_debit: self.bank_debit.unwrap_or(false),
+            membership_dues_minor: self
+                .membership_dues
+                .as_ref()
+                .and_then(|d| parse_dues(d, currency, config, &mut Vec::new())),
+            dues_not_deductible: self.dues_not_deductible.unwrap_or(false),
         }
     }
 
@@ -223,6 +266,10 @@ impl NewCampaign {
         let goal = currency.and_then(|c| parse_goal(&self.goal, c, &mut errors));
         if let Some(c) = currency {
             check_min_gift(self.min_gift_minor, c.code(), config, &mut errors);
+            check_bank_debit(self.bank_debit.unwrap_or(false), c.code(), &mut errors);
+            if let Some(d) = &self.membership_dues {
+                parse_dues(d, c.code(), config, &mut errors);
+            }
         }
         let starts_at = self
             .starts_at
@@ -296,6 +343,14 @@ pub struct CampaignPatch {
     pub hide_amounts: Option<bool>,
     /// The smallest gift accepted, in minor units.
     pub min_gift_minor: Option<i64>,
+    /// Offer US bank accounts (ACH Direct Debit) beside cards (usd campaigns only).
+    pub bank_debit: Option<bool>,
+    /// Membership dues per year in major units; `null` makes it a campaign of gifts again.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, example = "60.00")]
+    pub membership_dues: Option<Option<MajorAmount>>,
+    /// Dues receipts say the dues are not tax-deductible.
+    pub dues_not_deductible: Option<bool>,
     /// Refused with a clear message: the currency of a campaign that has gifts cannot change.
     pub currency: Option<String>,
     pub slug: Option<String>,
@@ -308,14 +363,25 @@ fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 }
 
 impl CampaignPatch {
-    /// The campaign's options after this change.
-    pub fn apply_options(&self, current: &Campaign) -> CampaignOptions {
+    /// The campaign's options after this change, once [`CampaignPatch::apply`] has accepted it.
+    pub fn apply_options(&self, current: &Campaign, config: &Config) -> CampaignOptions {
         let mut o = current.options();
         if let Some(v) = self.hide_amounts {
             o.hide_amounts = v;
         }
         if let Some(v) = self.min_gift_minor {
             o.min_gift_minor = v;
+        }
+        if let Some(v) = self.bank_debit {
+            o.bank_debit = v;
+        }
+        if let Some(v) = &self.membership_dues {
+            o.membership_dues_minor = v
+                .as_ref()
+                .and_then(|d| parse_dues(d, &current.currency, config, &mut Vec::new()));
+        }
+        if let Some(v) = self.dues_not_deductible {
+            o.dues_not_deductible = v;
         }
         o
     }
@@ -328,6 +394,12 @@ impl CampaignPatch {
         let mut errors = Vec::new();
         let mut f = current.fields();
         check_min_gift(self.min_gift_minor, &current.currency, config, &mut errors);
+        if let Some(on) = self.bank_debit {
+            check_bank_debit(on, &current.currency, &mut errors);
+        }
+        if let Some(Some(d)) = &self.membership_dues {
+            parse_dues(d, &current.currency, config, &mut errors);
+        }
         if self
             .currency
             .as_deref()
@@ -419,7 +491,7 @@ pub async fn change(
         .apply(&current, config)
         .map_err(ChangeError::Invalid)?;
     store
-        .update_campaign(current.id, &fields, &patch.apply_options(&current))
+        .update_campaign(current.id, &fields, &patch.apply_options(&current, config))
         .await
         .map_err(ChangeError::Store)
 }
@@ -444,6 +516,28 @@ pub struct ProgressView {
     pub starts_at: Option<String>,
     pub ends_at: Option<String>,
     pub status: String,
+    /// How donors may pay: `card`, and `us_bank_account` where the campaign offers it.
+    pub payment_methods: Vec<&'static str>,
+    /// A membership campaign's dues: the least gift per year (annual or one-time) and per
+    /// month; `null` for a campaign of gifts.
+    pub membership: Option<DuesView>,
+}
+
+/// A membership campaign's dues, in minor units.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct DuesView {
+    pub annual_minor: i64,
+    /// A twelfth of the annual dues, rounded up to the minor unit.
+    pub monthly_minor: i64,
+}
+
+impl DuesView {
+    pub fn of(c: &Campaign) -> Option<DuesView> {
+        c.membership_dues_minor.map(|annual| DuesView {
+            annual_minor: annual,
+            monthly_minor: minimum_dues(annual, Frequency::Monthly),
+        })
+    }
 }
 
 impl ProgressView {
@@ -471,6 +565,8 @@ impl ProgressView {
             } else {
                 c.status.clone()
             },
+            payment_methods: c.payment_methods().iter().map(|m| m.as_str()).collect(),
+            membership: DuesView::of(c),
         }
     }
 }
@@ -492,6 +588,10 @@ pub struct CampaignView {
     pub cancel_url: Option<String>,
     pub hide_amounts: bool,
     pub min_gift_minor: i64,
+    pub bank_debit: bool,
+    /// Membership dues (`null`: a campaign of gifts).
+    pub membership: Option<DuesView>,
+    pub dues_not_deductible: bool,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -513,6 +613,9 @@ impl From<&Campaign> for CampaignView {
             cancel_url: c.cancel_url.clone(),
             hide_amounts: c.hide_amounts,
             min_gift_minor: c.min_gift_minor,
+            bank_debit: c.bank_debit,
+            membership: DuesView::of(c),
+            dues_not_deductible: c.dues_not_deductible,
             created_at: format_time(c.created_at),
             updated_at: format_time(c.updated_at),
         }

@@ -1,5 +1,6 @@
-//! Donor checkout: validate the gift, compute the exact fee coverage, record the donation as
-//! pending, then create the Checkout Session. A Stripe failure marks the donation failed; an
+//! Donor checkout: validate the gift (a membership campaign's dues for its frequency, the
+//! payment methods the campaign offers), compute the exact fee coverage at the chosen method's
+//! rate, record the donation as pending, then create the Checkout Session. A Stripe failure marks the donation failed; an
 //! Idempotency-Key replays the first answer.
 
 use std::time::Duration;
@@ -9,13 +10,17 @@ use sha2::{Digest, Sha256};
 
 use crate::config::Config;
 use crate::domain::contribution::Frequency;
-use crate::domain::fees::{Coverage, FeeRate, cover, no_cover};
+use crate::domain::donation::PaymentMethod;
+use crate::domain::fees::{Coverage, FeeRate, MethodRates, cover, no_cover};
 use crate::domain::field_error::FieldError;
+use crate::domain::membership::minimum_dues;
+use crate::domain::money::display as money;
 use crate::domain::money::{Currency, Money};
 use crate::domain::text::{Email, PersonName, ShortText};
 use crate::payments::{CheckoutRequest, Gateway};
 use crate::services::campaign_admin::MajorAmount;
-use crate::store::{Campaign, Donation, IdempotencyClaim, Store, StoreError};
+use crate::services::fundraisers;
+use crate::store::{Campaign, Donation, Fundraiser, IdempotencyClaim, Store, StoreError};
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -48,6 +53,11 @@ pub struct CheckoutInput {
     pub frequency: String,
     #[serde(default)]
     pub cover_fee: bool,
+    /// `card` (the default) or `us_bank_account` (ACH Direct Debit, where the campaign offers
+    /// it). The covered fee is the method's own: the campaign's card rate, or the bank debit
+    /// rate (0.8 % capped at $5.00 by default).
+    #[schema(example = "card")]
+    pub payment_method: Option<String>,
     pub donor: DonorInput,
     #[serde(default)]
     pub anonymous: bool,
@@ -57,6 +67,10 @@ pub struct CheckoutInput {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub website: Option<serde_json::Value>,
+    /// The supporter's page of the campaign the gift is made on (its slug, as in
+    /// `/donate/{campaign}/f/{fundraiser}`): the gift counts toward the page as well.
+    #[serde(default)]
+    pub fundraiser: Option<String>,
 }
 
 impl CheckoutInput {
@@ -79,6 +93,14 @@ pub struct CheckoutResponse {
     pub fee_minor: i64,
     pub total_minor: i64,
     pub frequency: String,
+    /// `card` or `us_bank_account`.
+    #[serde(default = "card")]
+    pub payment_method: String,
+}
+
+/// Answers stored before payment methods were chosen were all by card.
+fn card() -> String {
+    PaymentMethod::Card.as_str().into()
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -87,6 +109,8 @@ pub struct FeeQuote {
     pub gift_minor: i64,
     pub fee_minor: i64,
     pub total_minor: i64,
+    /// The payment method the fee was quoted for: `card` or `us_bank_account`.
+    pub payment_method: String,
 }
 
 fn field(errors: &mut Vec<FieldError>, name: &str, e: impl ToString) {
@@ -97,16 +121,34 @@ pub fn campaign_fee(c: &Campaign, config: &Config) -> FeeRate {
     FeeRate::parse(&c.fee_percent, c.fee_fixed_minor).unwrap_or(config.default_fee)
 }
 
+/// The fee rate of each way to pay a campaign: its own card rate, and the bank debit rate
+/// (`ACH_FEE_PERCENT`, `ACH_FEE_CAP`).
+pub fn campaign_fees(c: &Campaign, config: &Config) -> MethodRates {
+    MethodRates {
+        card: campaign_fee(c, config),
+        bank_debit: config.bank_debit_fee,
+    }
+}
+
+/// What a gift is quoted for: the amount as typed, whether the donor covers the fee, how they
+/// pay, and how often (when known: a membership campaign's least gift depends on it).
+#[derive(Debug, Clone, Copy)]
+pub struct QuoteRequest<'a> {
+    pub amount: &'a str,
+    pub cover_fee: bool,
+    pub method: PaymentMethod,
+    pub frequency: Option<Frequency>,
+}
+
 /// The gift and what the donor pays for it: the rule is the same for the quote and the charge.
 pub fn quote(
     c: &Campaign,
     config: &Config,
-    amount: &str,
-    cover_fee: bool,
+    q: &QuoteRequest<'_>,
 ) -> Result<(Currency, Coverage), FieldError> {
     let currency =
         Currency::parse(&c.currency).map_err(|e| FieldError::new("currency", e.to_string()))?;
-    let gift = Money::parse(amount, currency, config.max_gift_minor(currency))
+    let gift = Money::parse(q.amount, currency, config.max_gift_minor(currency))
         .map_err(|e| FieldError::new("amount", e.to_string()))?;
     if gift.minor() < c.min_gift_minor {
         return Err(FieldError::new(
@@ -117,13 +159,55 @@ pub fn quote(
             ),
         ));
     }
-    let coverage = if cover_fee {
-        cover(gift.minor(), &campaign_fee(c, config))
+    if let (Some(annual), Some(frequency)) = (c.membership_dues_minor, q.frequency) {
+        check_dues(gift.minor(), annual, frequency, &c.currency)?;
+    }
+    let coverage = if q.cover_fee {
+        cover(gift.minor(), campaign_fees(c, config).of(q.method))
             .map_err(|e| FieldError::new("amount", e.to_string()))?
     } else {
         no_cover(gift.minor())
     };
     Ok((currency, coverage))
+}
+
+/// A membership campaign refuses a gift below its dues for the gift's frequency.
+fn check_dues(
+    gift_minor: i64,
+    annual_minor: i64,
+    frequency: Frequency,
+    currency: &str,
+) -> Result<(), FieldError> {
+    let least = minimum_dues(annual_minor, frequency);
+    if gift_minor >= least {
+        return Ok(());
+    }
+    let (least, annual) = (money(least, currency), money(annual_minor, currency));
+    Err(FieldError::new(
+        "amount",
+        match frequency {
+            Frequency::Monthly => {
+                format!("must be at least {least} a month: membership dues are {annual} a year")
+            }
+            _ => format!("must be at least {least}: membership dues are {annual} a year"),
+        },
+    ))
+}
+
+/// How a donor pays: `card` when not said, `us_bank_account` where the campaign offers it.
+pub fn parse_payment_method(c: &Campaign, v: Option<&str>) -> Result<PaymentMethod, FieldError> {
+    let method = match v.map(str::trim) {
+        None | Some("") => return Ok(PaymentMethod::Card),
+        Some(v) => PaymentMethod::parse(v)
+            .ok_or_else(|| FieldError::new("payment_method", "must be card or us_bank_account"))?,
+    };
+    if !c.payment_methods().contains(&method) {
+        return Err(FieldError::new(
+            "payment_method",
+            "is not offered by this campaign (it takes card)",
+        ));
+    }
+    Ok(method)
 }
 
 pub fn parse_frequency(v: &str) -> Result<Frequency, FieldError> {
@@ -163,6 +247,7 @@ pub enum CheckoutError {
 /// A validated gift, ready to be recorded.
 struct Gift {
     frequency: Frequency,
+    method: PaymentMethod,
     coverage: Coverage,
     currency: Currency,
     name: String,
@@ -176,9 +261,21 @@ fn validate(input: &CheckoutInput, c: &Campaign, config: &Config) -> Result<Gift
     let frequency = parse_frequency(&input.frequency)
         .map_err(|e| errors.push(e))
         .ok();
-    let quoted = quote(c, config, &input.amount.0, input.cover_fee)
+    let method = parse_payment_method(c, input.payment_method.as_deref())
         .map_err(|e| errors.push(e))
         .ok();
+    let quoted = quote(
+        c,
+        config,
+        &QuoteRequest {
+            amount: &input.amount.0,
+            cover_fee: input.cover_fee,
+            method: method.unwrap_or(PaymentMethod::Card),
+            frequency,
+        },
+    )
+    .map_err(|e| errors.push(e))
+    .ok();
     let name = PersonName::parse(&input.donor.name)
         .map_err(|e| field(&mut errors, "donor.name", e))
         .ok();
@@ -226,12 +323,13 @@ fn validate(input: &CheckoutInput, c: &Campaign, config: &Config) -> Result<Gift
         };
         Some((kind?, honoree?, notify?, message?))
     });
-    match (frequency, quoted, name, email) {
-        (Some(frequency), Some((currency, coverage)), Some(name), Some(email))
+    match (frequency, method, quoted, name, email) {
+        (Some(frequency), Some(method), Some((currency, coverage)), Some(name), Some(email))
             if errors.is_empty() =>
         {
             Ok(Gift {
                 frequency,
+                method,
                 coverage,
                 currency,
                 name: name.as_str().to_string(),
@@ -256,6 +354,7 @@ impl Gift {
         };
         part(slug);
         part(self.frequency.as_str());
+        part(self.method.as_str());
         part(self.currency.code());
         part(&self.coverage.gift_minor.to_string());
         part(&self.coverage.fee_minor.to_string());
@@ -283,6 +382,16 @@ impl Gift {
             }
         }
         part(self.comment.as_deref().unwrap_or(""));
+        // Only named when given, so that the hash of a gift without a page is as it always was.
+        if let Some(page) = input
+            .fundraiser
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            part("fundraiser");
+            part(page);
+        }
         hex::encode(h.finalize())
     }
 }
@@ -346,6 +455,9 @@ impl Checkout<'_> {
             return Err(CheckoutError::CampaignClosed(slug.to_string()));
         }
         let gift = validate(input, &campaign, self.config).map_err(CheckoutError::Invalid)?;
+        let page = fundraisers::page_for_gift(self.store, &campaign, input.fundraiser.as_deref())
+            .await?
+            .map_err(|e| CheckoutError::Invalid(vec![e]))?;
         // Valid, so this request creates a checkout (or replays one): only now does it count
         // against the donor's allowance.
         self.allowance
@@ -363,6 +475,10 @@ impl Checkout<'_> {
             let at = now + started.elapsed().as_secs() as i64;
             let mut d = Donation::pending(new_donation_id(), &campaign, at);
             d.frequency = gift.frequency;
+            d.payment_method = Some(gift.method);
+            d.dues_minimum_minor = campaign
+                .membership_dues_minor
+                .map(|annual| minimum_dues(annual, gift.frequency));
             d.currency = gift.currency.code().into();
             d.gift_minor = gift.coverage.gift_minor;
             d.fee_minor = gift.coverage.fee_minor;
@@ -379,6 +495,7 @@ impl Checkout<'_> {
                 d.tribute_show_amount = input.tribute.as_ref().is_some_and(|t| t.show_amount);
             }
             d.comment.clone_from(&gift.comment);
+            d.fundraiser_id = page.as_ref().map(|f| f.id.clone());
 
             let claim = self
                 .store
@@ -387,7 +504,7 @@ impl Checkout<'_> {
             match claim {
                 IdempotencyClaim::Claimed => {
                     return self
-                        .start_session(&campaign, &d, scoped_key.as_deref())
+                        .start_session(&campaign, &d, page.as_ref(), scoped_key.as_deref())
                         .await;
                 }
                 IdempotencyClaim::Existing {
@@ -416,9 +533,15 @@ impl Checkout<'_> {
         &self,
         campaign: &Campaign,
         d: &Donation,
+        page: Option<&Fundraiser>,
         key: Option<&str>,
     ) -> Result<CheckoutResponse, CheckoutError> {
         let base = &self.config.public_base_url;
+        // A donor who turns back returns to the page they gave on.
+        let back = match page {
+            Some(f) => fundraisers::share_url(base, &campaign.slug, &f.slug),
+            None => format!("{base}/donate/{}", campaign.slug),
+        };
         let request = CheckoutRequest {
             donation_id: d.id.clone(),
             campaign_slug: campaign.slug.clone(),
@@ -426,6 +549,7 @@ impl Checkout<'_> {
             currency: d.currency.clone(),
             unit_amount_minor: d.total_minor,
             frequency: d.frequency,
+            payment_method: d.payment_method.unwrap_or(PaymentMethod::Card),
             donor_email: d.donor_email.clone().unwrap_or_default(),
             success_url: campaign.success_url.clone().unwrap_or_else(|| {
                 format!("{base}/donate/{}/thanks?donation={}", campaign.slug, d.id)
@@ -433,7 +557,7 @@ impl Checkout<'_> {
             cancel_url: campaign
                 .cancel_url
                 .clone()
-                .unwrap_or_else(|| format!("{base}/donate/{}?canceled=1", campaign.slug)),
+                .unwrap_or_else(|| format!("{back}?canceled=1")),
         };
         match self.gateway.create_checkout(&request).await {
             Ok(session) => {
@@ -445,6 +569,11 @@ impl Checkout<'_> {
                     fee_minor: d.fee_minor,
                     total_minor: d.total_minor,
                     frequency: d.frequency.as_str().to_string(),
+                    payment_method: d
+                        .payment_method
+                        .unwrap_or(PaymentMethod::Card)
+                        .as_str()
+                        .into(),
                 };
                 let json = serde_json::to_string(&response)
                     .map_err(|e| CheckoutError::Internal(e.to_string()))?;

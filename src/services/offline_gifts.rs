@@ -135,6 +135,10 @@ pub fn validate(
     let id = new_donation_id();
     let mut d = Donation::pending(id.clone(), campaign, at);
     d.source = crate::domain::donation::Source::Offline;
+    d.payment_method = None;
+    // A check or cash to a membership campaign pays a year's dues when it is enough
+    // (`domain::membership`).
+    d.dues_minimum_minor = campaign.membership_dues_minor;
     d.status = "succeeded".into();
     d.gift_minor = amount.minor();
     d.total_minor = amount.minor();

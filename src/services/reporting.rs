@@ -9,7 +9,8 @@ use crate::domain::contribution::{
     Frequency, installment_gift, payment_facts, payment_rank, payment_share,
     recurring_monthly_minor,
 };
-use crate::domain::fees::{FeeRate, fee_on};
+use crate::domain::donation::PaymentMethod;
+use crate::domain::fees::{MethodRates, fee_on};
 use crate::domain::field_error::FieldError;
 use crate::domain::text::looks_like_contact;
 use crate::store::{
@@ -131,6 +132,13 @@ pub struct DonationView {
     pub gift_date: Option<String>,
     pub created_at: String,
     pub voided_at: Option<String>,
+    /// Checkout gifts: `card` or `us_bank_account` (ACH); `null` for offline gifts.
+    pub payment_method: Option<String>,
+    /// A gift that pays membership dues: the least it pays per installment (per year for a
+    /// one-time or offline gift).
+    pub dues_minimum_minor: Option<i64>,
+    /// The supporter's page it was given on (its slug), if any.
+    pub fundraiser: Option<String>,
 }
 
 impl DonationView {
@@ -163,13 +171,19 @@ impl DonationView {
             gift_date: d.gift_date.map(|t| format_day(day_of(t))),
             created_at: format_time(d.created_at),
             voided_at: d.voided_at.map(format_time),
+            payment_method: d.payment_method.map(|m| m.as_str().to_string()),
+            dues_minimum_minor: d.dues_minimum_minor,
+            fundraiser: None,
         }
     }
 }
 
 impl From<&ListedDonation> for DonationView {
     fn from(l: &ListedDonation) -> Self {
-        DonationView::new(&l.campaign_slug, &l.donation)
+        DonationView {
+            fundraiser: l.fundraiser_slug.clone(),
+            ..DonationView::new(&l.campaign_slug, &l.donation)
+        }
     }
 }
 
@@ -214,8 +228,9 @@ pub struct DayFigure {
 /// - `covered_fees_minor`: Σ (amount − gift share) over counted payments, where the gift share is
 ///   amount × gift / total rounded half up (the donor-covered fee; `fee_minor` when the amount is
 ///   the expected total).
-/// - `estimated_fees_minor`: Σ `fee_on(campaign fee rate, amount)` over counted payments
-///   (percent part rounded half up per payment, plus the fixed part).
+/// - `estimated_fees_minor`: Σ `fee_on(rate, amount)` over counted payments, at the rate of the
+///   payment's method: the campaign's card rate, or the bank debit rate for ACH payments
+///   (percent part rounded half up per payment, capped for bank debits, plus the fixed part).
 /// - `actual_fees_minor`: Σ Stripe's actual fee (from the payments' charges' balance
 ///   transactions) over counted payments whose fee is known; `actual_fees_unknown` counts those
 ///   whose fee is not known yet, among them `actual_fees_other_currency`, whose money Stripe
@@ -274,7 +289,7 @@ struct IntentRecords {
 }
 
 /// Computes [`CampaignSummary`] from a campaign's records (see there for each figure).
-pub fn summarize(c: &Campaign, rate: &FeeRate, r: &CampaignRecords) -> CampaignSummary {
+pub fn summarize(c: &Campaign, rates: &MethodRates, r: &CampaignRecords) -> CampaignSummary {
     let mut s = CampaignSummary {
         campaign: c.slug.clone(),
         currency: c.currency.clone(),
@@ -343,6 +358,7 @@ pub fn summarize(c: &Campaign, rate: &FeeRate, r: &CampaignRecords) -> CampaignS
         // Figures add up saturating: amounts in are bounded (`AmountBounds`), and a corrupt
         // stored row must not make the summary fail.
         let amount = p.amount_minor.unwrap_or(d.total_minor).max(0);
+        let rate = rates.of(d.payment_method.unwrap_or(PaymentMethod::Card));
         let estimated = fee_on(rate, amount);
         let add = |sum: &mut i64, x: i64| *sum = sum.saturating_add(x);
         s.payments += 1;

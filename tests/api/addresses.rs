@@ -41,14 +41,7 @@ fn gift(email: &str, notify: &str) -> Value {
 }
 
 async fn checkout(app: &TestApp, slug: &str, body: &Value) -> (u16, Value) {
-    let r = app
-        .client
-        .post(app.at(&format!("/api/v1/campaigns/{slug}/checkout")))
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    app.checkout_json(slug, body).await
 }
 
 async fn checkout_refuses_unsendable_addresses_before_saving(b: Backend) {

@@ -131,6 +131,8 @@ async fn one_time_gift_reaches_stripe_as_payment_mode(b: Backend) {
         ("metadata[campaign]", "policy"),
         ("payment_intent_data[metadata][donation_id]", id),
         ("payment_intent_data[metadata][campaign]", "policy"),
+        // The one method the donor was quoted for.
+        ("allowed_payment_method_types[0]", "card"),
     ];
     for (k, v) in expect {
         assert_eq!(f.get(k).map(String::as_str), Some(v), "{k} in {f:?}");
@@ -165,7 +167,8 @@ async fn one_time_gift_reaches_stripe_as_payment_mode(b: Backend) {
     assert_eq!(status, 200);
     assert_eq!(
         quote,
-        json!({"currency": "usd", "gift_minor": 5000, "fee_minor": 180, "total_minor": 5180})
+        json!({"currency": "usd", "gift_minor": 5000, "fee_minor": 180, "total_minor": 5180,
+               "payment_method": "card"})
     );
     let (_, quote) = app
         .get_json("/api/v1/campaigns/policy/fee-quote?amount=50")

@@ -125,7 +125,38 @@ pub fn campaign_fields(form: &FormMap, creating: bool) -> Vec<Field> {
         "checkbox",
         v("hide_amounts"),
     ));
+    fields.push(Field {
+        hint: "US bank accounts (ACH Direct Debit) beside cards; usd campaigns only. \
+               Turn ACH Direct Debit on in Stripe's payment method settings too.",
+        ..field(
+            "bank_debit",
+            "Offer bank account (ACH) payments",
+            "checkbox",
+            v("bank_debit"),
+        )
+    });
+    fields.push(Field {
+        hint: "Membership dues per year in major units, e.g. 60; a monthly gift must be a \
+               twelfth of it (rounded up). Empty: not a membership campaign.",
+        ..field(
+            "membership_dues",
+            "Membership dues per year (optional)",
+            "text",
+            v("membership_dues"),
+        )
+    });
+    fields.push(field(
+        "dues_not_deductible",
+        "Dues receipts say the dues are not tax-deductible",
+        "checkbox",
+        v("dues_not_deductible"),
+    ));
     fields
+}
+
+/// Whether a checkbox of the form is ticked.
+fn checkbox(form: &FormMap, name: &str) -> bool {
+    form.get(name).is_some_and(|v| v == "true")
 }
 
 /// A campaign as its edit form shows it.
@@ -140,8 +171,17 @@ pub fn form_of(c: &Campaign) -> FormMap {
     f.insert("fee_percent".into(), c.fee_percent.clone());
     f.insert("fee_fixed_minor".into(), c.fee_fixed_minor.to_string());
     f.insert("status".into(), c.status.clone());
-    if c.hide_amounts {
-        f.insert("hide_amounts".into(), "true".into());
+    for (name, on) in [
+        ("hide_amounts", c.hide_amounts),
+        ("bank_debit", c.bank_debit),
+        ("dues_not_deductible", c.dues_not_deductible),
+    ] {
+        if on {
+            f.insert(name.into(), "true".into());
+        }
+    }
+    if let Some(dues) = c.membership_dues_minor {
+        f.insert("membership_dues".into(), format_major(dues, cur));
     }
     f
 }
@@ -288,6 +328,9 @@ pub(super) async fn create_campaign(
         hide_amounts: Some(form.get("hide_amounts").is_some_and(|v| v == "true")),
         // The default minimum gift ($1.00); staff change it through the API.
         min_gift_minor: None,
+        bank_debit: Some(checkbox(&form, "bank_debit")),
+        membership_dues: nonempty(&form, "membership_dues").map(MajorAmount),
+        dues_not_deductible: Some(checkbox(&form, "dues_not_deductible")),
     };
     let fields = match checked(errors, body.parse(&state.config)) {
         Ok(f) => f,
@@ -303,7 +346,7 @@ pub(super) async fn create_campaign(
     };
     match state
         .store
-        .create_campaign_with(&fields, &body.options())
+        .create_campaign_with(&fields, &body.options(&state.config))
         .await
     {
         Ok(c) => {
@@ -364,6 +407,10 @@ pub(super) async fn update_campaign(
         fee_fixed_minor: cm.fee_fixed_minor,
         status: nonempty(&form, "status"),
         hide_amounts: Some(form.get("hide_amounts").is_some_and(|v| v == "true")),
+        bank_debit: Some(checkbox(&form, "bank_debit")),
+        // An empty field makes it a campaign of gifts again.
+        membership_dues: Some(nonempty(&form, "membership_dues").map(MajorAmount)),
+        dues_not_deductible: Some(checkbox(&form, "dues_not_deductible")),
         ..CampaignPatch::default()
     };
     let fields = match checked(errors, patch.apply(&current, &state.config)) {
@@ -383,7 +430,11 @@ pub(super) async fn update_campaign(
     };
     let c = state
         .store
-        .update_campaign(current.id, &fields, &patch.apply_options(&current))
+        .update_campaign(
+            current.id,
+            &fields,
+            &patch.apply_options(&current, &state.config),
+        )
         .await?;
     tracing::info!(staff = %s.session.staff_name, slug = %c.slug, "campaign updated");
     Ok(Redirect::to(&format!("/dashboard/campaigns/{}?done=saved", c.slug)).into_response())
@@ -440,7 +491,10 @@ mod tests {
                 "fee_percent",
                 "fee_fixed_minor",
                 "status",
-                "hide_amounts"
+                "hide_amounts",
+                "bank_debit",
+                "membership_dues",
+                "dues_not_deductible",
             ]
         );
         assert_eq!(p.fields[4].value, "2026-12-31");

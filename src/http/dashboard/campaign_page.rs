@@ -19,7 +19,7 @@ use crate::http::AppState;
 use crate::http::donor::donation_page::{ProgressBar, frequency_label, money, render};
 use crate::http::error::{AppError, AppResult};
 use crate::http::staff_api::campaign_or_404;
-use crate::services::checkout::campaign_fee;
+use crate::services::checkout::campaign_fees;
 use crate::services::reporting::{CampaignSummary, DONATION_STATUSES, summarize};
 use crate::store::{
     Campaign, Donation, Flag, ListedDonation, ListedFlag, Progress, StaffSession, now,
@@ -44,6 +44,12 @@ pub struct DonationRow {
     /// Dedication, comment, offline method and staff note, joined by " · ".
     pub extra: String,
     pub voidable: bool,
+    /// `card`, `us_bank_account` or "" (offline): the template names it.
+    pub paid_with: &'static str,
+    /// The gift pays membership dues.
+    pub dues: bool,
+    /// The supporter's page it was given on (its slug).
+    pub fundraiser: Option<String>,
 }
 
 pub struct FlagRow {
@@ -163,6 +169,9 @@ pub fn donation_row(d: &Donation) -> DonationRow {
         status: d.status.replace('_', " "),
         extra: extra.join(" · "),
         voidable: d.is_standing_offline_gift(),
+        paid_with: d.payment_method.map_or("", |m| m.as_str()),
+        dues: d.dues_minimum_minor.is_some(),
+        fundraiser: None,
     }
 }
 
@@ -229,7 +238,10 @@ pub fn campaign_view(
         donations: r
             .donations
             .iter()
-            .map(|l| donation_row(&l.donation))
+            .map(|l| DonationRow {
+                fundraiser: l.fundraiser_slug.clone(),
+                ..donation_row(&l.donation)
+            })
             .collect(),
         offline_fields: offline_fields(&shown.offline_form, &shown.offline_errors, today),
         flags: r.flags.iter().map(|l| flag_row(&l.flag)).collect(),
@@ -250,7 +262,7 @@ pub(super) async fn render_campaign(
         .await?
         .ok_or_else(|| AppError::NotFound("no such campaign".into()))?;
     let records = state.store.campaign_records(c.id).await?;
-    let summary = summarize(&c, &campaign_fee(&c, &state.config), &records);
+    let summary = summarize(&c, &campaign_fees(&c, &state.config), &records);
     let (filter_values, filter_errors, filter) = parse_filter(&shown.query, &c);
     let donations = match &filter {
         Some(f) => state.store.list_donations(f, None, TABLE_ROWS).await?,
@@ -367,11 +379,16 @@ mod tests {
             donations: donations.clone(),
             ..Default::default()
         };
-        let summary = summarize(&c, &FeeRate::parse("2.9", 30).unwrap(), &records);
+        let rates = crate::domain::fees::MethodRates {
+            card: FeeRate::parse("2.9", 30).unwrap(),
+            bank_debit: FeeRate::stripe_ach(),
+        };
+        let summary = summarize(&c, &rates, &records);
         let listed: Vec<ListedDonation> = donations
             .into_iter()
             .map(|donation| ListedDonation {
                 campaign_slug: c.slug.clone(),
+                fundraiser_slug: None,
                 donation,
             })
             .collect();

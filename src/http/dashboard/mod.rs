@@ -11,12 +11,14 @@
 //! - [`signin`]: the sign-in page, sign-in and sign-out;
 //! - [`signin_link`]: signing in by an emailed one-time link;
 //! - [`staff_page`]: the people who may sign in; inviting and revoking (admins);
+//! - [`memberships_page`]: the members dues payments made, and their CSV;
 //! - [`index`]: every campaign's progress;
 //! - [`campaign_page`]: one campaign (figures, chart, donations, flags) and its CSV;
 //! - [`donation_filter`]: the donation filters of that page and the CSV, checked by field;
 //! - [`chart`]: the raised-per-day chart, drawn on the server;
 //! - [`offline_gift_form`]: the offline gift form, recording and voiding offline gifts;
 //! - [`campaign_form`]: campaign create and edit;
+//! - [`fundraisers_page`]: a campaign's supporters' pages: approve, hide, the policy for new ones;
 //! - [`fields`]: form fields as the templates draw them, with their errors.
 //!
 //! Each page's data is built by a pure function (inputs → the page's view) that unit tests call
@@ -27,7 +29,9 @@ pub mod campaign_page;
 pub mod chart;
 pub mod donation_filter;
 pub mod fields;
+pub mod fundraisers_page;
 pub mod index;
+pub mod memberships_page;
 pub mod offline_gift_form;
 pub mod session;
 pub mod signin;
@@ -70,6 +74,8 @@ pub fn routes() -> Router<AppState> {
             get(staff_page::staff).post(staff_page::invite),
         )
         .route("/dashboard/staff/{id}/revoke", post(staff_page::revoke))
+        .route("/dashboard/memberships", get(memberships_page::memberships))
+        .route("/dashboard/memberships.csv", get(memberships_page::csv))
         .route("/dashboard/campaigns", post(campaign_form::create_campaign))
         .route("/dashboard/campaigns/new", get(campaign_form::new_campaign))
         .route(
@@ -83,6 +89,22 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/dashboard/campaigns/{slug}/donations.csv",
             get(campaign_page::csv),
+        )
+        .route(
+            "/dashboard/campaigns/{slug}/fundraisers",
+            get(fundraisers_page::fundraisers_page),
+        )
+        .route(
+            "/dashboard/campaigns/{slug}/fundraisers/{id}/approve",
+            post(fundraisers_page::approve),
+        )
+        .route(
+            "/dashboard/campaigns/{slug}/fundraisers/{id}/hide",
+            post(fundraisers_page::hide),
+        )
+        .route(
+            "/dashboard/campaigns/{slug}/fundraising",
+            post(fundraisers_page::set_policy),
         )
         .route(
             "/dashboard/campaigns/{slug}/offline-gifts",

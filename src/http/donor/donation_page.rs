@@ -14,17 +14,19 @@ use serde::Deserialize;
 
 use crate::config::Config;
 use crate::domain::contribution::percent_of_goal;
+use crate::domain::donation::PaymentMethod;
 use crate::domain::money::{currency_of, suffix, symbol};
 use crate::http::AppState;
+use crate::http::donor::fundraiser_page::{self, SupporterParts};
 use crate::http::error::{AppError, AppResult, FieldError};
 use crate::http::limits::ClientIp;
 use crate::http::public_reads::PageBody;
-use crate::services::campaign_admin::MajorAmount;
+use crate::services::campaign_admin::{DuesView, MajorAmount};
 use crate::services::checkout::{
-    Checkout, CheckoutError, CheckoutInput, DonorInput, TributeInput, quote,
+    Checkout, CheckoutError, CheckoutInput, DonorInput, QuoteRequest, TributeInput, quote,
 };
 use crate::services::reporting::wall_entry;
-use crate::store::{Campaign, Progress, now};
+use crate::store::{Campaign, ListedFundraiser, Progress, now};
 
 pub const CSS: &str = include_str!("../../../assets/app.css");
 pub const DONATE_JS: &str = include_str!("../../../assets/donate.js");
@@ -131,11 +133,16 @@ pub struct ProgressBar {
 
 impl ProgressBar {
     pub fn new(c: &Campaign, raised_minor: i64, donors: i64) -> Self {
-        let percent = percent_of_goal(raised_minor, c.goal_minor);
+        Self::toward(c.goal_minor, &c.currency, raised_minor, donors)
+    }
+
+    /// The bar toward any goal (a supporter's page's own) in `currency`.
+    pub fn toward(goal_minor: i64, currency: &str, raised_minor: i64, donors: i64) -> Self {
+        let percent = percent_of_goal(raised_minor, goal_minor);
         let bar = percent.clamp(0.into(), 100.into());
         ProgressBar {
-            raised: money(raised_minor, &c.currency),
-            goal: money(c.goal_minor, &c.currency),
+            raised: money(raised_minor, currency),
+            goal: money(goal_minor, currency),
             percent: percent.normalize().to_string(),
             bar: bar.normalize().to_string(),
             donors,
@@ -168,6 +175,9 @@ pub struct DonateForm {
     pub frequency: String,
     #[serde(default)]
     pub cover_fee: Option<String>,
+    /// `card` or `us_bank_account` (only offered where the campaign takes bank debits).
+    #[serde(default)]
+    pub payment_method: String,
     #[serde(default)]
     pub name: String,
     #[serde(default)]
@@ -199,6 +209,7 @@ pub struct FormValues {
     pub custom_amount: String,
     pub frequency: String,
     pub cover_fee: bool,
+    pub payment_method: String,
     pub name: String,
     pub email: String,
     pub anonymous: bool,
@@ -224,6 +235,7 @@ impl FormValues {
             custom_amount: String::new(),
             frequency: "one_time".into(),
             cover_fee: true,
+            payment_method: PaymentMethod::Card.as_str().into(),
             name: String::new(),
             email: String::new(),
             anonymous: false,
@@ -244,6 +256,7 @@ impl FormValues {
             custom_amount: f.custom_amount.clone(),
             frequency: f.frequency.clone(),
             cover_fee: checked(&f.cover_fee),
+            payment_method: f.payment_method.clone(),
             name: f.name.clone(),
             email: f.email.clone(),
             anonymous: checked(&f.anonymous),
@@ -292,6 +305,22 @@ pub struct DonatePage {
     pub suffix: String,
     pub currency_upper: String,
     pub wall: Vec<WallRow>,
+    /// Supporters' pages: the form's address, and the page's own header or the campaign's list
+    /// of top pages (`fundraiser_page`).
+    pub supporters: SupporterParts,
+    /// The campaign takes US bank accounts (ACH) beside cards: the form offers the choice.
+    pub bank_debit: bool,
+    /// The bank debit fee as the form states it: its percent, and its cap when it has one.
+    pub bank_fee_percent: String,
+    pub bank_fee_cap: Option<String>,
+    /// A membership campaign's dues: per year and per month.
+    pub dues: Option<DuesText>,
+}
+
+/// Membership dues as the donation page states them.
+pub struct DuesText {
+    pub annual: String,
+    pub monthly: String,
 }
 
 impl DonatePage {
@@ -310,17 +339,41 @@ async fn donate_page(
     form: FormValues,
     errors: BTreeMap<String, String>,
     canceled: bool,
+    page: Option<&ListedFundraiser>,
 ) -> AppResult<DonatePage> {
     let currency = currency_of(&campaign.currency);
-    // The fee for the amount in the form (the default one on a first visit).
-    let fee_quote = quote(campaign, &state.config, form.gift_amount(), true)
-        .or_else(|_| quote(campaign, &state.config, DEFAULT_AMOUNT, true))
+    // The fee for the amount in the form (the default one on a first visit), by the method and
+    // frequency the form names.
+    let method = PaymentMethod::parse(&form.payment_method)
+        .filter(|m| campaign.payment_methods().contains(m))
+        .unwrap_or(PaymentMethod::Card);
+    let request = |amount| QuoteRequest {
+        amount,
+        cover_fee: true,
+        method,
+        frequency: None,
+    };
+    let fee_quote = quote(campaign, &state.config, &request(form.gift_amount()))
+        .or_else(|_| quote(campaign, &state.config, &request(DEFAULT_AMOUNT)))
         .map(|(_, q)| money(q.fee_minor, &campaign.currency))
         .unwrap_or_default();
-    let wall = state
-        .store
-        .counted_donations(campaign.id, WALL_SIZE)
-        .await?
+    let bank_fee = state.config.bank_debit_fee;
+    // A supporter's page shows its own gifts (anonymous ones as "Anonymous", as everywhere).
+    let counted = match page {
+        Some(p) => {
+            state
+                .store
+                .fundraiser_donations(&p.fundraiser.id, WALL_SIZE)
+                .await?
+        }
+        None => {
+            state
+                .store
+                .counted_donations(campaign.id, WALL_SIZE)
+                .await?
+        }
+    };
+    let wall = counted
         .iter()
         .map(|d| {
             let e = wall_entry(d, campaign.hide_amounts);
@@ -371,6 +424,14 @@ async fn donate_page(
         suffix: suffix(currency),
         currency_upper: currency.code().to_uppercase(),
         wall,
+        bank_debit: campaign.bank_debit,
+        bank_fee_percent: bank_fee.percent().normalize().to_string(),
+        bank_fee_cap: bank_fee.cap_minor().map(|cap| money(cap, "usd")),
+        dues: DuesView::of(campaign).map(|d| DuesText {
+            annual: money(d.annual_minor, &campaign.currency),
+            monthly: money(d.monthly_minor, &campaign.currency),
+        }),
+        supporters: fundraiser_page::parts(state, campaign, page).await?,
     })
 }
 
@@ -384,7 +445,7 @@ async fn campaign_and_progress(state: &AppState, slug: &str) -> AppResult<(Campa
 
 #[derive(Debug, Default, Deserialize)]
 pub struct DonateParams {
-    canceled: Option<String>,
+    pub canceled: Option<String>,
 }
 
 /// `GET /donate/{slug}`
@@ -393,29 +454,59 @@ pub async fn donate(
     Path(slug): Path<String>,
     Query(q): Query<DonateParams>,
 ) -> AppResult<Response> {
-    let canceled = q.canceled.is_some();
+    kept_page(&state, &slug, None, q.canceled.is_some()).await
+}
+
+/// The campaign's records a donation page shows: the campaign and its figures, and the
+/// supporter's page `page` of it with its figures (404 unless it is public).
+async fn page_records(
+    state: &AppState,
+    slug: &str,
+    page: Option<&str>,
+) -> AppResult<(Campaign, Progress, Option<ListedFundraiser>)> {
+    match page {
+        None => {
+            let (campaign, progress) = campaign_and_progress(state, slug).await?;
+            Ok((campaign, progress, None))
+        }
+        Some(page) => fundraiser_page::public_records(state, slug, page).await,
+    }
+}
+
+/// The donation page of campaign `slug`, or of its supporter's page `page`. A fresh page (not
+/// the one a canceled checkout comes back to) is the same for everyone but for its form's key:
+/// kept rendered in `public_reads`, the key put in per view.
+pub(crate) async fn kept_page(
+    state: &AppState,
+    slug: &str,
+    page: Option<&str>,
+    canceled: bool,
+) -> AppResult<Response> {
+    let key = match page {
+        Some(p) => format!("{slug}/f/{p}"),
+        None => slug.to_string(),
+    };
     let changes = state.store.changes();
     let at = Instant::now();
-    // A fresh page (not the one a canceled checkout comes back to) is the same for everyone
-    // but for its form's key: kept rendered in `public_reads`, the key put in per view.
     let cached = (!canceled)
-        .then(|| state.public_reads.pages.get(&slug, changes, at))
+        .then(|| state.public_reads.pages.get(&key, changes, at))
         .flatten();
     let body = match cached {
         Some(page) => page.with_key(&new_form_key()),
         None => {
-            let (campaign, progress) = campaign_and_progress(&state, &slug).await?;
+            let (campaign, progress, shown) = page_records(state, slug, page).await?;
             let mut form = FormValues::fresh();
             if !canceled {
                 form.idempotency_key = KEY_PLACEHOLDER.into();
             }
             let page = donate_page(
-                &state,
+                state,
                 &campaign,
                 &progress,
                 form,
                 BTreeMap::new(),
                 canceled,
+                shown.as_ref(),
             );
             let html = render(&page.await?)?;
             match (!canceled)
@@ -425,7 +516,7 @@ pub async fn donate(
                 Some(split) => state
                     .public_reads
                     .pages
-                    .put(&campaign, split, changes, at, now())
+                    .put_as(&key, &campaign, split, changes, at, now())
                     .with_key(&new_form_key()),
                 None => html,
             }
@@ -458,6 +549,7 @@ fn checkout_input(f: &FormValues) -> CheckoutInput {
         amount: MajorAmount(f.gift_amount().to_string()),
         frequency: f.frequency.clone(),
         cover_fee: f.cover_fee,
+        payment_method: Some(f.payment_method.clone()),
         donor: DonorInput {
             name: f.name.clone(),
             email: f.email.clone(),
@@ -466,6 +558,7 @@ fn checkout_input(f: &FormValues) -> CheckoutInput {
         tribute,
         comment: Some(f.comment.clone()),
         website: (!f.website.is_empty()).then(|| serde_json::Value::String(f.website.clone())),
+        fundraiser: None,
     }
 }
 
@@ -477,11 +570,23 @@ pub async fn submit(
     ClientIp(ip): ClientIp,
     Form(form): Form<DonateForm>,
 ) -> AppResult<Response> {
+    submit_to(state, slug, None, ip, form).await
+}
+
+/// The donation form of campaign `slug`, or of its supporter's page `page`.
+pub(crate) async fn submit_to(
+    state: AppState,
+    slug: String,
+    page: Option<&str>,
+    ip: std::net::IpAddr,
+    form: DonateForm,
+) -> AppResult<Response> {
     // The same card-testing guards as the JSON API: a form is no way around them.
     crate::http::donor_api::limit_address(&state, ip).await?;
-    let (campaign, progress) = campaign_and_progress(&state, &slug).await?;
+    let (campaign, progress, shown) = page_records(&state, &slug, page).await?;
     let mut values = FormValues::from_form(&form);
-    let input = checkout_input(&values);
+    let mut input = checkout_input(&values);
+    input.fundraiser = page.map(str::to_string);
     crate::http::donor_api::guard_input(&input)?;
     let checkout = Checkout {
         store: state.store.as_ref(),
@@ -529,12 +634,21 @@ pub async fn submit(
     let mut by_field = BTreeMap::new();
     for e in errors {
         let (field, detail) = match e.field.as_deref() {
-            Some("currency") | None => ("other".to_string(), e.detail),
+            Some("currency" | "fundraiser") | None => ("other".to_string(), e.detail),
             Some(f) => (f.to_string(), e.detail),
         };
         by_field.entry(field).or_insert(detail);
     }
-    let page = donate_page(&state, &campaign, &progress, values, by_field, false).await?;
+    let page = donate_page(
+        &state,
+        &campaign,
+        &progress,
+        values,
+        by_field,
+        false,
+        shown.as_ref(),
+    )
+    .await?;
     Ok(html(
         StatusCode::UNPROCESSABLE_ENTITY,
         render(&page)?,
@@ -557,6 +671,13 @@ pub struct GiftView {
     pub good: bool,
     /// A recurring gift: the page says how to manage it later (`/manage`).
     pub recurring: bool,
+    /// How it is paid: `card`, `us_bank_account`, or "" (an offline gift); the template names it.
+    pub paid_with: &'static str,
+    /// A bank debit not confirmed yet: the bank answers in days, and the page says so rather
+    /// than reloading itself meanwhile.
+    pub bank_processing: bool,
+    /// The gift pays membership dues.
+    pub dues: bool,
 }
 
 #[derive(Template)]
@@ -597,6 +718,14 @@ fn status_text(status: &str) -> (String, bool) {
     }
 }
 
+/// A bank debit whose money has not come yet: pending, or a plan Stripe already calls active
+/// while its first debit processes, with nothing counted.
+fn bank_processing(d: &crate::store::Donation) -> bool {
+    d.payment_method.is_some_and(|m| m.is_delayed())
+        && d.counted_gifts == 0
+        && matches!(d.status.as_str(), "pending" | "active" | "incomplete")
+}
+
 pub fn thanks_page(c: &Campaign, d: Option<&crate::store::Donation>) -> ThanksPage {
     let gift = d.map(|d| {
         let (status_text, good) = status_text(&d.status);
@@ -621,10 +750,13 @@ pub fn thanks_page(c: &Campaign, d: Option<&crate::store::Donation>) -> ThanksPa
             status_text,
             good,
             recurring: d.frequency.is_recurring(),
+            paid_with: d.payment_method.map_or("", |m| m.as_str()),
+            bank_processing: bank_processing(d),
+            dues: d.dues_minimum_minor.is_some(),
         }
     });
     ThanksPage {
-        refresh: d.is_some_and(|d| d.status == "pending"),
+        refresh: d.is_some_and(|d| d.status == "pending" && !bank_processing(d)),
         slug: c.slug.clone(),
         name: c.name.clone(),
         gift,

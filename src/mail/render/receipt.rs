@@ -35,10 +35,16 @@ pub fn receipt(
     };
     v.receipt_no = receipt_no.to_string();
     v.method.clone_from(&d.offline_method);
-    v.subject = format!("Your receipt for your gift to {}", ctx.org.name);
+    v.subject = receipt_subject(&v)?;
     with_manage_link(&mut v, ctx, d, p.paid_at, now);
     let to = d.donor_email.as_deref().unwrap_or_default();
     letter(to, &v, ReceiptText { v: &v }, ReceiptHtml { v: &v })
+}
+
+/// "Your receipt for your gift to ..." (or "membership dues"), from its template.
+pub(super) fn receipt_subject(v: &super::View) -> Result<String, RenderError> {
+    use askama::Template;
+    Ok(super::ReceiptSubject { v }.render()?.trim().to_string())
 }
 
 /// An offline gift as the one payment its receipt is for.
@@ -224,6 +230,7 @@ mod tests {
     fn offline_gift_receipt() {
         let mut d = donation("one_time", 25_000, 0);
         d.source = crate::domain::donation::Source::Offline;
+        d.payment_method = None;
         d.offline_method = Some("check".into());
         d.gift_date = Some(NOW - 2 * 86_400);
         let l = receipt(
@@ -239,6 +246,49 @@ mod tests {
         assert!(l.text.contains("Paid by: check"));
         assert!(l.text.contains("Date: November 16, 2026"));
         snapshot("receipt_offline", &l);
+    }
+
+    #[test]
+    fn membership_dues_by_bank_debit() {
+        // $5.00 a month of a campaign's dues, paid from a bank account with the fee covered.
+        let mut d = donation("monthly", 500, 4);
+        d.payment_method = Some(crate::domain::donation::PaymentMethod::UsBankAccount);
+        d.dues_minimum_minor = Some(500);
+        let mut p = paid("in_1", 504);
+        p.kind = "installment".into();
+        let mut c = campaign();
+        c.membership_dues_minor = Some(6000);
+        let l = receipt(&ctx(true), &d, &c, &p, "R-000008", NOW).unwrap();
+        assert!(
+            l.subject
+                .starts_with("Your receipt for your membership dues to"),
+            "{}",
+            l.subject
+        );
+        assert!(l.text.contains("monthly membership dues"), "{}", l.text);
+        assert!(l.text.contains("Membership dues: $5.00"));
+        assert!(l.text.contains("Paid by: Bank account (ACH)"));
+        assert!(l.html.contains("Bank account (ACH)"));
+        // Dues to a 501(c)(3) may be deductible: the usual sentence, unless configured.
+        assert!(l.text.contains("your dues are tax-deductible"));
+        assert!(!l.text.contains("not tax-deductible"));
+        snapshot("receipt_dues_bank_debit", &l);
+
+        c.dues_not_deductible = true;
+        let l = receipt(&ctx(true), &d, &c, &p, "R-000008", NOW).unwrap();
+        assert!(
+            l.text
+                .contains("Membership dues to Immigrant Rights Coalition are not tax-deductible"),
+            "{}",
+            l.text
+        );
+        assert!(!l.text.contains("tax-deductible to the extent"));
+        assert!(l.html.contains("are not tax-deductible"));
+        // A gift (not dues) of the same campaign keeps the usual words.
+        d.dues_minimum_minor = None;
+        let l = receipt(&ctx(true), &d, &c, &p, "R-000009", NOW).unwrap();
+        assert!(l.subject.starts_with("Your receipt for your gift to"));
+        assert!(l.text.contains("your gift is tax-deductible"));
     }
 
     #[test]

@@ -34,6 +34,10 @@ impl SandboxGateway {
     }
 }
 
+/// How the sandbox names the balance transaction of a bank debit's charge, so that its fee is
+/// Stripe's ACH rate (a card's is `txn_<charge>`).
+pub const BANK_DEBIT_TXN_PREFIX: &str = "txn_ach_";
+
 /// The sandbox's session id for a donation: derived, so that repeating a checkout for the same
 /// donation gives the same session, like Stripe's idempotency key does.
 pub fn session_id(donation_id: &str) -> String {
@@ -82,12 +86,23 @@ impl Gateway for SandboxGateway {
     }
 
     /// What Stripe's balance transaction of a sandbox charge would say: Stripe's standard US
-    /// card rate (2.9% + 30, the percent rounded half up), settled in the charge's currency.
+    /// card rate (2.9% + 30, the percent rounded half up), or its ACH debit rate (0.8% capped
+    /// at $5.00) for a bank debit's charge (the sandbox names those `txn_ach_...`), settled in
+    /// the charge's currency.
     async fn balance_transaction(
         &self,
         charge: &ChargeRecord,
     ) -> Result<BalanceFact, GatewayError> {
-        let fee = fee_on(&FeeRate::stripe_standard(), charge.amount_minor);
+        let by_bank = charge
+            .balance_transaction_id
+            .as_deref()
+            .is_some_and(|t| t.starts_with(BANK_DEBIT_TXN_PREFIX));
+        let rate = if by_bank {
+            FeeRate::stripe_ach()
+        } else {
+            FeeRate::stripe_standard()
+        };
+        let fee = fee_on(&rate, charge.amount_minor);
         Ok(BalanceFact {
             id: charge
                 .balance_transaction_id

@@ -68,6 +68,9 @@ async fn campaigns_are_created_read_updated_and_listed(s: Fresh) {
     let options = CampaignOptions {
         hide_amounts: true,
         min_gift_minor: 500,
+        bank_debit: true,
+        membership_dues_minor: Some(6_000),
+        dues_not_deductible: true,
     };
     let updated = s
         .update_campaign(spring.id, &fields, &options)
@@ -171,9 +174,18 @@ async fn a_donation_claims_its_idempotency_key_once(s: Fresh) {
     assert_eq!(claim.unwrap(), existing);
     assert_eq!(s.donation("d-2").await.unwrap(), None, "nothing inserted");
 
-    let unkeyed = s.insert_donation(&gift("d-3", &c, 102), None).await;
+    // A bank debit paying membership dues keeps its method and dues; an offline gift has no
+    // checkout method.
+    let mut by_bank = gift("d-3", &c, 102);
+    by_bank.payment_method = Some(crate::domain::donation::PaymentMethod::UsBankAccount);
+    by_bank.dues_minimum_minor = Some(500);
+    let unkeyed = s.insert_donation(&by_bank, None).await;
     assert_eq!(unkeyed.unwrap(), IdempotencyClaim::Claimed);
-    assert!(s.donation("d-3").await.unwrap().is_some());
+    assert_eq!(s.donation("d-3").await.unwrap(), Some(by_bank));
+    let mut offline = gift("d-5", &c, 104);
+    offline.payment_method = None;
+    s.insert_donation(&offline, None).await.unwrap();
+    assert_eq!(s.donation("d-5").await.unwrap(), Some(offline));
     assert_eq!(s.donation("d-4").await.unwrap(), None);
 }
 

@@ -39,9 +39,10 @@ sql_impl! {
             let campaign: Campaign = sqlx::query_as(&format!(
                 "INSERT INTO campaigns (slug, name, description, currency, goal_minor, \
                  starts_at, ends_at, fee_percent, fee_fixed_minor, status, success_url, \
-                 cancel_url, hide_amounts, min_gift_minor, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $15, $14, $14) \
-                 RETURNING {CAMPAIGN_COLUMNS}"
+                 cancel_url, hide_amounts, min_gift_minor, created_at, updated_at, bank_debit, \
+                 membership_dues_minor, dues_not_deductible) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $15, $14, $14, \
+                 $16, $17, $18) RETURNING {CAMPAIGN_COLUMNS}"
             ))
             .bind(&f.slug)
             .bind(&f.name)
@@ -58,6 +59,9 @@ sql_impl! {
             .bind(o.hide_amounts)
             .bind(now)
             .bind(o.min_gift_minor)
+            .bind(o.bank_debit)
+            .bind(o.membership_dues_minor)
+            .bind(o.dues_not_deductible)
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| {
@@ -86,7 +90,9 @@ sql_impl! {
                 "UPDATE campaigns SET name = $2, description = $3, goal_minor = $4, \
                  starts_at = $5, ends_at = $6, fee_percent = $7, fee_fixed_minor = $8, \
                  status = $9, success_url = $10, cancel_url = $11, hide_amounts = $12, \
-                 updated_at = $13, min_gift_minor = $14 WHERE id = $1 RETURNING {CAMPAIGN_COLUMNS}"
+                 updated_at = $13, min_gift_minor = $14, bank_debit = $15, \
+                 membership_dues_minor = $16, dues_not_deductible = $17 \
+                 WHERE id = $1 RETURNING {CAMPAIGN_COLUMNS}"
             ))
             .bind(id)
             .bind(&f.name)
@@ -102,6 +108,9 @@ sql_impl! {
             .bind(o.hide_amounts)
             .bind(now())
             .bind(o.min_gift_minor)
+            .bind(o.bank_debit)
+            .bind(o.membership_dues_minor)
+            .bind(o.dues_not_deductible)
             .fetch_optional(&self.write)
             .await?;
             self.changed();

@@ -4,7 +4,8 @@
 //! migrations) is each backend's [`Backend`] impl and `connect`, in `sqlite.rs` and `postgres.rs`.
 //!
 //! One file per concern, each implementing its sub-traits of `Store` and `LedgerTx`:
-//! `campaigns`, `staff`, `donations`, `payments`, `reports`, `outbox`, `ledger`, `follow_ups`;
+//! `campaigns`, `staff`, `donations`, `payments`, `reports`, `outbox`, `ledger`, `follow_ups`,
+//! `fundraisers`, `memberships`;
 //! and `rows`, how each record is read from a row (`sqlx::FromRow`) and which columns it has.
 
 use std::collections::HashSet;
@@ -50,7 +51,9 @@ mod campaigns;
 mod donations;
 mod donor_links;
 mod follow_ups;
+mod fundraisers;
 mod ledger_tx;
+mod memberships;
 mod outbox;
 mod payments;
 mod reports;

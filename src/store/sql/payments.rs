@@ -35,11 +35,11 @@ fn of_donation(columns: &str, table: &str) -> String {
          (SELECT payment_intent_id FROM payments WHERE donation_id = $1) ORDER BY id"
     )
 }
-static REFUNDS_OF_DONATION: LazyLock<String> =
+pub(super) static REFUNDS_OF_DONATION: LazyLock<String> =
     LazyLock::new(|| of_donation(REFUND_COLUMNS, "refunds"));
-static CHARGES_OF_DONATION: LazyLock<String> =
+pub(super) static CHARGES_OF_DONATION: LazyLock<String> =
     LazyLock::new(|| of_donation(CHARGE_COLUMNS, "charges"));
-static DISPUTES_OF_DONATION: LazyLock<String> =
+pub(super) static DISPUTES_OF_DONATION: LazyLock<String> =
     LazyLock::new(|| of_donation(DISPUTE_COLUMNS, "disputes"));
 static UPSERT_PAYMENT: LazyLock<String> = LazyLock::new(|| upsert_sql("payments", PAYMENT_COLUMNS));
 static UPSERT_CHARGE: LazyLock<String> = LazyLock::new(|| upsert_sql("charges", CHARGE_COLUMNS));

@@ -9,9 +9,9 @@
 use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
 
 use crate::store::{
-    Campaign, ChargeAwaitingFee, ChargeRecord, Dispute, Donation, Flag, ListedDonation, ListedFlag,
-    OutboxMessage, Payment, Progress, Refund, StaffMember, StaffSession, StaffToken, UnparsedEvent,
-    WebhookEvent,
+    Campaign, ChargeAwaitingFee, ChargeRecord, Dispute, Donation, Flag, Fundraiser, ListedDonation,
+    ListedFlag, ListedFundraiser, Membership, OutboxMessage, Payment, Progress, Refund,
+    StaffMember, StaffSession, StaffToken, UnparsedEvent, WebhookEvent,
 };
 
 /// `columns!(NAME => Record { field, .. })`: `const NAME` (the fields' names, comma-separated)
@@ -36,6 +36,7 @@ macro_rules! columns {
             i64: Decode<'r, R::Database> + Type<R::Database>,
             bool: Decode<'r, R::Database> + Type<R::Database>,
             String: Decode<'r, R::Database> + Type<R::Database>,
+            Option<String>: Decode<'r, R::Database>,
         {
             fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
                 Ok($record {
@@ -50,13 +51,19 @@ macro_rules! columns {
     (@read $row:ident, $field:ident, text) => {
         parse_text($row.try_get::<String, _>(stringify!($field))?, stringify!($field))?
     };
+    (@read $row:ident, $field:ident, opt_text) => {
+        match $row.try_get::<Option<String>, _>(stringify!($field))? {
+            Some(v) => Some(parse_text(v, stringify!($field))?),
+            None => None,
+        }
+    };
     (@read $row:ident, $field:ident, $whole:ident) => {
         $whole::from_row($row)?
     };
 }
 
-/// A typed field stored as its text (`Source`, ...): a value the domain does not know is a
-/// decoding error naming its column, not a silent default.
+/// A typed field stored as its text (`Source`, ...; `opt_text` when it may be NULL): a value
+/// the domain does not know is a decoding error naming its column, not a silent default.
 fn parse_text<T: std::str::FromStr<Err = String>>(
     v: String,
     column: &str,
@@ -70,7 +77,7 @@ fn parse_text<T: std::str::FromStr<Err = String>>(
 columns!(CAMPAIGN_COLUMNS => Campaign {
     id, slug, name, description, currency, goal_minor, starts_at, ends_at, fee_percent,
     fee_fixed_minor, status, success_url, cancel_url, hide_amounts, min_gift_minor, created_at,
-    updated_at,
+    updated_at, bank_debit, membership_dues_minor, dues_not_deductible,
 });
 
 columns!(PROGRESS_COLUMNS => Progress {
@@ -101,12 +108,29 @@ columns!(DONATION_COLUMNS => Donation {
     canceled_at, counted_raised_minor, counted_gifts, counted_donor, counted_recurring,
     refunded_minor, disputed_minor, fee_actual_minor, offline_method, note, gift_date, voided_at,
     created_at, updated_at, tribute_show_amount, email_receipt, counted_recurring_gift_minor,
-    plan_amount_minor, plan_amount_at, net_actual_minor,
+    plan_amount_minor, plan_amount_at, net_actual_minor, payment_method: opt_text,
+    dues_minimum_minor, fundraiser_id,
+});
+
+columns!(MEMBERSHIP_COLUMNS => Membership {
+    donor_key, email, name, since, paid_through, last_paid_at, payments, frequency: text,
+    updated_at,
 });
 
 columns!(ListedDonation {
     campaign_slug,
+    fundraiser_slug,
     donation: Donation
+});
+
+columns!(FUNDRAISER_COLUMNS => Fundraiser {
+    id, campaign_id, slug, name, title, story, goal_minor, owner_email, owner_key, review: text,
+    confirmed_at, reviewed_at, reviewed_by, created_at, updated_at,
+});
+
+columns!(ListedFundraiser {
+    fundraiser: Fundraiser,
+    progress: Progress
 });
 
 columns!(PAYMENT_COLUMNS => Payment {
@@ -174,8 +198,8 @@ mod tests {
                 "{columns}"
             );
         }
-        assert_eq!(DONATION_COLUMNS.split(", ").count(), 47);
+        assert_eq!(DONATION_COLUMNS.split(", ").count(), 50);
         assert!(DONATION_COLUMNS.starts_with("id, campaign_id, source, frequency, currency"));
-        assert!(DONATION_COLUMNS.ends_with("plan_amount_minor, plan_amount_at, net_actual_minor"));
+        assert!(DONATION_COLUMNS.ends_with("payment_method, dues_minimum_minor, fundraiser_id"));
     }
 }

@@ -2,8 +2,8 @@
 //! (built from Stripe's own checkout.session object in webhooks/events) and counts them.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
@@ -11,10 +11,12 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use super::{Backend, TestApp, spawn_app};
 
-/// Answers every Checkout Session creation with a fresh open session and counts them.
+/// Answers every Checkout Session creation with a fresh open session, counts them and keeps
+/// each request's form fields.
 #[derive(Clone, Default)]
 pub struct CountingStripe {
     pub created: Arc<AtomicUsize>,
+    pub forms: Arc<Mutex<Vec<BTreeMap<String, String>>>>,
 }
 
 impl Respond for CountingStripe {
@@ -22,7 +24,9 @@ impl Respond for CountingStripe {
         let n = self.created.fetch_add(1, Ordering::SeqCst) + 1;
         let form: BTreeMap<String, String> =
             form_urlencoded::parse(&req.body).into_owned().collect();
-        let mut s = open_session(&format!("cs_test_abuse_{n}"), "payment");
+        self.forms.lock().unwrap().push(form.clone());
+        let mode = form.get("mode").map_or("payment", String::as_str);
+        let mut s = open_session(&format!("cs_test_abuse_{n}"), mode);
         s["client_reference_id"] = json!(form.get("client_reference_id"));
         ResponseTemplate::new(200).set_body_json(s)
     }

@@ -185,6 +185,39 @@ impl TestApp {
         token
     }
 
+    /// A gift through the JSON checkout API (no idempotency key): the status and the answer.
+    pub async fn checkout_json(
+        &self,
+        slug: &str,
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let r = self
+            .client
+            .post(self.at(&format!("/api/v1/campaigns/{slug}/checkout")))
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// A staff API read with a fresh staff token: the status and the JSON answer.
+    pub async fn staff_get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let token = self
+            .staff_token(&format!("t-{}", uuid::Uuid::new_v4()))
+            .await;
+        let r = self
+            .client
+            .get(self.at(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
     /// Posts an event signed with the test secret, like Stripe would.
     pub async fn deliver(&self, payload: &str) -> (u16, String) {
         let sig = stripe_webhook::Webhook::generate_test_header(payload, WEBHOOK_SECRET, None);
@@ -422,6 +455,19 @@ pub async fn pending_donation(
     total: i64,
     email: &str,
 ) -> donations::store::Donation {
+    pending_donation_with(store, campaign, frequency, gift, total, email, |_| {}).await
+}
+
+/// [`pending_donation`], changed by `edit` before it is recorded (a membership's dues, ...).
+pub async fn pending_donation_with(
+    store: &dyn Store,
+    campaign: &donations::store::Campaign,
+    frequency: &str,
+    gift: i64,
+    total: i64,
+    email: &str,
+    edit: impl FnOnce(&mut donations::store::Donation),
+) -> donations::store::Donation {
     let id = donations::services::checkout::new_donation_id();
     let mut d = donations::domain::donation::Donation::pending(
         id.clone(),
@@ -436,8 +482,69 @@ pub async fn pending_donation(
     d.donor_email = Some(email.into());
     d.donor_key = email.to_lowercase();
     d.checkout_session_id = Some(format!("cs_test_{}", id.trim_start_matches("don_")));
+    edit(&mut d);
     store.insert_donation(&d, None).await.expect("donation");
     d
+}
+
+/// [`pending_donation`] made on the supporter's page `page` (its id), when given, and changed
+/// by `edit` before it is recorded.
+#[allow(clippy::too_many_arguments)]
+pub async fn pending_donation_on(
+    store: &dyn Store,
+    campaign: &donations::store::Campaign,
+    page: Option<&str>,
+    frequency: &str,
+    gift: i64,
+    total: i64,
+    email: &str,
+    edit: impl FnOnce(&mut donations::store::Donation),
+) -> donations::store::Donation {
+    pending_donation_with(store, campaign, frequency, gift, total, email, |d| {
+        d.fundraiser_id = page.map(str::to_string);
+        edit(d)
+    })
+    .await
+}
+
+/// A supporter's page of `campaign` that anyone may see (confirmed and approved), recorded
+/// directly in the store, with its welcome email.
+pub async fn public_page(
+    store: &dyn Store,
+    campaign: &donations::store::Campaign,
+    slug: &str,
+) -> donations::store::Fundraiser {
+    let at = donations::store::now();
+    let f = donations::store::Fundraiser {
+        id: donations::services::fundraisers::new_fundraiser_id(),
+        campaign_id: campaign.id,
+        slug: slug.into(),
+        name: format!("Supporter {slug}"),
+        title: String::new(),
+        story: String::new(),
+        goal_minor: 100_000,
+        owner_email: format!("{slug}@example.org"),
+        owner_key: format!("{slug}@example.org"),
+        review: donations::store::Review::Approved,
+        confirmed_at: Some(at),
+        reviewed_at: Some(at),
+        reviewed_by: Some("test".into()),
+        created_at: at,
+        updated_at: at,
+    };
+    let welcome = donations::store::NewMessage {
+        key: format!("fundraiser_welcome:{}", f.id),
+        kind: "fundraiser_welcome".into(),
+        donation_id: None,
+        payment_id: None,
+        recipient: f.owner_email.clone(),
+        payload: Some(f.id.clone()),
+    };
+    store
+        .create_fundraiser(&f, &welcome, at)
+        .await
+        .expect("page");
+    f
 }
 
 /// Applies a raw event exactly as the webhook endpoint does after verification.
