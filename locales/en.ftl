@@ -112,9 +112,11 @@ wall-frequency = { $frequency ->
    *[one_time] one time
 }
 
-## The donation form's errors, each beside its field. $field names the field (amount,
-## frequency, payment_method, donor-name, donor-email, tribute-kind, tribute-honoree,
-## tribute-notify_email, tribute-message, comment, other) and $label is field-label for it.
+## The forms' errors, each beside its field. $field names the field (the donation form's
+## amount, frequency, payment_method, donor-name, donor-email, tribute-kind, tribute-honoree,
+## tribute-notify_email, tribute-message, comment, other; a supporter's page form's page-name,
+## page-email, page-goal, page-title, page-story, page-slug; an address asked for links, email)
+## and $label is field-label for it.
 
 field-label = { $field ->
     [amount] Amount
@@ -128,6 +130,12 @@ field-label = { $field ->
     [tribute-message] Message
     [comment] Comment
     [email] This email address
+    [page-name] Your name
+    [page-email] Your email
+    [page-goal] Your goal
+    [page-title] The title
+    [page-story] Your story
+    [page-slug] The page address
    *[other] This field
 }
 field-error-not_a_number = { $label } must be a number such as 50 or 50.00
@@ -156,6 +164,94 @@ field-error-invalid_email = { $label } is not a valid email address
 field-error-campaign_closed = This campaign is not accepting gifts now (not found).
 field-error-gateway_failed = The payment provider did not answer; nothing was charged. Please try again.
 field-error-form_resent = This form was already sent with other details. Please check them and continue again.
+# A supporter's page: its name is shown publicly.
+field-error-name_is_contact = { $label } must be a name (the page is public), not an email address or phone number
+field-error-not_one_line = { $label } must be on one line
+field-error-slug_taken = { $label } is taken by another page of this campaign; choose another
+field-error-slug_not_made = { $label } could not be made from the name; choose one
+# A gift on a supporter's page that stopped taking gifts since the form was shown.
+field-error-fundraiser_not_open = This supporter's page is not taking gifts now.
+
+## Supporters' pages (/donate/{campaign}/f/{page}): the donation page with the supporter's
+## header, and on the campaign's page its top supporters' pages. Values: $name (the supporter),
+## $campaign, $campaign_url, and the page's progress ($raised, $goal, $percent, $donors,
+## $donors_shown).
+
+fundraiser-raising = { $name } is raising money for { $campaign }
+fundraiser-by = A page by <strong id="page-owner">{ $name }</strong> for <a href="{ $campaign_url }">{ $campaign }</a>
+fundraiser-goal-heading = { $name }'s goal
+fundraiser-progress-label = { $percent }% of { $name }'s goal raised
+# Keep the ids: page-raised and page-donors name the page's own figures.
+fundraiser-raised = <strong id="page-raised">{ $raised }</strong> raised
+fundraiser-donors = <strong id="page-donors">{ $donors_shown }</strong> { $donors ->
+    [one] donor
+   *[other] donors
+}
+fundraiser-share = Share this page
+fundraiser-also-counts = Every gift here also counts toward { $campaign }:
+fundraiser-list-heading = Supporters raising money
+# After a page's title in the list.
+fundraiser-list-by = by { $name }
+fundraiser-list-figures = { $raised } of { $goal } · { $donors_shown } { $donors ->
+    [one] donor
+   *[other] donors
+}
+fundraiser-start = Start your own page to raise money for this campaign
+
+## Starting a supporter's page (/donate/{campaign}/fundraise). Values: $campaign, $org,
+## $currency, $slug (the campaign's), $error_count, $minutes.
+
+fundraiser-signup-title = Start a page for { $campaign }
+fundraiser-signup-heading = Raise money for { $campaign }
+fundraiser-signup-sent = Thank you! We have emailed you a private link to confirm your address and manage your page. It should arrive within a few minutes; please check your spam folder too.
+# After fundraiser-signup-sent and -intro, where staff approve each new page.
+fundraiser-signup-review = { $org } looks at each new page before it goes public.
+fundraiser-signup-intro = Ask your friends, family and followers to give: your page has your name, your words and your own goal, and every gift made on it counts toward your goal and toward { $campaign }. No password: we email you a private link to manage it.
+fundraiser-signup-name = Your name (shown on the page)
+fundraiser-signup-email = Your email (never shown; your page's link is sent here)
+fundraiser-signup-goal = Your goal ({ $currency })
+fundraiser-signup-title-label = Title (optional)
+fundraiser-signup-title-hint = Such as "Ana runs the Chicago marathon for our neighbors". Without one, the page says you are raising money for { $campaign }.
+fundraiser-signup-story = Why you are raising money (optional; plain text, no pictures)
+fundraiser-signup-slug = Page address (optional)
+fundraiser-signup-slug-hint = The end of your page's address, /donate/{ $slug }/f/<em>your-page</em>: lowercase letters, digits and hyphens. Without one, it is made from your name.
+fundraiser-signup-submit = Start my page
+fundraiser-signup-lost = Lost the link to a page you started?
+
+## A supporter's own page about their page, by its emailed link (/fundraisers/manage/{token}).
+## Values: $campaign, $org, $standing (unconfirmed, awaiting_review, public, hidden),
+## $currency, $error_count, and the page's progress as above.
+
+fundraiser-owner-title = Your page
+fundraiser-owner-title-bad-link = This link does not work
+fundraiser-owner-sandbox = Sandbox: no money moves; emails are written to the server's mail folder.
+fundraiser-owner-invalid = This link is not valid: it may have been copied incompletely or altered. Please open the link in your most recent email about your page, or ask for a new one below.
+fundraiser-owner-expired = This link has expired, so nothing can be changed through it. Ask for a new one below: we email it to the address you started your page with.
+fundraiser-owner-heading = Your page for { $campaign }
+fundraiser-owner-saved = Your page is saved.
+fundraiser-owner-confirmed = Thank you: your address is confirmed.
+fundraiser-owner-standing-heading = Where your page stands
+fundraiser-owner-standing = { $standing ->
+    [unconfirmed] Your page is not public yet: please confirm that this address is yours.
+    [awaiting_review] Your address is confirmed. { $org } looks at each new page before it goes public; we will email you when yours does.
+    [public] Your page is public. Share its address with your friends, family and followers.
+   *[hidden] { $org } has taken your page down: it is not public, and takes no gifts. Gifts already made on it still count.
+}
+fundraiser-owner-confirm = Confirm my address
+fundraiser-owner-share = Your page's address
+fundraiser-owner-open = Open your page
+fundraiser-owner-edit-heading = Change your page
+fundraiser-owner-errors = Please correct the { $error_count ->
+    [one] field
+   *[other] { $error_count } fields
+} marked below; nothing was saved.
+fundraiser-owner-save = Save my page
+
+## Fresh links for a supporter's pages (/fundraisers/manage)
+
+fundraiser-links-title = Manage your fundraising page
+fundraiser-links-sent = If that address started a page with us, we have emailed it a private link to manage each of its pages. It should arrive within a few minutes; please check your spam folder too.
+fundraiser-links-intro = To change a page you started to raise money, enter the email address you started it with. We will email that address a private link for each of your pages.
 
 ## The thank-you page (/donate/{campaign}/thanks)
 
@@ -438,6 +534,48 @@ manage-links-link = Manage this gift
 manage-links-valid = valid until { $until }
 manage-links-forward = Anyone with one of these links can use it, so please do not forward this email.
 manage-links-ignore = If you did not ask for this, you can ignore this email: nothing changes unless a link is used.
+
+## Emails to a supporter about their pages: the welcome of a new page (its link to confirm
+## and manage it), the news that staff approved it, and fresh links asked for. Values: $org,
+## $donor_name (the supporter, with $named), $campaign, $ask_url; each page's $title, $campaign,
+## $share_url, $manage_url, $manage_until (and $until, the same), $standing (unconfirmed,
+## awaiting_review, public, hidden), $needs_review (yes or no).
+
+fundraiser-welcome-subject = Confirm your page for { $campaign }
+fundraiser-welcome-thanks = Thank you for starting a page to raise money for { $campaign }.
+fundraiser-welcome-confirm = To confirm that this address is yours, open your page's private link: <a href="{ $manage_url }">Confirm and manage my page</a>. The link also lets you change your page's words and goal. It works until { $manage_until }; if you lose it, ask for a new one at <a href="{ $ask_url }">{ $ask_url }</a>.
+    .text-intro = To confirm that this address is yours, open your page's private link:
+    .text-after = The link also lets you change your page's words and goal. It works until { $manage_until }; if you lose it, ask for a new one at { $ask_url }.
+fundraiser-welcome-next = { $needs_review ->
+    [yes] { $org } looks at each new page before it goes public; we will email you when yours does.
+   *[no] Your page goes public as soon as you confirm.
+} Then share its address with your friends:
+fundraiser-welcome-forward = Anyone with the private link can change your page, so please do not forward this email. If you did not start a page, ignore it: nothing is published unless the link is used.
+fundraiser-approved-subject = Your page for { $campaign } is live
+fundraiser-approved-intro = Your page to raise money for { $campaign } is now public. Share its address with your friends, family and followers:
+fundraiser-approved-manage = Every gift made on it counts toward your goal and toward { $campaign }. To change your page, use its private link: <a href="{ $manage_url }">Manage my page</a> (valid until { $manage_until }).
+    .text = Every gift made on it counts toward your goal and toward { $campaign }. To change your page, use its private link:
+fundraiser-approved-thanks = Thank you for asking others to give.
+fundraiser-links-subject = Your links to manage your pages for { $org }
+fundraiser-links-mail-intro = You asked for new links to manage your pages raising money for { $org }. Each link below opens a private page where you can change that page's words and goal.
+# A page without a title, in the list.
+fundraiser-links-untitled = Your page
+fundraiser-links-manage = Manage this page
+    .text = Manage it:
+fundraiser-links-share = Share it:
+fundraiser-links-standing = { $standing ->
+    [unconfirmed] Not confirmed yet: open its link to confirm your address.
+    [awaiting_review] Waiting for { $org } to look at it before it goes public.
+    [hidden] Taken down by { $org }: it is not public.
+   *[public] {""}
+}
+    .text = { $standing ->
+        [unconfirmed] Not confirmed yet: open the link above to confirm your address.
+        [awaiting_review] Waiting for { $org } to look at it before it goes public.
+        [hidden] Taken down by { $org }: it is not public.
+       *[public] {""}
+    }
+fundraiser-links-forward = Anyone with one of these links can change your page, so please do not forward this email. If you did not ask for this, you can ignore it: nothing changes unless a link is used.
 
 ## Annual giving statement
 

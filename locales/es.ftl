@@ -117,17 +117,44 @@ field-label = { $field ->
     [tribute-message] Mensaje
     [comment] Comentario
     [email] Correo electrónico
+    [page-name] Su nombre
+    [page-email] Su correo electrónico
+    [page-goal] Su meta
+    [page-title] El título
+    [page-story] Su historia
+    [page-slug] La dirección de la página
    *[other] Este campo
 }
-field-error-not_a_number = Escriba la cantidad en números, como 50 o 50.00.
-field-error-not_positive = La cantidad debe ser mayor que cero.
-field-error-too_many_decimals = { $max ->
-    [0] La cantidad no admite decimales.
-    [one] La cantidad admite como máximo un decimal.
-   *[other] La cantidad admite como máximo { $max } decimales.
+field-error-not_a_number = { $field ->
+    [page-goal] Escriba su meta en números, como 500 o 500.00.
+   *[other] Escriba la cantidad en números, como 50 o 50.00.
 }
-field-error-above_maximum = La cantidad no puede ser mayor que { $max }.
-field-error-below_minimum = La donación mínima es de { $min }.
+field-error-not_positive = { $field ->
+    [page-goal] La meta debe ser mayor que cero.
+   *[other] La cantidad debe ser mayor que cero.
+}
+field-error-too_many_decimals = { $max ->
+    [0] { $field ->
+        [page-goal] La meta no admite decimales.
+       *[other] La cantidad no admite decimales.
+    }
+    [one] { $field ->
+        [page-goal] La meta admite como máximo un decimal.
+       *[other] La cantidad admite como máximo un decimal.
+    }
+   *[other] { $field ->
+        [page-goal] La meta admite como máximo { $max } decimales.
+       *[other] La cantidad admite como máximo { $max } decimales.
+    }
+}
+field-error-above_maximum = { $field ->
+    [page-goal] Su meta no puede ser mayor que { $max }, la meta de la campaña.
+   *[other] La cantidad no puede ser mayor que { $max }.
+}
+field-error-below_minimum = { $field ->
+    [page-goal] Su meta debe ser de al menos { $min }.
+   *[other] La donación mínima es de { $min }.
+}
 field-error-below_dues = La cantidad mínima es de { $least }: la cuota de membresía es de { $annual } al año.
 field-error-below_dues_monthly = La cantidad mínima es de { $least } al mes: la cuota de membresía es de { $annual } al año.
 field-error-invalid_payment_method = Elija una forma de pago: tarjeta o cuenta bancaria.
@@ -139,6 +166,8 @@ field-error-invalid_tribute_kind = Elija «En honor de» o «En memoria de».
 field-error-required = { $field ->
     [donor-name] Escriba su nombre.
     [donor-email] Escriba su correo electrónico.
+    [page-name] Escriba su nombre.
+    [page-email] Escriba su correo electrónico.
     [tribute-honoree] Escriba el nombre de la persona a quien dedica la donación.
    *[other] Este campo es obligatorio.
 }
@@ -149,6 +178,86 @@ field-error-invalid_email = La dirección de correo electrónico no es válida.
 field-error-campaign_closed = Esta campaña no está recibiendo donaciones en este momento.
 field-error-gateway_failed = El procesador de pagos no respondió; no se hizo ningún cargo. Inténtelo de nuevo.
 field-error-form_resent = Este formulario ya se envió con otros datos. Revíselos y continúe de nuevo.
+field-error-name_is_contact = Escriba un nombre (la página es pública), no una dirección de correo electrónico ni un número de teléfono.
+field-error-not_one_line = { $label }: escríbalo en una sola línea.
+field-error-slug_taken = Otra página de recaudación de esta campaña ya usa esa dirección; elija otra.
+field-error-slug_not_made = No se pudo formar la dirección a partir de su nombre; elija una.
+field-error-fundraiser_not_open = Esta página de recaudación no está recibiendo donaciones en este momento.
+
+## Las páginas de recaudación (/donate/{campaign}/f/{page}): la página de donación con el
+## encabezado de quien recauda y, en la página de la campaña, sus páginas de recaudación
+## principales (los valores: ver en.ftl).
+
+fundraiser-raising = { $name } recauda fondos para { $campaign }
+fundraiser-by = Página de recaudación de <strong id="page-owner">{ $name }</strong> para <a href="{ $campaign_url }">{ $campaign }</a>
+fundraiser-goal-heading = La meta de { $name }
+fundraiser-progress-label = { $percent }{" "}% de la meta de { $name } recaudado
+fundraiser-raised = <strong id="page-raised">{ $raised }</strong> recaudados
+fundraiser-donors = <strong id="page-donors">{ $donors_shown }</strong> { $donors ->
+    [one] donante
+   *[other] donantes
+}
+fundraiser-share = Comparta esta página
+fundraiser-also-counts = Cada donación que se haga aquí también cuenta para { $campaign }:
+fundraiser-list-heading = Páginas de recaudación de quienes apoyan la campaña
+fundraiser-list-by = de { $name }
+fundraiser-list-figures = { $raised } de { $goal } · { $donors_shown } { $donors ->
+    [one] donante
+   *[other] donantes
+}
+fundraiser-start = Cree su propia página de recaudación para esta campaña
+
+## Crear una página de recaudación (/donate/{campaign}/fundraise)
+
+fundraiser-signup-title = Cree una página de recaudación para { $campaign }
+fundraiser-signup-heading = Recaude fondos para { $campaign }
+fundraiser-signup-sent = ¡Gracias! Le enviamos por correo electrónico un enlace privado para confirmar su dirección y administrar su página de recaudación. Debería llegar en unos minutos; revise también su carpeta de correo no deseado.
+fundraiser-signup-review = { $org } revisa cada página de recaudación nueva antes de publicarla.
+fundraiser-signup-intro = Pida a sus amistades, familiares y seguidores que donen: su página de recaudación lleva su nombre, sus palabras y su propia meta, y cada donación que se haga en ella cuenta para su meta y para { $campaign }. Sin contraseña: le enviamos por correo electrónico un enlace privado para administrarla.
+fundraiser-signup-name = Su nombre (aparece en la página)
+fundraiser-signup-email = Su correo electrónico (nunca se muestra; aquí le enviamos el enlace de su página)
+fundraiser-signup-goal = Su meta ({ $currency })
+fundraiser-signup-title-label = Título (opcional)
+fundraiser-signup-title-hint = Por ejemplo: «Ana corre el maratón de Chicago por nuestros vecinos». Sin título, la página dice que usted recauda fondos para { $campaign }.
+fundraiser-signup-story = Por qué recauda fondos (opcional; solo texto, sin imágenes)
+fundraiser-signup-slug = Dirección de la página (opcional)
+fundraiser-signup-slug-hint = El final de la dirección de su página, /donate/{ $slug }/f/<em>su-pagina</em>: letras minúsculas, números y guiones. Si no la elige, se forma a partir de su nombre.
+fundraiser-signup-submit = Crear mi página
+fundraiser-signup-lost = ¿Perdió el enlace de una página de recaudación que creó?
+
+## La página de quien recauda sobre su página, por el enlace que le enviamos
+## (/fundraisers/manage/{token})
+
+fundraiser-owner-title = Su página de recaudación
+fundraiser-owner-title-bad-link = Este enlace no funciona
+fundraiser-owner-sandbox = Modo de prueba: no se mueve dinero; los correos se guardan en la carpeta de correo del servidor.
+fundraiser-owner-invalid = Este enlace no es válido: puede que se haya copiado incompleto o que se haya modificado. Abra el enlace de su correo más reciente sobre su página de recaudación o pida uno nuevo abajo.
+fundraiser-owner-expired = Este enlace ha vencido, así que ya no se puede cambiar nada con él. Pida uno nuevo abajo: se lo enviaremos a la dirección con la que creó su página de recaudación.
+fundraiser-owner-heading = Su página de recaudación para { $campaign }
+fundraiser-owner-saved = Se guardó su página de recaudación.
+fundraiser-owner-confirmed = Gracias: su dirección quedó confirmada.
+fundraiser-owner-standing-heading = El estado de su página
+fundraiser-owner-standing = { $standing ->
+    [unconfirmed] Su página de recaudación todavía no es pública: confirme que esta dirección de correo electrónico es suya.
+    [awaiting_review] Su dirección quedó confirmada. { $org } revisa cada página de recaudación nueva antes de publicarla; le avisaremos por correo electrónico cuando se publique la suya.
+    [public] Su página de recaudación es pública. Comparta su dirección con sus amistades, familiares y seguidores.
+   *[hidden] { $org } retiró su página de recaudación: no es pública y no recibe donaciones. Las donaciones ya hechas en ella siguen contando.
+}
+fundraiser-owner-confirm = Confirmar mi dirección
+fundraiser-owner-share = La dirección de su página
+fundraiser-owner-open = Abrir su página
+fundraiser-owner-edit-heading = Cambie su página
+fundraiser-owner-errors = Por favor, corrija { $error_count ->
+    [one] el campo marcado
+   *[other] los { $error_count } campos marcados
+} abajo; no se guardó nada.
+fundraiser-owner-save = Guardar mi página
+
+## Enlaces nuevos para las páginas de recaudación (/fundraisers/manage)
+
+fundraiser-links-title = Administre su página de recaudación
+fundraiser-links-sent = Si esa dirección creó una página de recaudación con nosotros, le enviamos por correo electrónico un enlace privado para administrar cada una. Debería llegar en unos minutos; revise también su carpeta de correo no deseado.
+fundraiser-links-intro = Para cambiar una página de recaudación que creó, escriba la dirección de correo electrónico con la que la creó. Le enviaremos a esa dirección un enlace privado para cada una de sus páginas.
 
 ## La página de agradecimiento (/donate/{campaign}/thanks)
 
@@ -418,6 +527,43 @@ manage-links-link = Administrar esta donación
 manage-links-valid = válido hasta el { $until }
 manage-links-forward = Cualquier persona que tenga uno de estos enlaces puede usarlo, así que no reenvíe este correo.
 manage-links-ignore = Si usted no pidió esto, puede ignorar este correo: nada cambia a menos que se use un enlace.
+
+## Correos a quien recauda sobre sus páginas (los valores: ver en.ftl)
+
+fundraiser-welcome-subject = Confirme su página de recaudación para { $campaign }
+fundraiser-welcome-thanks = Gracias por crear una página de recaudación para { $campaign }.
+fundraiser-welcome-confirm = Para confirmar que esta dirección es suya, abra el enlace privado de su página: <a href="{ $manage_url }">Confirmar y administrar mi página</a>. Con el enlace también puede cambiar las palabras y la meta de su página. Funciona hasta el { $manage_until }; si lo pierde, pida uno nuevo en <a href="{ $ask_url }">{ $ask_url }</a>.
+    .text-intro = Para confirmar que esta dirección es suya, abra el enlace privado de su página:
+    .text-after = Con el enlace también puede cambiar las palabras y la meta de su página. Funciona hasta el { $manage_until }; si lo pierde, pida uno nuevo en { $ask_url }.
+fundraiser-welcome-next = { $needs_review ->
+    [yes] { $org } revisa cada página de recaudación nueva antes de publicarla; le avisaremos por correo electrónico cuando se publique la suya.
+   *[no] Su página de recaudación se publica en cuanto usted la confirme.
+} Luego comparta su dirección con sus amistades:
+fundraiser-welcome-forward = Cualquier persona que tenga el enlace privado puede cambiar su página, así que no reenvíe este correo. Si usted no creó una página de recaudación, ignórelo: no se publica nada a menos que se use el enlace.
+fundraiser-approved-subject = Su página de recaudación para { $campaign } ya está publicada
+fundraiser-approved-intro = Su página de recaudación para { $campaign } ya es pública. Comparta su dirección con sus amistades, familiares y seguidores:
+fundraiser-approved-manage = Cada donación que se haga en ella cuenta para su meta y para { $campaign }. Para cambiar su página, use su enlace privado: <a href="{ $manage_url }">Administrar mi página</a> (válido hasta el { $manage_until }).
+    .text = Cada donación que se haga en ella cuenta para su meta y para { $campaign }. Para cambiar su página, use su enlace privado:
+fundraiser-approved-thanks = Gracias por invitar a otras personas a donar.
+fundraiser-links-subject = Sus enlaces para administrar sus páginas de recaudación para { $org }
+fundraiser-links-mail-intro = Usted pidió enlaces nuevos para administrar sus páginas de recaudación para { $org }. Cada enlace de abajo abre una página privada donde puede cambiar las palabras y la meta de esa página.
+fundraiser-links-untitled = Su página de recaudación
+fundraiser-links-manage = Administrar esta página
+    .text = Administrarla:
+fundraiser-links-share = Compartirla:
+fundraiser-links-standing = { $standing ->
+    [unconfirmed] Todavía sin confirmar: abra su enlace para confirmar su dirección.
+    [awaiting_review] En espera de que { $org } la revise antes de publicarla.
+    [hidden] { $org } la retiró: no es pública.
+   *[public] {""}
+}
+    .text = { $standing ->
+        [unconfirmed] Todavía sin confirmar: abra el enlace de arriba para confirmar su dirección.
+        [awaiting_review] En espera de que { $org } la revise antes de publicarla.
+        [hidden] { $org } la retiró: no es pública.
+       *[public] {""}
+    }
+fundraiser-links-forward = Cualquier persona que tenga uno de estos enlaces puede cambiar su página, así que no reenvíe este correo. Si usted no pidió esto, puede ignorar este correo: nada cambia a menos que se use un enlace.
 
 ## Resumen anual de donaciones
 

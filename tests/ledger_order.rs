@@ -1,9 +1,10 @@
 //! Order does not matter: for generated scenarios (one-time gifts, recurring plans with several
 //! installments, partial and full refunds, refunds that fail, are canceled or come off the
 //! charge's total again, disputes won, lost, still open and inquiries, plans whose amount the
-//! donor changes, failures, cancellations), any
+//! donor changes, failures, cancellations; some gifts made on one of two supporters' pages), any
 //! permutation of the events with duplicates ends in the same donation states, campaign
-//! progress and members (every gift pays membership dues of half its amount, so refunds and
+//! progress, supporters' pages' progress (each page's exactly what the scenario says of its
+//! gifts) and members (every gift pays membership dues of half its amount, so refunds and
 //! disputes move paid-through both ways) as in-order delivery, and so does the same delivered by
 //! several tasks at once (on PostgreSQL, ledger transactions of unrelated objects then really
 //! run side by side, and those of related ones wait for each other or are run again after a
@@ -17,9 +18,10 @@ use std::sync::Arc;
 
 use donations::store::{Campaign, CampaignFields, Store};
 use helpers::scenario::{
-    DisputeEnd, GiftSpec, Undo, events_of, expected, expected_recurring, total_for,
+    DisputeEnd, GiftSpec, Undo, events_of, expected, expected_of, expected_recurring,
+    expected_recurring_of, total_for,
 };
-use helpers::{Backend, TestDb, gift_vars, ingest, pending_donation_with};
+use helpers::{Backend, TestDb, gift_vars, ingest, pending_donation_on, public_page};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, TestCaseError, TestRunner};
 
@@ -82,17 +84,25 @@ fn gift_spec() -> impl Strategy<Value = GiftSpec> {
     prop_oneof![one_time, recurring]
 }
 
-/// A scenario: some gifts, and a delivery order given as sort keys plus which events repeat.
-fn scenario() -> impl Strategy<Value = (Vec<GiftSpec>, Vec<u32>, Vec<bool>)> {
+/// A scenario: some gifts, the supporter's page each is made on (0: none, 1 or 2: one of two
+/// pages), and a delivery order given as sort keys plus which events repeat.
+type Scenario = (Vec<GiftSpec>, Vec<u8>, Vec<u32>, Vec<bool>);
+
+fn scenario() -> impl Strategy<Value = Scenario> {
     prop::collection::vec(gift_spec(), 1..4).prop_flat_map(|gifts| {
         let n = 128; // more than any scenario's event count
+        let g = gifts.len();
         (
             Just(gifts),
+            prop::collection::vec(0u8..3, g),
             prop::collection::vec(any::<u32>(), n),
             prop::collection::vec(any::<bool>(), n),
         )
     })
 }
+
+/// The two supporters' pages of a run's campaign.
+const PAGES: [u8; 2] = [1, 2];
 
 async fn new_campaign(store: &dyn Store, slug: &str) -> Campaign {
     store
@@ -114,14 +124,24 @@ async fn new_campaign(store: &dyn Store, slug: &str) -> Campaign {
         .unwrap()
 }
 
-/// Records the scenario's donations in a new campaign and returns their events in order, the
-/// donations' ids and their donors' keys.
-async fn setup(
-    store: &dyn Store,
-    slug: &str,
-    gifts: &[GiftSpec],
-) -> (Campaign, Vec<String>, Vec<String>, Vec<String>) {
+/// A run's campaign, its two supporters' pages, its events in order, its donations and their
+/// donors' keys.
+struct Run {
+    campaign: Campaign,
+    pages: Vec<String>,
+    events: Vec<String>,
+    ids: Vec<String>,
+    donors: Vec<String>,
+}
+
+/// Records the scenario's donations in a new campaign (each on the page `on` names) and returns
+/// their events in order.
+async fn setup(store: &dyn Store, slug: &str, gifts: &[GiftSpec], on: &[u8]) -> Run {
     let campaign = new_campaign(store, slug).await;
+    let mut pages = Vec::new();
+    for p in PAGES {
+        pages.push(public_page(store, &campaign, &format!("page-{p}")).await.id);
+    }
     let mut events = Vec::new();
     let mut ids = Vec::new();
     let mut donors = Vec::new();
@@ -136,7 +156,12 @@ async fn setup(
         // Two gifts share a donor so that distinct-donor counting is exercised; each run has
         // donors of its own, as a member is a donor's across campaigns.
         let email = format!("donor{}-{slug}@example.org", i % 2);
-        let d = pending_donation_with(store, &campaign, freq, gift, total_for(gift), &email, |d| {
+        let page = match on[i] {
+            0 => None,
+            p => Some(pages[usize::from(p) - 1].as_str()),
+        };
+        let total = total_for(gift);
+        let d = pending_donation_on(store, &campaign, page, freq, gift, total, &email, |d| {
             d.dues_minimum_minor = Some(gift / 2)
         })
         .await;
@@ -148,7 +173,13 @@ async fn setup(
             donors.push(d.donor_key);
         }
     }
-    (campaign, events, ids, donors)
+    Run {
+        campaign,
+        pages,
+        events,
+        ids,
+        donors,
+    }
 }
 
 /// How many tasks deliver the concurrent run's events, each taking the next from one queue.
@@ -178,11 +209,19 @@ async fn deliver_concurrently(store: &Arc<dyn Store>, events: Vec<String>) {
 }
 
 /// Everything that must not depend on delivery order, in a comparable form.
-async fn state(store: &dyn Store, c: &Campaign, ids: &[String], donors: &[String]) -> Vec<String> {
-    let (_, p) = store.campaign_progress(&c.slug).await.unwrap().unwrap();
+async fn state(store: &dyn Store, run: &Run) -> Vec<String> {
+    let (_, p) = store
+        .campaign_progress(&run.campaign.slug)
+        .await
+        .unwrap()
+        .unwrap();
     let mut out = vec![format!("{p:?}")];
+    for page in &run.pages {
+        let l = store.fundraiser_progress(page).await.unwrap().unwrap();
+        out.push(format!("page {}: {:?}", l.fundraiser.slug, l.progress));
+    }
     // Each donor's membership (their address aside: each run has its own donors).
-    for key in donors {
+    for key in &run.donors {
         let m = store.membership_of(key).await.unwrap();
         out.push(format!(
             "member={:?}",
@@ -195,7 +234,7 @@ async fn state(store: &dyn Store, c: &Campaign, ids: &[String], donors: &[String
             ))
         ));
     }
-    for id in ids {
+    for id in &run.ids {
         let d = store.donation(id).await.unwrap().unwrap();
         out.push(format!(
             "status={} raised={} gifts={} donor={} recurring={} refunded={} disputed={} plan={:?} fee={:?} net={:?} failure={:?}",
@@ -239,18 +278,19 @@ fn check_order_independence(backend: Backend, cases: u32) {
     });
     let counter = std::sync::atomic::AtomicU32::new(0);
     let moved = std::sync::atomic::AtomicU32::new(0);
+    let on_pages = std::sync::atomic::AtomicU32::new(0);
     let members = std::sync::atomic::AtomicU32::new(0);
     runner
-        .run(&scenario(), |(gifts, keys, dups)| {
+        .run(&scenario(), |(gifts, on, keys, dups)| {
             let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             rt.block_on(async {
-                let (c1, in_order, ids1, donors1) =
-                    setup(store.as_ref(), &format!("in-order-{n}"), &gifts).await;
-                for e in &in_order {
+                let run1 = setup(store.as_ref(), &format!("in-order-{n}"), &gifts, &on).await;
+                let in_order = &run1.events;
+                for e in in_order {
                     ingest(store.as_ref(), e).await;
                 }
-                let (c2, events2, ids2, donors2) =
-                    setup(store.as_ref(), &format!("shuffled-{n}"), &gifts).await;
+                let run2 = setup(store.as_ref(), &format!("shuffled-{n}"), &gifts, &on).await;
+                let events2 = &run2.events;
                 // Shuffle by the generated keys, and deliver some events twice.
                 let mut order: Vec<(u32, &String)> = events2
                     .iter()
@@ -266,7 +306,11 @@ fn check_order_independence(backend: Backend, cases: u32) {
                 for (_, e) in &order {
                     ingest(store.as_ref(), e).await;
                 }
-                let (_, p) = store.campaign_progress(&c1.slug).await.unwrap().unwrap();
+                let (_, p) = store
+                    .campaign_progress(&run1.campaign.slug)
+                    .await
+                    .unwrap()
+                    .unwrap();
                 let want = expected(&gifts);
                 if (p.raised_minor, p.gifts, p.donors, p.recurring_active) != want {
                     return Err(TestCaseError::fail(format!("expected {want:?}, got {p:?}")));
@@ -284,8 +328,38 @@ fn check_order_independence(backend: Backend, cases: u32) {
                 if p.raised_minor > 0 {
                     moved.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
-                let a = state(store.as_ref(), &c1, &ids1, &donors1).await;
-                let b = state(store.as_ref(), &c2, &ids2, &donors2).await;
+                // Each page shows exactly its own gifts, by the same rule.
+                for (page, id) in PAGES.iter().zip(&run1.pages) {
+                    let on_page = |i: usize| on[i] == *page;
+                    let l = store.fundraiser_progress(id).await.unwrap().unwrap();
+                    let got = &l.progress;
+                    let want = (
+                        expected_of(&gifts, on_page),
+                        expected_recurring_of(&gifts, on_page),
+                    );
+                    let figures = (
+                        (
+                            got.raised_minor,
+                            got.gifts,
+                            got.donors,
+                            got.recurring_active,
+                        ),
+                        (
+                            got.recurring_monthly_gift_minor,
+                            got.recurring_annual_gift_minor,
+                        ),
+                    );
+                    if figures != want {
+                        return Err(TestCaseError::fail(format!(
+                            "page {page}: expected {want:?}, got {got:?}"
+                        )));
+                    }
+                    if got.raised_minor > 0 {
+                        on_pages.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+                let a = state(store.as_ref(), &run1).await;
+                let b = state(store.as_ref(), &run2).await;
                 if a.iter().any(|s| s.starts_with("member=Some")) {
                     members.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
@@ -295,8 +369,8 @@ fn check_order_independence(backend: Backend, cases: u32) {
                     )));
                 }
                 // The same shuffle with its duplicates, delivered by several tasks at once.
-                let (c3, events3, ids3, donors3) =
-                    setup(store.as_ref(), &format!("concurrent-{n}"), &gifts).await;
+                let run3 = setup(store.as_ref(), &format!("concurrent-{n}"), &gifts, &on).await;
+                let events3 = &run3.events;
                 let mut order3: Vec<(u32, String)> = events3
                     .iter()
                     .enumerate()
@@ -309,17 +383,17 @@ fn check_order_independence(backend: Backend, cases: u32) {
                 }
                 order3.sort_by_key(|(k, _)| *k);
                 deliver_concurrently(&store, order3.into_iter().map(|(_, e)| e).collect()).await;
-                let c = state(store.as_ref(), &c3, &ids3, &donors3).await;
+                let c = state(store.as_ref(), &run3).await;
                 if a != c {
                     return Err(TestCaseError::fail(format!(
                         "in order:\n{a:#?}\nconcurrently:\n{c:#?}"
                     )));
                 }
                 // And a redelivery of everything changes nothing.
-                for e in &in_order {
+                for e in in_order {
                     ingest(store.as_ref(), e).await;
                 }
-                let again = state(store.as_ref(), &c1, &ids1, &donors1).await;
+                let again = state(store.as_ref(), &run1).await;
                 if a != again {
                     return Err(TestCaseError::fail(
                         "a redelivery changed the state".to_string(),
@@ -331,6 +405,8 @@ fn check_order_independence(backend: Backend, cases: u32) {
         .unwrap_or_else(|e| panic!("{e}"));
     // The scenarios really moved money (a test where nothing counts would prove nothing).
     assert!(moved.load(std::sync::atomic::Ordering::Relaxed) > cases / 2);
+    // And money moved on supporters' pages too.
+    assert!(on_pages.load(std::sync::atomic::Ordering::Relaxed) > cases / 4);
     // ... and made members.
     assert!(members.load(std::sync::atomic::Ordering::Relaxed) > cases / 2);
     rt.block_on(store.close());

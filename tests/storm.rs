@@ -2,8 +2,9 @@
 //! failures, cancellations), 30% delivered twice, shuffled, sent by 32 concurrent senders —
 //! into one server (both backends), into two server processes sharing one PostgreSQL, and into
 //! a server process killed with SIGKILL mid-storm and restarted (both backends). Every time the
-//! campaign's totals and each donation's state must equal what the scenario alone says, and the
-//! database must hold one row per distinct id sent.
+//! campaign's totals, each of its three supporters' pages' totals (three gifts in four are made
+//! on one) and each donation's state must equal what the scenario alone says, and the database
+//! must hold one row per distinct id sent.
 //!
 //! Quick by default (120 donations, about 1,100 distinct events); `STORM_FULL=1` runs 2,000
 //! donations (about 18,000 events). `STORM_SEED=N` replays one scenario.
@@ -19,9 +20,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use donations::store::{Campaign, CampaignFields, Store};
 use futures::StreamExt;
 use helpers::scenario::{
-    DisputeEnd, GiftSpec, Undo, events_of, expected, expected_gift, total_for,
+    DisputeEnd, GiftSpec, Undo, events_of, expected, expected_gift, expected_of, total_for,
 };
-use helpers::{Backend, TestDb, WEBHOOK_SECRET, gift_vars, pending_donation};
+use helpers::{Backend, TestDb, WEBHOOK_SECRET, gift_vars, pending_donation_on, public_page};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -98,6 +99,8 @@ fn random_gift(rng: &mut StdRng) -> GiftSpec {
 /// order they happened, and the delivery order (30% twice, shuffled).
 struct Storm {
     campaign: Campaign,
+    /// Its supporters' pages: gift `i` is made on page `i % 4 - 1` (none when `i % 4 == 0`).
+    pages: Vec<String>,
     gifts: Vec<GiftSpec>,
     ids: Vec<String>,
     events: Vec<String>,
@@ -124,6 +127,10 @@ async fn prepare(store: &dyn Store, slug: &str, n: usize, seed: u64) -> Storm {
         .await
         .unwrap();
     let gifts: Vec<GiftSpec> = (0..n).map(|_| random_gift(&mut rng)).collect();
+    let mut pages = Vec::new();
+    for p in 1..=3 {
+        pages.push(public_page(store, &campaign, &format!("page-{p}")).await.id);
+    }
     let (mut events, mut ids) = (Vec::new(), Vec::new());
     let mut clock = 1_700_000_000;
     for (i, g) in gifts.iter().enumerate() {
@@ -135,7 +142,10 @@ async fn prepare(store: &dyn Store, slug: &str, n: usize, seed: u64) -> Storm {
         };
         // `expected` counts donors as i % 2.
         let email = format!("donor{}@example.org", i % 2);
-        let d = pending_donation(store, &campaign, freq, gift, total_for(gift), &email).await;
+        let page = (i % 4).checked_sub(1).map(|p| pages[p].as_str());
+        let total = total_for(gift);
+        let d =
+            pending_donation_on(store, &campaign, page, freq, gift, total, &email, |_| {}).await;
         let tag = format!("{slug}_{i}");
         events.extend(events_of(g, &gift_vars(&d, slug, &tag), &tag, &mut clock));
         ids.push(d.id);
@@ -149,6 +159,7 @@ async fn prepare(store: &dyn Store, slug: &str, n: usize, seed: u64) -> Storm {
     deliveries.shuffle(&mut rng);
     Storm {
         campaign,
+        pages,
         gifts,
         ids,
         events,
@@ -235,6 +246,16 @@ async fn check(store: &dyn Store, storm: &Storm) {
         want,
         "campaign totals: {p:?}"
     );
+    for (p, page) in storm.pages.iter().enumerate() {
+        let l = store.fundraiser_progress(page).await.unwrap().unwrap();
+        let q = &l.progress;
+        assert_eq!(
+            (q.raised_minor, q.gifts, q.donors, q.recurring_active),
+            expected_of(&storm.gifts, |i| i % 4 == p + 1),
+            "totals of supporter's page {}: {q:?}",
+            l.fundraiser.slug
+        );
+    }
     for (g, id) in storm.gifts.iter().zip(&storm.ids) {
         let d = store.donation(id).await.unwrap().unwrap();
         let e = expected_gift(g);
@@ -461,6 +482,7 @@ async fn a_server_killed_mid_storm_loses_nothing(b: Backend) {
     let second = start(&db.url).await;
     let redo = Storm {
         campaign: storm.campaign.clone(),
+        pages: storm.pages.clone(),
         gifts: storm.gifts.clone(),
         ids: storm.ids.clone(),
         events: storm.events.clone(),

@@ -10,10 +10,11 @@
 //! `TRUSTED_PROXIES`, `MANAGE_LINK_SECRET`, `MANAGE_LINK_TTL`; `lifecycle`: `SHUTDOWN_TIMEOUT`,
 //! `LOG_FORMAT`; `scale`: `PROGRESS_SHARDS`, `PROGRESS_CACHE_TTL`; `self_service`:
 //! `MANAGE_LINK_RATE_PER_IP`, `MANAGE_LINK_RATE_PER_EMAIL`; `bank_debit`: `ACH_FEE_PERCENT`,
-//! `ACH_FEE_CAP`.
+//! `ACH_FEE_CAP`; `fundraisers`: `FUNDRAISER_RATE_PER_IP`, `FUNDRAISER_RATE_PER_EMAIL`.
 
 mod bank_debit;
 mod connections;
+mod fundraisers;
 mod lifecycle;
 mod mail;
 mod payments;
@@ -23,6 +24,7 @@ mod staff;
 mod values;
 
 pub use connections::ConnectionLimits;
+pub use fundraisers::FundraiserConfig;
 pub use lifecycle::{DEFAULT_SHUTDOWN_TIMEOUT, LogFormat};
 pub use mail::{MailConfig, Organization};
 pub use payments::{PaymentsMode, SANDBOX_WEBHOOK_SECRET};
@@ -106,6 +108,8 @@ pub struct Config {
     pub scale: ScaleConfig,
     /// Donors asking for fresh manage links: rate limits (`config::self_service`).
     pub self_service: SelfServiceConfig,
+    /// Supporters' pages: rate limits of sign-ups and link emails (`config::fundraisers`).
+    pub fundraisers: FundraiserConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -416,8 +420,10 @@ impl Config {
         let staff = StaffConfig::from_vars(var)?;
         let scale = ScaleConfig::from_vars(var)?;
         let self_service = SelfServiceConfig::from_vars(var)?;
+        let fundraisers = FundraiserConfig::from_vars(var)?;
 
         Ok(Config {
+            fundraisers,
             staff,
             scale,
             self_service,

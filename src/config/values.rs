@@ -31,6 +31,19 @@ impl Rate {
     }
 }
 
+/// The rate in variable `name` (read through `var`), or `default` when it is unset; `None`
+/// for `off`.
+pub(super) fn rate_var(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: &str,
+) -> Result<Option<Rate>, super::ConfigError> {
+    match var(name) {
+        None => Ok(Rate::parse(default).ok().flatten()),
+        Some(v) => Rate::parse(&v).map_err(|d| super::err(name, d)),
+    }
+}
+
 /// Comma-separated IP addresses or CIDR blocks.
 pub(super) fn parse_proxies(v: &str) -> Result<Vec<ipnet::IpNet>, String> {
     v.split(',')

@@ -420,6 +420,13 @@ pub fn progress_of(d: &Donation) -> Progress {
     }
 }
 
+/// How a distinct-donor figure moves when one donor's count of counted donations goes from
+/// `was` to `now`: +1 when they start counting, -1 when they stop, 0 otherwise. The same rule
+/// for a campaign and for a supporter's page.
+pub fn donors_moved(was: i64, now: i64) -> i64 {
+    i64::from(now > 0) - i64::from(was > 0)
+}
+
 /// The monthly value of active recurring gifts: monthly ones plus annual ones / 12, rounded
 /// half up once over the sum. (Saturating: no stored figure can make a read fail.)
 pub fn recurring_monthly_minor(p: &Progress) -> i64 {

@@ -83,6 +83,9 @@ pub struct Donation {
     /// gift), as the campaign asked them at checkout; `None` when it pays no dues
     /// (`domain::membership`).
     pub dues_minimum_minor: Option<i64>,
+    /// The supporter's page the gift was made on (`domain::fundraiser`): it counts toward that
+    /// page as well as the campaign. Set at checkout, never changed.
+    pub fundraiser_id: Option<String>,
     pub note: Option<String>,
     pub gift_date: Option<i64>,
     pub voided_at: Option<i64>,
@@ -255,6 +258,7 @@ impl Donation {
             offline_method: None,
             payment_method: Some(PaymentMethod::Card),
             dues_minimum_minor: None,
+            fundraiser_id: None,
             note: None,
             gift_date: None,
             voided_at: None,

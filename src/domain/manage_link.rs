@@ -3,6 +3,10 @@
 //! only credential, so it names one donation, cannot be altered, and stops working when it expires:
 //! `MANAGE_LINK_TTL` after it is mailed, and for a recurring gift at least until a month after its
 //! next installment is due ([`expiry`]).
+//!
+//! Supporters' pages are managed by links of the same form naming the page
+//! ([`LinkKind::Fundraiser`]); the kind is signed with the id, so that a link of one kind never
+//! opens anything of the other.
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -29,17 +33,38 @@ pub enum LinkError {
     Expired,
 }
 
-fn mac(secret: &[u8], donation_id: &str, expires_at: i64) -> HmacSha256 {
+/// What a link opens: a donor's gift, or a supporter's page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkKind {
+    Gift,
+    Fundraiser,
+}
+
+impl LinkKind {
+    fn label(self) -> &'static str {
+        match self {
+            LinkKind::Gift => "manage",
+            LinkKind::Fundraiser => "fundraiser",
+        }
+    }
+}
+
+fn mac(secret: &[u8], kind: LinkKind, id: &str, expires_at: i64) -> HmacSha256 {
     // HMAC takes a key of any length, so this cannot fail.
     let mut m = HmacSha256::new_from_slice(secret).expect("HMAC accepts any key length");
-    m.update(format!("manage:v1:{donation_id}:{expires_at}").as_bytes());
+    m.update(format!("{}:v1:{id}:{expires_at}", kind.label()).as_bytes());
     m
 }
 
 /// A link token for `donation_id` that is valid until `expires_at` (unix seconds).
 pub fn sign(secret: &[u8], donation_id: &str, expires_at: i64) -> String {
-    let sig = hex::encode(mac(secret, donation_id, expires_at).finalize().into_bytes());
-    format!("{donation_id}.{expires_at}.{sig}")
+    sign_as(secret, LinkKind::Gift, donation_id, expires_at)
+}
+
+/// A link token of `kind` for the record `id`, valid until `expires_at` (unix seconds).
+pub fn sign_as(secret: &[u8], kind: LinkKind, id: &str, expires_at: i64) -> String {
+    let sig = hex::encode(mac(secret, kind, id, expires_at).finalize().into_bytes());
+    format!("{id}.{expires_at}.{sig}")
 }
 
 /// The self-service page's address for a donation: `{base}/manage/{token}`.
@@ -83,6 +108,17 @@ pub fn expiry(now: i64, ttl_secs: i64, frequency: Frequency, paid_at: Option<i64
 /// The donation a token was signed for, if the signature matches and `now` is before its expiry.
 /// The signature is checked first (in constant time), so an altered expiry reads as invalid.
 pub fn verify(secret: &[u8], token: &str, now: i64) -> Result<String, LinkError> {
+    verify_as(secret, LinkKind::Gift, token, now)
+}
+
+/// The record a token of `kind` was signed for (see [`verify`]); a token of the other kind is
+/// invalid.
+pub fn verify_as(
+    secret: &[u8],
+    kind: LinkKind,
+    token: &str,
+    now: i64,
+) -> Result<String, LinkError> {
     let mut parts = token.rsplitn(3, '.');
     let (Some(sig), Some(expiry), Some(donation_id)) = (parts.next(), parts.next(), parts.next())
     else {
@@ -93,7 +129,7 @@ pub fn verify(secret: &[u8], token: &str, now: i64) -> Result<String, LinkError>
     if donation_id.is_empty() || expiry.starts_with(['+', '-']) {
         return Err(LinkError::Invalid);
     }
-    mac(secret, donation_id, expires_at)
+    mac(secret, kind, donation_id, expires_at)
         .verify_slice(&sig)
         .map_err(|_| LinkError::Invalid)?;
     if now >= expires_at {
@@ -171,6 +207,26 @@ mod tests {
         // A receipt mailed long after its installment still gets at least the TTL.
         let late = next_year + 100 * DAY;
         assert_eq!(expiry(late, ttl, Frequency::Annual, Some(paid)), late + ttl);
+    }
+
+    #[test]
+    fn a_link_of_one_kind_opens_nothing_of_the_other() {
+        let gift = sign(SECRET, "fr_1", 1_000);
+        let page = sign_as(SECRET, LinkKind::Fundraiser, "fr_1", 1_000);
+        assert_ne!(gift, page);
+        assert_eq!(
+            verify_as(SECRET, LinkKind::Fundraiser, &page, 10),
+            Ok("fr_1".to_string())
+        );
+        assert_eq!(verify(SECRET, &page, 10), Err(LinkError::Invalid));
+        assert_eq!(
+            verify_as(SECRET, LinkKind::Fundraiser, &gift, 10),
+            Err(LinkError::Invalid)
+        );
+        assert_eq!(
+            verify_as(SECRET, LinkKind::Fundraiser, &page, 1_000),
+            Err(LinkError::Expired)
+        );
     }
 
     proptest! {

@@ -31,6 +31,14 @@ pub const REFUND_FAILED: &str = "refund_failed";
 /// A donor asked for fresh links to manage their recurring gifts (key
 /// `manage_links:<request id>`, payload the request id; not about one donation).
 pub const MANAGE_LINKS: &str = "manage_links";
+/// A supporter started a page: the link to confirm and manage it (key
+/// `fundraiser_welcome:<page id>`, payload the page id; not about a donation).
+pub const FUNDRAISER_WELCOME: &str = "fundraiser_welcome";
+/// A supporter asked for fresh links to their pages (key `fundraiser_links:<request id>`,
+/// payload the request id).
+pub const FUNDRAISER_LINKS: &str = "fundraiser_links";
+/// Staff approved a supporter's confirmed page (key `fundraiser_approved:<page id>`, once).
+pub const FUNDRAISER_APPROVED: &str = "fundraiser_approved";
 /// A staff sign-in link asked for on the sign-in page (key `staff_signin:<link id>`, payload the
 /// link id; not about a donation).
 pub const STAFF_SIGNIN: &str = "staff_signin";

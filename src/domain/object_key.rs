@@ -9,6 +9,10 @@
 //! which then is almost always later in the order than every key already held, so two
 //! transactions rarely wait on each other in a cycle. When they do (the database detects it),
 //! the ledger runs the transaction again.
+//!
+//! A supporter's page (`domain::fundraiser`) has no key: the ledger never reads or rewrites a
+//! page's record, it only adds to the page's figure rows (as to a campaign's), and each of those
+//! upserts is serialized by its row's lock.
 
 use crate::domain::fact::{CHECKOUT_PAYMENT_PREFIX, Fact};
 

@@ -6,8 +6,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// A person's role. Admins manage staff and campaigns; staff record offline gifts, export and
-/// read.
+/// A person's role. Admins manage staff and campaigns; staff record offline gifts, review
+/// supporters' pages, export and read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum StaffRole {
@@ -24,7 +24,9 @@ pub enum Permission {
     RecordGifts,
     /// Download donations as CSV.
     Export,
-    /// Create and edit campaigns.
+    /// Approve or hide supporters' pages.
+    ReviewPages,
+    /// Create and edit campaigns (and whether they take supporters' pages).
     ManageCampaigns,
     /// Invite and revoke staff members.
     ManageStaff,
@@ -46,7 +48,10 @@ impl StaffRole {
             StaffRole::Admin => true,
             StaffRole::Staff => matches!(
                 p,
-                Permission::Read | Permission::RecordGifts | Permission::Export
+                Permission::Read
+                    | Permission::RecordGifts
+                    | Permission::Export
+                    | Permission::ReviewPages
             ),
         }
     }

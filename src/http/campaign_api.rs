@@ -53,15 +53,7 @@ pub async fn progress(
                 .await?
                 .ok_or_else(|| AppError::NotFound(format!("no campaign {slug:?}")))?;
             let now = now();
-            let json = serde_json::to_vec(&ProgressView::new(&campaign, &progress, now))
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-            let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&json))[..32]);
-            let etag =
-                HeaderValue::from_str(&etag).map_err(|e| AppError::Internal(e.to_string()))?;
-            let body = ProgressBody {
-                json: json.into(),
-                etag,
-            };
+            let body = etagged(&ProgressView::new(&campaign, &progress, now))?;
             state.public_reads.progress.put(
                 &campaign,
                 campaign.slug.clone(),
@@ -75,8 +67,19 @@ pub async fn progress(
     Ok(progress_response(&answer, &headers))
 }
 
+/// A JSON answer with the ETag of its bytes (a campaign's progress, a supporter's page's).
+pub(crate) fn etagged(value: &impl Serialize) -> AppResult<ProgressBody> {
+    let json = serde_json::to_vec(value).map_err(|e| AppError::Internal(e.to_string()))?;
+    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&json))[..32]);
+    let etag = HeaderValue::from_str(&etag).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(ProgressBody {
+        json: json.into(),
+        etag,
+    })
+}
+
 /// The progress answer, or `304` when the client's `If-None-Match` names its ETag.
-fn progress_response(answer: &ProgressBody, headers: &HeaderMap) -> Response {
+pub(crate) fn progress_response(answer: &ProgressBody, headers: &HeaderMap) -> Response {
     let etag = answer.etag.to_str().unwrap_or_default();
     let matches = headers
         .get(header::IF_NONE_MATCH)

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::services::checkout::{AllowanceSpent, CheckoutError};
+use crate::services::fundraisers::FundraiserError;
 use crate::services::offline_gifts::OfflineGiftError;
 use crate::services::staff_accounts::StaffAccountError;
 use crate::store::StoreError;
@@ -97,6 +98,22 @@ impl From<OfflineGiftError> for AppError {
             e @ OfflineGiftError::AlreadyVoid(_) => AppError::Conflict(e.to_string()),
             e @ OfflineGiftError::Vanished => AppError::Internal(e.to_string()),
             OfflineGiftError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<FundraiserError> for AppError {
+    fn from(e: FundraiserError) -> Self {
+        match e {
+            e @ (FundraiserError::NoCampaign(_)
+            | FundraiserError::SignUpsClosed(_)
+            | FundraiserError::NotFound) => AppError::NotFound(e.to_string()),
+            FundraiserError::Invalid(errors) => AppError::Invalid(errors),
+            // The pages behind a link answer a bad link themselves; anywhere else it is refused.
+            e @ FundraiserError::Link(_) => {
+                AppError::BadRequest(vec![FieldError::new("token", e.to_string())])
+            }
+            FundraiserError::Store(e) => e.into(),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Card-testing defences at checkout: keyed rate limits (per client address and per donor
-//! email, and per address for staff sign-in links) and the client address behind trusted
-//! proxies.
+//! email, and per address for staff sign-in links, donors' manage links and supporters' pages)
+//! and the client address behind trusted proxies.
 //!
 //! Each limit is a GCRA allowance per key. On PostgreSQL the allowances are rows every server
 //! sharing the database counts against (`AllowanceStore`), so N servers allow what one does;
@@ -76,6 +76,9 @@ pub struct Limits {
     signin_per_ip: Option<KeyedLimit>,
     /// Donors' requests for fresh manage links per client address (`MANAGE_LINK_RATE_PER_IP`).
     manage_link_per_ip: Option<KeyedLimit>,
+    /// Supporters' page sign-ups and link requests per client address
+    /// (`FUNDRAISER_RATE_PER_IP`).
+    fundraiser_per_ip: Option<KeyedLimit>,
     /// The database the allowances are kept in, when every server shares them (PostgreSQL).
     shared: Option<Arc<dyn Store>>,
     clock: DefaultClock,
@@ -102,6 +105,7 @@ impl Limits {
                 "manage_link_ip",
                 config.self_service.link_rate_per_ip,
             ),
+            fundraiser_per_ip: KeyedLimit::new("fundraiser_ip", config.fundraisers.rate_per_ip),
             shared: (store.backend() == "postgres").then_some(store),
             clock: DefaultClock::default(),
             checks: AtomicU64::new(0),
@@ -132,6 +136,7 @@ impl Limits {
                     &self.per_email,
                     &self.signin_per_ip,
                     &self.manage_link_per_ip,
+                    &self.fundraiser_per_ip,
                 ];
                 for l in all.into_iter().flatten() {
                     l.local.retain_recent();
@@ -198,6 +203,13 @@ impl Limits {
     pub async fn check_manage_link_ip(&self, ip: IpAddr) -> Result<(), AllowanceSpent> {
         let key = limit_key(ip, self.ipv6_prefix).to_string();
         self.take(&self.manage_link_per_ip, key).await
+    }
+
+    /// Takes one supporter's page sign-up or link request from the allowance of `ip` (as
+    /// checkout counts it).
+    pub async fn check_fundraiser_ip(&self, ip: IpAddr) -> Result<(), AllowanceSpent> {
+        let key = limit_key(ip, self.ipv6_prefix).to_string();
+        self.take(&self.fundraiser_per_ip, key).await
     }
 }
 

@@ -8,6 +8,7 @@ pub mod donor;
 pub mod donor_api;
 pub mod error;
 pub mod extract;
+pub mod fundraiser_api;
 pub mod health;
 pub mod limits;
 pub mod memberships_api;
@@ -114,7 +115,9 @@ fn api() -> Api {
             .routes(routes!(campaign_api::progress))
             .routes(routes!(donor_api::fee_quote))
             .routes(routes!(donor_api::create))
-            .routes(routes!(campaign_api::donors)),
+            .routes(routes!(campaign_api::donors))
+            .routes(routes!(fundraiser_api::top, fundraiser_api::sign_up))
+            .routes(routes!(fundraiser_api::progress)),
     );
     let staff = part(
         OpenApiRouter::new()
@@ -127,6 +130,10 @@ fn api() -> Api {
             .routes(routes!(staff_api::flags))
             .routes(routes!(staff_api::donation_emails))
             .routes(routes!(staff_api::resend_email))
+            .routes(routes!(fundraiser_api::staff_list))
+            .routes(routes!(fundraiser_api::approve))
+            .routes(routes!(fundraiser_api::hide))
+            .routes(routes!(fundraiser_api::policy, fundraiser_api::set_policy))
             .routes(routes!(memberships_api::memberships))
             .routes(routes!(staff_members_api::me))
             .routes(routes!(staff_members_api::list, staff_members_api::invite))
@@ -172,8 +179,8 @@ async fn count_request(
     response
 }
 
-/// The donor pages (the donation page and the self-service page of a recurring gift) and the
-/// assets they load.
+/// The donor pages (the donation page and the self-service page of a recurring gift, supporters'
+/// pages and their owners' pages) and the assets they load.
 fn pages_router() -> Router<AppState> {
     use axum::routing::get;
     Router::new()
@@ -181,11 +188,20 @@ fn pages_router() -> Router<AppState> {
             "/donate/{slug}",
             get(donor::donation_page::donate).post(donor::donation_page::submit),
         )
+        .route(
+            "/donate/{slug}/f/{page}",
+            get(donor::fundraiser_page::show).post(donor::fundraiser_page::submit),
+        )
+        .route(
+            "/donate/{slug}/fundraise",
+            get(donor::fundraiser_signup_page::form).post(donor::fundraiser_signup_page::start),
+        )
         .route("/assets/app.css", get(donor::donation_page::css))
         .route("/assets/donate.js", get(donor::donation_page::donate_js))
         .route("/assets/embed.js", get(donor::donation_page::embed_js))
         .merge(donor::manage_page::routes())
         .merge(donor::manage_request_page::routes())
+        .merge(donor::fundraiser_manage_page::routes())
 }
 
 pub fn router(state: AppState) -> Router {

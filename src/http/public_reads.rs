@@ -11,8 +11,11 @@
 //!   the route's `Cache-Control: max-age` already gives browsers and proxies.
 //!
 //! Only campaigns that exist are kept (a 404 is not cached), so the map holds one entry per
-//! campaign and page at most (per campaign and language for the donation page: the languages
-//! are those of `locales/`, a fixed set).
+//! campaign and page at most (per campaign and language for a page: the languages are those of
+//! `locales/`, a fixed set). A supporter's page (`/donate/{campaign}/f/{page}`) and its progress
+//! are kept the same way, under the slug `{campaign}/f/{page}` (a slug has no `/`; the page in
+//! each language, like the donation page), and by the same rules: its figures and its review
+//! are commits that change campaign figures.
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
@@ -95,8 +98,8 @@ impl PublicReads {
     }
 }
 
-/// Values of campaigns by key (`K`: a slug, or a slug and a language), each valid until its
-/// deadline and while the store's change count is the one it was read at.
+/// Values of campaigns and supporters' pages by key (`K`: a slug, or a slug and a language),
+/// each valid until its deadline and while the store's change count is the one it was read at.
 pub struct ReadCache<K, V> {
     ttl: Duration,
     entries: RwLock<HashMap<K, Cached<V>>>,

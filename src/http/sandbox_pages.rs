@@ -361,12 +361,22 @@ async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> AppRes
     let mut vars = sandbox_vars(&d, &c);
     vars.insert("PAYMENT_STATUS".into(), "unpaid".into());
     send(&state, "checkout.session.expired", &vars, method_of(&d)).await?;
-    let to = c.cancel_url.clone().unwrap_or_else(|| {
-        format!(
-            "{}/donate/{}?canceled=1&lang={}",
-            state.config.public_base_url, c.slug, d.language
-        )
-    });
+    // Back to the page the gift was made on (a supporter's, or the campaign's), as checkout
+    // told Stripe.
+    let page = match &d.fundraiser_id {
+        Some(id) => state.store.fundraiser(id).await?,
+        None => None,
+    };
+    let back = match page {
+        Some(f) => {
+            crate::services::fundraisers::share_url(&state.config.public_base_url, &c.slug, &f.slug)
+        }
+        None => format!("{}/donate/{}", state.config.public_base_url, c.slug),
+    };
+    let to = c
+        .cancel_url
+        .clone()
+        .unwrap_or_else(|| format!("{back}?canceled=1&lang={}", d.language));
     Ok(Redirect::to(&to).into_response())
 }
 

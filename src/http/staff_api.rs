@@ -67,6 +67,34 @@ async fn campaign_param(
     }
 }
 
+/// A `fundraiser` filter parameter (a page's slug in the `campaign` given): the page's id, or
+/// an error naming the parameter.
+async fn fundraiser_param(
+    state: &AppState,
+    campaign: Option<&Campaign>,
+    slug: Option<&str>,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<Option<String>> {
+    let Some(slug) = slug.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let Some(c) = campaign else {
+        errors.push(FieldError::new(
+            "fundraiser",
+            "needs the campaign parameter",
+        ));
+        return Ok(None);
+    };
+    let found = state.store.fundraiser_by_slug(c.id, slug).await?;
+    if found.is_none() {
+        errors.push(FieldError::new(
+            "fundraiser",
+            "is not a supporter page of the campaign",
+        ));
+    }
+    Ok(found.map(|f| f.id))
+}
+
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DonationsQuery {
@@ -80,6 +108,8 @@ pub struct DonationsQuery {
     from: Option<String>,
     /// Created before: an RFC 3339 time, or a date (through its end, UTC).
     to: Option<String>,
+    /// Only gifts made on this supporter's page (its slug; with `campaign`).
+    fundraiser: Option<String>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
     /// Rows per page: 1 to 200, default 50.
@@ -172,6 +202,13 @@ pub async fn donations(
     {
         errors.push(FieldError::new("to", "must be after from"));
     }
+    let fundraiser_id = fundraiser_param(
+        &state,
+        campaign.as_ref(),
+        q.fundraiser.as_deref(),
+        &mut errors,
+    )
+    .await?;
     let cursor = match q.cursor.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
         None => None,
         Some(c) => decode_cursor(c).map_err(|e| errors.push(e)).ok(),
@@ -191,6 +228,7 @@ pub async fn donations(
         frequency: frequency.map(str::to_string),
         from,
         to,
+        fundraiser_id,
     };
 
     if csv {

@@ -15,12 +15,14 @@ use crate::domain::{manage_link, notices};
 use crate::i18n::{Args, Lang, Tr, format};
 use crate::store::{Campaign, Donation, OutboxMessage, Payment, Store, StoreError};
 
+mod fundraiser;
 mod manage_links;
 mod receipt;
 mod refund;
 #[cfg(test)]
 mod spanish;
 mod staff;
+pub use fundraiser::{PageLink, PageMail, page_mail};
 pub use manage_links::manage_links;
 pub use receipt::{offline_payment, receipt};
 pub use refund::{refund_failed, refund_notice};
@@ -403,6 +405,15 @@ pub async fn render(
     }
     if m.kind == notices::MANAGE_LINKS {
         return manage_links::manage_links_message(store, ctx, m, now).await;
+    }
+    if [
+        notices::FUNDRAISER_WELCOME,
+        notices::FUNDRAISER_APPROVED,
+        notices::FUNDRAISER_LINKS,
+    ]
+    .contains(&m.kind.as_str())
+    {
+        return fundraiser::fundraiser_message(store, ctx, m, now).await;
     }
     if m.kind == notices::STATEMENT {
         let p: Prerendered = serde_json::from_str(m.payload.as_deref().unwrap_or_default())

@@ -19,7 +19,8 @@ use crate::domain::money::{Currency, Money};
 use crate::domain::text::{Email, PersonName, ShortText, TextError};
 use crate::payments::{CheckoutRequest, Gateway};
 use crate::services::campaign_admin::MajorAmount;
-use crate::store::{Campaign, Donation, IdempotencyClaim, Store, StoreError};
+use crate::services::fundraisers;
+use crate::store::{Campaign, Donation, Fundraiser, IdempotencyClaim, Store, StoreError};
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -66,6 +67,10 @@ pub struct CheckoutInput {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub website: Option<serde_json::Value>,
+    /// The supporter's page of the campaign the gift is made on (its slug, as in
+    /// `/donate/{campaign}/f/{fundraiser}`): the gift counts toward the page as well.
+    #[serde(default)]
+    pub fundraiser: Option<String>,
     /// The donor's language, in which every email about the gift is written (and Stripe
     /// Checkout is shown): a tag such as `en` or `es`. Without it, the request's
     /// `Accept-Language`; a language without translations is English.
@@ -399,6 +404,16 @@ impl Gift {
             }
         }
         part(self.comment.as_deref().unwrap_or(""));
+        // Only named when given, so that the hash of a gift without a page is as it always was.
+        if let Some(page) = input
+            .fundraiser
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            part("fundraiser");
+            part(page);
+        }
         hex::encode(h.finalize())
     }
 }
@@ -462,6 +477,9 @@ impl Checkout<'_> {
             return Err(CheckoutError::CampaignClosed(slug.to_string()));
         }
         let gift = validate(input, &campaign, self.config).map_err(CheckoutError::Invalid)?;
+        let page = fundraisers::page_for_gift(self.store, &campaign, input.fundraiser.as_deref())
+            .await?
+            .map_err(|e| CheckoutError::Invalid(vec![e]))?;
         // Valid, so this request creates a checkout (or replays one): only now does it count
         // against the donor's allowance.
         self.allowance
@@ -499,6 +517,7 @@ impl Checkout<'_> {
                 d.tribute_show_amount = input.tribute.as_ref().is_some_and(|t| t.show_amount);
             }
             d.comment.clone_from(&gift.comment);
+            d.fundraiser_id = page.as_ref().map(|f| f.id.clone());
             d.language = input
                 .language
                 .as_deref()
@@ -512,7 +531,7 @@ impl Checkout<'_> {
             match claim {
                 IdempotencyClaim::Claimed => {
                     return self
-                        .start_session(&campaign, &d, scoped_key.as_deref())
+                        .start_session(&campaign, &d, page.as_ref(), scoped_key.as_deref())
                         .await;
                 }
                 IdempotencyClaim::Existing {
@@ -541,11 +560,17 @@ impl Checkout<'_> {
         &self,
         campaign: &Campaign,
         d: &Donation,
+        page: Option<&Fundraiser>,
         key: Option<&str>,
     ) -> Result<CheckoutResponse, CheckoutError> {
         let base = &self.config.public_base_url;
-        // Back from Checkout in the language the donor gave in.
+        // Back from Checkout in the language the donor gave in; a donor who turns back returns
+        // to the page they gave on.
         let lang = &d.language;
+        let back = match page {
+            Some(f) => fundraisers::share_url(base, &campaign.slug, &f.slug),
+            None => format!("{base}/donate/{}", campaign.slug),
+        };
         let request = CheckoutRequest {
             donation_id: d.id.clone(),
             campaign_slug: campaign.slug.clone(),
@@ -561,9 +586,10 @@ impl Checkout<'_> {
                     campaign.slug, d.id
                 )
             }),
-            cancel_url: campaign.cancel_url.clone().unwrap_or_else(|| {
-                format!("{base}/donate/{}?canceled=1&lang={lang}", campaign.slug)
-            }),
+            cancel_url: campaign
+                .cancel_url
+                .clone()
+                .unwrap_or_else(|| format!("{back}?canceled=1&lang={lang}")),
             language: d.language.clone(),
         };
         match self.gateway.create_checkout(&request).await {

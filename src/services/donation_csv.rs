@@ -13,9 +13,10 @@ use crate::domain::money::{currency_of, format_major};
 /// and `voided_at` end in `Z`); the `_utc` names say so for the spreadsheet columns. Then
 /// Stripe's actual net (`net_actual_minor`, `net_actual`), beside the actual fee; then how a
 /// checkout gift was paid (`payment_method`: `card` or `us_bank_account`) and the membership
-/// dues a gift pays (`dues_minimum_minor`, empty for a gift that pays none): columns are only
-/// ever added at the end.
-pub const CSV_HEADER: [&str; 39] = [
+/// dues a gift pays (`dues_minimum_minor`, empty for a gift that pays none); then the
+/// supporter's page the gift was made on (`fundraiser`, its slug): columns are only ever added
+/// at the end.
+pub const CSV_HEADER: [&str; 40] = [
     "id",
     "campaign",
     "status",
@@ -55,6 +56,7 @@ pub const CSV_HEADER: [&str; 39] = [
     "net_actual",
     "payment_method",
     "dues_minimum_minor",
+    "fundraiser",
 ];
 
 /// A text cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, or a leading tab
@@ -128,6 +130,7 @@ pub fn csv_row(v: &DonationView) -> [String; CSV_HEADER.len()] {
         v.net_actual_minor.map(major).unwrap_or_default(),
         text(&v.payment_method),
         number(v.dues_minimum_minor),
+        text(&v.fundraiser),
     ]
 }
 
@@ -163,6 +166,7 @@ mod tests {
         assert_eq!(col("gift"), 26);
         assert_eq!(col("voided_at_utc"), 34);
         assert_eq!(col("net_actual_minor"), 35);
+        assert_eq!(col("fundraiser"), CSV_HEADER.len() - 1);
         let mut d = crate::domain::donation::Donation::pending("don_1".into(), &campaign(), 0);
         d.created_at = 1_795_285_800; // 2026-11-21T18:30:00Z
         (d.gift_minor, d.fee_minor, d.total_minor) = (5000, 175, 5175);
@@ -194,6 +198,12 @@ mod tests {
         (d.gift_minor, d.fee_actual_minor, d.voided_at) = (5000, None, None);
         d.net_actual_minor = None;
         let row = csv_row(&DonationView::new("c", &d));
+        assert_eq!(row[col("fundraiser")], "", "given on no supporter's page");
+        let on_page = DonationView {
+            fundraiser: Some("ana-perez".into()),
+            ..DonationView::new("c", &d)
+        };
+        assert_eq!(csv_row(&on_page)[col("fundraiser")], "ana-perez");
         assert_eq!(row[col("gift")], "5000");
         assert_eq!(row[col("fee_actual")], "");
         assert_eq!(row[col("net_actual")], "");

@@ -8,6 +8,7 @@ pub mod campaign_admin;
 pub mod checkout;
 pub mod donation_csv;
 pub mod event_refetch;
+pub mod fundraisers;
 pub mod ledger;
 pub mod manage_link_requests;
 pub mod membership_report;

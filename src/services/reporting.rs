@@ -137,6 +137,8 @@ pub struct DonationView {
     /// A gift that pays membership dues: the least it pays per installment (per year for a
     /// one-time or offline gift).
     pub dues_minimum_minor: Option<i64>,
+    /// The supporter's page it was given on (its slug), if any.
+    pub fundraiser: Option<String>,
 }
 
 impl DonationView {
@@ -171,13 +173,17 @@ impl DonationView {
             voided_at: d.voided_at.map(format_time),
             payment_method: d.payment_method.map(|m| m.as_str().to_string()),
             dues_minimum_minor: d.dues_minimum_minor,
+            fundraiser: None,
         }
     }
 }
 
 impl From<&ListedDonation> for DonationView {
     fn from(l: &ListedDonation) -> Self {
-        DonationView::new(&l.campaign_slug, &l.donation)
+        DonationView {
+            fundraiser: l.fundraiser_slug.clone(),
+            ..DonationView::new(&l.campaign_slug, &l.donation)
+        }
     }
 }
 

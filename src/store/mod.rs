@@ -14,14 +14,16 @@
 //! - [`LedgerStore`]: beginning a ledger transaction; webhook events and flags read back;
 //! - [`AllowanceStore`]: rate allowances shared by every server on the database;
 //! - [`FollowUpStore`]: what is still to be asked of Stripe after a webhook, and its backoff;
+//! - [`FundraiserStore`]: supporters' pages, their figures and their owners' emails;
 //! - [`MembershipStore`]: members (donors paying dues), as staff list and export them;
 //! - and [`Store`] itself: health, the heartbeat, server secrets.
 //!
 //! [`LedgerTx`] is split likewise: [`EventTx`] (events, flags, emails queued), [`DonationTx`]
 //! (donations and campaign figures), [`PaymentTx`] (payments and charges), [`MoneyBackTx`]
-//! (refunds and disputes), [`FollowUpTx`] (flags a follow-up settles) and [`MembershipTx`]
-//! (members, by donor key). Methods of the sub-traits are callable on `dyn Store` and
-//! `dyn LedgerTx` as they are; [`prelude`] names them all for code that needs them in scope.
+//! (refunds and disputes), [`FollowUpTx`] (flags a follow-up settles), [`FundraiserTx`]
+//! (supporters' pages' figures) and [`MembershipTx`] (members, by donor key). Methods of the
+//! sub-traits are callable on `dyn Store` and `dyn LedgerTx` as they are; [`prelude`] names them
+//! all for code that needs them in scope.
 //!
 //! One implementation serves both backends (`sql::SqlStore`, generic over the driver; the SQL
 //! uses `$N` placeholders, which both accept); `sqlite` and `postgres` keep what differs:
@@ -99,6 +101,7 @@ pub use crate::domain::campaign::{
 };
 pub use crate::domain::donation::Donation;
 pub use crate::domain::event_log::{Flag, WebhookEvent};
+pub use crate::domain::fundraiser::{Fundraiser, PagePolicy, Review};
 pub use crate::domain::membership::Membership;
 pub use crate::domain::message::{NewMessage, OutboxMessage};
 pub use crate::domain::payment::{ChargeRecord, Dispute, Payment, Refund};
@@ -117,6 +120,8 @@ pub struct DonationFilter {
     pub from: Option<i64>,
     /// `created_at < to`
     pub to: Option<i64>,
+    /// Given on this supporter's page (its id).
+    pub fundraiser_id: Option<String>,
 }
 
 /// Which members the staff list selects: all, or those active (paid through `at` or later) or
@@ -136,11 +141,20 @@ pub struct DonationCursor {
     pub id: String,
 }
 
-/// A donation with its campaign's slug, as the staff list shows it.
+/// A donation with its campaign's slug (and its supporter page's, if it was given on one), as
+/// the staff list shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListedDonation {
     pub campaign_slug: String,
+    pub fundraiser_slug: Option<String>,
     pub donation: Donation,
+}
+
+/// A supporter's page with its figures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedFundraiser {
+    pub fundraiser: Fundraiser,
+    pub progress: Progress,
 }
 
 /// A flag with the slug of the campaign of its donation, when it has one.

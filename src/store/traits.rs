@@ -13,7 +13,9 @@ use super::{
     ListedDonation, ListedFlag, Membership, MembershipFilter, NewMessage, OutboxMessage, Payment,
     Progress, Refund, StaffSession, StaffToken, StoreResult, UnparsedEvent, WebhookEvent,
 };
+use super::{Fundraiser, ListedFundraiser, PagePolicy, Review};
 use super::{LinkPurpose, SigninLink, StaffMember, StaffRole};
+use crate::domain::fundraiser::{PageFields, PageLinkRequest};
 use crate::domain::manage_link::LinkRequestRecord;
 use crate::domain::object_key::ObjectKey;
 
@@ -29,6 +31,7 @@ pub trait Store:
     + AllowanceStore
     + FollowUpStore
     + DonorLinkStore
+    + FundraiserStore
     + MembershipStore
     + Send
     + Sync
@@ -297,6 +300,95 @@ pub trait DonorLinkStore: Send + Sync {
     async fn manage_link_requests_since(&self, donor_key: &str, since: i64) -> StoreResult<i64>;
 }
 
+/// Supporters' pages (`domain::fundraiser`): the pages, their figures as the ledger keeps
+/// them, their campaigns' policy, and the emails sent to their owners on request.
+#[async_trait]
+pub trait FundraiserStore: Send + Sync {
+    /// Records a new page (with no figures yet) and, in the same transaction, its welcome
+    /// email and the request that sends it (counted against its owner's address, see
+    /// `fundraiser_mail_since`). `Conflict` when the campaign has a page of that slug.
+    async fn create_fundraiser(
+        &self,
+        f: &Fundraiser,
+        welcome: &NewMessage,
+        at: i64,
+    ) -> StoreResult<()>;
+    async fn fundraiser(&self, id: &str) -> StoreResult<Option<Fundraiser>>;
+    async fn fundraiser_by_slug(
+        &self,
+        campaign_id: i64,
+        slug: &str,
+    ) -> StoreResult<Option<Fundraiser>>;
+    /// A page with its figures (its aggregate rows summed in one statement).
+    async fn fundraiser_progress(&self, id: &str) -> StoreResult<Option<ListedFundraiser>>;
+    /// A campaign's pages with their figures, newest first; only those under `reviews` when
+    /// given.
+    async fn fundraisers_of(
+        &self,
+        campaign_id: i64,
+        reviews: Option<&[Review]>,
+    ) -> StoreResult<Vec<ListedFundraiser>>;
+    /// A campaign's confirmed pages under one of `reviews` (those that are public), most
+    /// raised first, at most `limit`.
+    async fn top_fundraisers(
+        &self,
+        campaign_id: i64,
+        reviews: &[Review],
+        limit: i64,
+    ) -> StoreResult<Vec<ListedFundraiser>>;
+    /// The pages of the owner with this lowercased address, oldest first.
+    async fn fundraisers_owned_by(&self, owner_key: &str) -> StoreResult<Vec<Fundraiser>>;
+    /// The owner's change of their page's words and goal; with `confirm`, also confirms the
+    /// address (if not confirmed yet). The page as it now is, `None` if there is no such page.
+    async fn update_fundraiser_page(
+        &self,
+        id: &str,
+        fields: &PageFields,
+        confirm: bool,
+        at: i64,
+    ) -> StoreResult<Option<Fundraiser>>;
+    /// Records that the owner used the emailed link; false if it was confirmed already (or
+    /// there is no such page).
+    async fn confirm_fundraiser(&self, id: &str, at: i64) -> StoreResult<bool>;
+    /// Staff's decision, by `staff`, with `notice` (the owner's email, keyed by its cause so it
+    /// is queued once) in the same transaction. The page as it now is.
+    async fn review_fundraiser(
+        &self,
+        id: &str,
+        review: Review,
+        staff: &str,
+        notice: Option<&NewMessage>,
+        at: i64,
+    ) -> StoreResult<Option<Fundraiser>>;
+    /// A page's donations that count now, newest first (its donor wall).
+    async fn fundraiser_donations(
+        &self,
+        fundraiser_id: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<Donation>>;
+    /// Whether and how a campaign takes supporters' pages (the default when never set).
+    async fn page_policy(&self, campaign_id: i64) -> StoreResult<PagePolicy>;
+    async fn set_page_policy(
+        &self,
+        campaign_id: i64,
+        policy: PagePolicy,
+        at: i64,
+    ) -> StoreResult<()>;
+    /// Records an owner's request for fresh links and queues the email that answers it, in
+    /// one transaction.
+    async fn create_fundraiser_link_request(
+        &self,
+        id: &str,
+        request: &PageLinkRequest,
+        message: &NewMessage,
+        at: i64,
+    ) -> StoreResult<()>;
+    /// The owner (lowercased address) a links request was made for, and its language.
+    async fn fundraiser_link_request(&self, id: &str) -> StoreResult<Option<PageLinkRequest>>;
+    /// Emails sent to this owner address on request (sign-ups and links) since `since`.
+    async fn fundraiser_mail_since(&self, owner_key: &str, since: i64) -> StoreResult<i64>;
+}
+
 /// Members (donors who pay a membership campaign's dues), as staff list and export them. The
 /// records are written by the ledger only ([`MembershipTx`]).
 #[async_trait]
@@ -397,7 +489,7 @@ pub trait FollowUpTx: Send {
 /// until `commit`. Dropping it without commit rolls everything back.
 #[async_trait]
 pub trait LedgerTx:
-    EventTx + DonationTx + PaymentTx + MoneyBackTx + FollowUpTx + MembershipTx + Send
+    EventTx + DonationTx + PaymentTx + MoneyBackTx + FollowUpTx + FundraiserTx + MembershipTx + Send
 {
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }
@@ -453,6 +545,27 @@ pub trait DonationTx: Send {
     async fn add_donor_count(
         &mut self,
         campaign_id: i64,
+        donor_key: &str,
+        delta: i64,
+    ) -> StoreResult<(i64, i64)>;
+}
+
+/// In a ledger transaction: the figures of supporters' pages, kept like a campaign's (see
+/// `DonationTx::add_progress` and `add_donor_count`): each update is one upsert of one row,
+/// which the row's lock serializes; nothing is read first.
+#[async_trait]
+pub trait FundraiserTx: Send {
+    /// Adds `delta` to the page's figures, in the aggregate row that `donation_id` falls in.
+    async fn add_fundraiser_progress(
+        &mut self,
+        fundraiser_id: &str,
+        donation_id: &str,
+        delta: &Progress,
+    ) -> StoreResult<()>;
+    /// Adds `delta` to a donor's counted donations on the page; the count before and after.
+    async fn add_fundraiser_donor_count(
+        &mut self,
+        fundraiser_id: &str,
         donor_key: &str,
         delta: i64,
     ) -> StoreResult<(i64, i64)>;

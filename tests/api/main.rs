@@ -20,6 +20,8 @@ mod bank_debit;
 mod campaigns;
 mod checkout;
 mod donor_mail;
+mod fundraiser_languages;
+mod fundraisers;
 mod hostile;
 mod languages;
 mod mail;

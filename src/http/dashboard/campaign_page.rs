@@ -48,6 +48,8 @@ pub struct DonationRow {
     pub paid_with: &'static str,
     /// The gift pays membership dues.
     pub dues: bool,
+    /// The supporter's page it was given on (its slug).
+    pub fundraiser: Option<String>,
 }
 
 pub struct FlagRow {
@@ -169,6 +171,7 @@ pub fn donation_row(d: &Donation) -> DonationRow {
         voidable: d.is_standing_offline_gift(),
         paid_with: d.payment_method.map_or("", |m| m.as_str()),
         dues: d.dues_minimum_minor.is_some(),
+        fundraiser: None,
     }
 }
 
@@ -235,7 +238,10 @@ pub fn campaign_view(
         donations: r
             .donations
             .iter()
-            .map(|l| donation_row(&l.donation))
+            .map(|l| DonationRow {
+                fundraiser: l.fundraiser_slug.clone(),
+                ..donation_row(&l.donation)
+            })
             .collect(),
         offline_fields: offline_fields(&shown.offline_form, &shown.offline_errors, today),
         flags: r.flags.iter().map(|l| flag_row(&l.flag)).collect(),
@@ -382,6 +388,7 @@ mod tests {
             .into_iter()
             .map(|donation| ListedDonation {
                 campaign_slug: c.slug.clone(),
+                fundraiser_slug: None,
                 donation,
             })
             .collect();

@@ -88,6 +88,7 @@ pub fn parse_filter(
         frequency: (!values.frequency.is_empty()).then(|| values.frequency.clone()),
         from,
         to,
+        fundraiser_id: None,
     });
     (values, errors, filter)
 }

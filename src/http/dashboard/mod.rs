@@ -18,6 +18,7 @@
 //! - [`chart`]: the raised-per-day chart, drawn on the server;
 //! - [`offline_gift_form`]: the offline gift form, recording and voiding offline gifts;
 //! - [`campaign_form`]: campaign create and edit;
+//! - [`fundraisers_page`]: a campaign's supporters' pages: approve, hide, the policy for new ones;
 //! - [`fields`]: form fields as the templates draw them, with their errors.
 //!
 //! Each page's data is built by a pure function (inputs → the page's view) that unit tests call
@@ -28,6 +29,7 @@ pub mod campaign_page;
 pub mod chart;
 pub mod donation_filter;
 pub mod fields;
+pub mod fundraisers_page;
 pub mod index;
 pub mod memberships_page;
 pub mod offline_gift_form;
@@ -87,6 +89,22 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/dashboard/campaigns/{slug}/donations.csv",
             get(campaign_page::csv),
+        )
+        .route(
+            "/dashboard/campaigns/{slug}/fundraisers",
+            get(fundraisers_page::fundraisers_page),
+        )
+        .route(
+            "/dashboard/campaigns/{slug}/fundraisers/{id}/approve",
+            post(fundraisers_page::approve),
+        )
+        .route(
+            "/dashboard/campaigns/{slug}/fundraisers/{id}/hide",
+            post(fundraisers_page::hide),
+        )
+        .route(
+            "/dashboard/campaigns/{slug}/fundraising",
+            post(fundraisers_page::set_policy),
         )
         .route(
             "/dashboard/campaigns/{slug}/offline-gifts",

@@ -166,6 +166,7 @@ pub(super) fn checkout_input(f: &FormValues, lang: Lang) -> CheckoutInput {
         tribute,
         comment: Some(f.comment.clone()),
         website: (!f.website.is_empty()).then(|| serde_json::Value::String(f.website.clone())),
+        fundraiser: None,
         language: Some(lang.tag().to_string()),
     }
 }

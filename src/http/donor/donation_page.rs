@@ -1,5 +1,5 @@
-//! The donation page (`/donate/{slug}`, with a form that works without JavaScript) in the donor's
-//! language, plus the stylesheet and scripts the donor pages load, and the headers every HTML
+//! The donation page (`/donate/{slug}`, with a form that works without JavaScript; a supporter's
+//! page is the same page with its own header, `fundraiser_page`) in the donor's language, plus the stylesheet and scripts the donor pages load, and the headers every HTML
 //! page sends (a strict Content-Security-Policy; framing only by `ALLOWED_ORIGINS`).
 
 use std::collections::BTreeMap;
@@ -22,6 +22,7 @@ use crate::http::donor::donation_form::{
     DEFAULT_AMOUNT, DonateForm, FormValues, checkout_input, new_form_key,
 };
 use crate::http::donor::field_errors::translated_errors;
+use crate::http::donor::fundraiser_page::{self, SupporterParts};
 use crate::http::error::{AppError, AppResult, FieldError};
 use crate::http::limits::ClientIp;
 use crate::http::page_language::{LanguageLink, PageLanguage, switcher};
@@ -30,7 +31,7 @@ use crate::i18n::{Args, Lang, Tr, format};
 use crate::services::campaign_admin::DuesView;
 use crate::services::checkout::{Checkout, CheckoutError, QuoteRequest, quote};
 use crate::services::reporting::wall_entry;
-use crate::store::{Campaign, Donation, Progress, now};
+use crate::store::{Campaign, Donation, ListedFundraiser, Progress, now};
 
 pub const CSS: &str = include_str!("../../../assets/app.css");
 pub const DONATE_JS: &str = include_str!("../../../assets/donate.js");
@@ -142,11 +143,22 @@ impl ProgressBar {
     }
 
     pub fn in_language(lang: Lang, c: &Campaign, raised_minor: i64, donors: i64) -> Self {
-        let percent = percent_of_goal(raised_minor, c.goal_minor);
+        Self::toward(lang, c.goal_minor, &c.currency, raised_minor, donors)
+    }
+
+    /// The bar toward any goal (a supporter's page's own) in `currency`, as `lang` writes it.
+    pub fn toward(
+        lang: Lang,
+        goal_minor: i64,
+        currency: &str,
+        raised_minor: i64,
+        donors: i64,
+    ) -> Self {
+        let percent = percent_of_goal(raised_minor, goal_minor);
         let bar = percent.clamp(0.into(), 100.into());
         ProgressBar {
-            raised: format::money(lang, raised_minor, &c.currency),
-            goal: format::money(lang, c.goal_minor, &c.currency),
+            raised: format::money(lang, raised_minor, currency),
+            goal: format::money(lang, goal_minor, currency),
             percent: format::decimal(lang, &percent.normalize().to_string()),
             bar: bar.normalize().to_string(),
             donors,
@@ -154,7 +166,7 @@ impl ProgressBar {
     }
 
     /// The values the progress messages name.
-    fn args(&self, lang: Lang) -> Args {
+    pub fn args(&self, lang: Lang) -> Args {
         Args::new()
             .text("raised", &self.raised)
             .text("goal", &self.goal)
@@ -204,6 +216,9 @@ pub struct DonatePage {
     pub zero: String,
     pub money_zero: String,
     pub wall: Vec<WallRow>,
+    /// Supporters' pages: the form's address, and the page's own header or the campaign's list
+    /// of top pages (`fundraiser_page`).
+    pub supporters: SupporterParts,
     /// The campaign takes US bank accounts (ACH) beside cards: the form offers the choice of
     /// `payment_methods` (the bank debit fee, its percent and cap, is among `tr`'s values).
     pub bank_debit: bool,
@@ -251,8 +266,10 @@ fn wall_row(lang: Lang, d: &Donation, hide_amounts: bool) -> WallRow {
     }
 }
 
-/// The donation page in `lang` (only the language, not how it was chosen: a page kept for a
-/// language is the same for every reader of it).
+/// The donation page of `campaign`, or of its supporter's page `page`, in `lang` (only the
+/// language, not how it was chosen: a page kept for a language is the same for every reader of
+/// it).
+#[allow(clippy::too_many_arguments)]
 async fn donate_page(
     state: &AppState,
     lang: Lang,
@@ -261,6 +278,7 @@ async fn donate_page(
     form: FormValues,
     errors: BTreeMap<String, String>,
     canceled: bool,
+    page: Option<&ListedFundraiser>,
 ) -> AppResult<DonatePage> {
     let currency = currency_of(&campaign.currency);
     // The fee for the amount in the form (the default one on a first visit), by the method the
@@ -278,10 +296,22 @@ async fn donate_page(
         .or_else(|_| quote(campaign, &state.config, &request(DEFAULT_AMOUNT)))
         .map(|(_, q)| format::money(lang, q.fee_minor, &campaign.currency))
         .unwrap_or_default();
-    let wall = state
-        .store
-        .counted_donations(campaign.id, WALL_SIZE)
-        .await?
+    // A supporter's page shows its own gifts (anonymous ones as "Anonymous", as everywhere).
+    let counted = match page {
+        Some(p) => {
+            state
+                .store
+                .fundraiser_donations(&p.fundraiser.id, WALL_SIZE)
+                .await?
+        }
+        None => {
+            state
+                .store
+                .counted_donations(campaign.id, WALL_SIZE)
+                .await?
+        }
+    };
+    let wall = counted
         .iter()
         .map(|d| wall_row(lang, d, campaign.hide_amounts))
         .collect();
@@ -317,9 +347,11 @@ async fn donate_page(
                 .unwrap_or_default(),
         );
     let zero = format::decimal(lang, &crate::domain::money::format_major(0, currency));
+    let supporters = fundraiser_page::parts(state, lang, campaign, page).await?;
     Ok(DonatePage {
         tr: Tr::html(lang, args),
-        languages: switcher(lang, &format!("/donate/{}", campaign.slug), &[]),
+        // This page (the campaign's or the supporter's, where the form posts) in each language.
+        languages: switcher(lang, &supporters.action, &[]),
         slug: campaign.slug.clone(),
         name: campaign.name.clone(),
         description: campaign.description.clone(),
@@ -362,6 +394,7 @@ async fn donate_page(
             })
             .collect(),
         dues: dues.is_some(),
+        supporters,
     })
 }
 
@@ -375,7 +408,7 @@ async fn campaign_and_progress(state: &AppState, slug: &str) -> AppResult<(Campa
 
 #[derive(Debug, Default, Deserialize)]
 pub struct DonateParams {
-    canceled: Option<String>,
+    pub canceled: Option<String>,
 }
 
 /// `GET /donate/{slug}`
@@ -385,33 +418,62 @@ pub async fn donate(
     Query(q): Query<DonateParams>,
     language: PageLanguage,
 ) -> AppResult<Response> {
-    let canceled = q.canceled.is_some();
-    let lang = language.lang;
+    kept_page(&state, &slug, None, language.lang, q.canceled.is_some()).await
+}
+
+/// The campaign's records a donation page shows: the campaign and its figures, and the
+/// supporter's page `page` of it with its figures (404 unless it is public).
+async fn page_records(
+    state: &AppState,
+    slug: &str,
+    page: Option<&str>,
+) -> AppResult<(Campaign, Progress, Option<ListedFundraiser>)> {
+    match page {
+        None => {
+            let (campaign, progress) = campaign_and_progress(state, slug).await?;
+            Ok((campaign, progress, None))
+        }
+        Some(page) => fundraiser_page::public_records(state, slug, page).await,
+    }
+}
+
+/// The donation page of campaign `slug`, or of its supporter's page `page`, in `lang`. A fresh
+/// page (not the one a canceled checkout comes back to) is the same for everyone who reads it
+/// in one language but for its form's key: kept rendered in `public_reads` by page and
+/// language, the key put in per view.
+pub(crate) async fn kept_page(
+    state: &AppState,
+    slug: &str,
+    page: Option<&str>,
+    lang: Lang,
+    canceled: bool,
+) -> AppResult<Response> {
+    let cache_key = match page {
+        Some(p) => PageKey::new(&format!("{slug}/f/{p}"), lang),
+        None => PageKey::new(slug, lang),
+    };
     let changes = state.store.changes();
     let at = Instant::now();
-    // A fresh page (not the one a canceled checkout comes back to) is the same for everyone
-    // who reads it in one language but for its form's key: kept rendered in `public_reads` by
-    // campaign and language, the key put in per view.
-    let cache_key = PageKey::new(&slug, lang);
     let cached = (!canceled)
         .then(|| state.public_reads.pages.get(&cache_key, changes, at))
         .flatten();
     let body = match cached {
         Some(page) => page.with_key(&new_form_key()),
         None => {
-            let (campaign, progress) = campaign_and_progress(&state, &slug).await?;
+            let (campaign, progress, shown) = page_records(state, slug, page).await?;
             let mut form = FormValues::fresh();
             if !canceled {
                 form.idempotency_key = KEY_PLACEHOLDER.into();
             }
             let page = donate_page(
-                &state,
+                state,
                 lang,
                 &campaign,
                 &progress,
                 form,
                 BTreeMap::new(),
                 canceled,
+                shown.as_ref(),
             );
             let html = render(&page.await?)?;
             match (!canceled)
@@ -442,12 +504,25 @@ pub async fn submit(
     language: PageLanguage,
     Form(form): Form<DonateForm>,
 ) -> AppResult<Response> {
+    submit_to(state, slug, None, ip, language, form).await
+}
+
+/// The donation form of campaign `slug`, or of its supporter's page `page`.
+pub(crate) async fn submit_to(
+    state: AppState,
+    slug: String,
+    page: Option<&str>,
+    ip: std::net::IpAddr,
+    language: PageLanguage,
+    form: DonateForm,
+) -> AppResult<Response> {
     // The same card-testing guards as the JSON API: a form is no way around them.
     crate::http::donor_api::limit_address(&state, ip).await?;
     let language = language.or_chosen(form.lang.as_deref());
-    let (campaign, progress) = campaign_and_progress(&state, &slug).await?;
+    let (campaign, progress, shown) = page_records(&state, &slug, page).await?;
     let mut values = FormValues::from_form(&form);
-    let input = checkout_input(&values, language.lang);
+    let mut input = checkout_input(&values, language.lang);
+    input.fundraiser = page.map(str::to_string);
     crate::http::donor_api::guard_input(&input)?;
     let checkout = Checkout {
         store: state.store.as_ref(),
@@ -510,6 +585,7 @@ pub async fn submit(
         values,
         by_field,
         false,
+        shown.as_ref(),
     )
     .await?;
     Ok(html(

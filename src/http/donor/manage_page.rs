@@ -35,15 +35,16 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// A request path as it may be logged: a self-service link's token is the donor's credential, so
-/// `/manage/<token>/cancel` is logged as `/manage/{token}/cancel`.
+/// `/manage/<token>/cancel` is logged as `/manage/{token}/cancel` (and a supporter's
+/// `/fundraisers/manage/<token>` likewise).
 pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
-    match path.strip_prefix("/manage/") {
-        Some(rest) => {
+    for prefix in ["/manage/", "/fundraisers/manage/"] {
+        if let Some(rest) = path.strip_prefix(prefix) {
             let action = rest.find('/').map_or("", |i| &rest[i..]);
-            format!("/manage/{{token}}{action}").into()
+            return format!("{prefix}{{token}}{action}").into();
         }
-        None => path.into(),
     }
+    path.into()
 }
 
 pub struct Notice {
@@ -197,7 +198,7 @@ fn message_page(
 }
 
 /// Adds the headers every answer behind a link carries: the token is in the address.
-fn private(mut r: Response) -> Response {
+pub(crate) fn private(mut r: Response) -> Response {
     let h = r.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(
@@ -386,5 +387,10 @@ mod tests {
         );
         assert_eq!(loggable_path("/manage/don_1.99.abcdef"), "/manage/{token}");
         assert_eq!(loggable_path("/donate/demo"), "/donate/demo");
+        assert_eq!(
+            loggable_path("/fundraisers/manage/fr_1.99.abcdef/confirm"),
+            "/fundraisers/manage/{token}/confirm"
+        );
+        assert_eq!(loggable_path("/fundraisers/manage"), "/fundraisers/manage");
     }
 }

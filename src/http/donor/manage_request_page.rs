@@ -25,7 +25,7 @@ pub fn routes() -> axum::Router<AppState> {
 }
 
 /// No scripts; our stylesheet only; the form posts here; never framed.
-const CSP: &str = "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; \
+pub(crate) const CSP: &str = "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; \
                    frame-ancestors 'none'";
 
 #[derive(Template)]

@@ -417,3 +417,103 @@ fn the_annual_statement_in_spanish() {
     ));
     assert!(english.html.contains("<small>Bank account (ACH)</small>"));
 }
+
+/// A supporter's page as its Spanish emails name it.
+fn spanish_page(standing: &'static str, needs_review: bool) -> PageLink {
+    PageLink {
+        title: "Ana corre por la coalición".into(),
+        manage_until: "17 de enero de 2027".into(),
+        ..super::fundraiser::tests::page(standing, needs_review)
+    }
+}
+
+fn spanish_page_mail(kind: &'static str, pages: Vec<PageLink>) -> PageMail {
+    PageMail {
+        lang: es(),
+        ..super::fundraiser::tests::mail(kind, pages)
+    }
+}
+
+#[test]
+fn a_supporters_emails_in_spanish() {
+    let l = page_mail(
+        spanish_page_mail("welcome", vec![spanish_page("unconfirmed", true)]),
+        "ana@example.org",
+    )
+    .unwrap();
+    assert_eq!(
+        l.subject,
+        "Confirme su página de recaudación para Policy Fund 2026"
+    );
+    assert!(l.text.starts_with("Estimado/a Ana Pérez:\n"), "{}", l.text);
+    assert!(l.text.contains(
+        "Para confirmar que esta dirección es suya, abra el enlace privado de su página:\n\n\
+         https://donate.example.org/fundraisers/manage/fr_1.2.ab\n\n\
+         Con el enlace también puede cambiar las palabras y la meta de su página. Funciona hasta \
+         el 17 de enero de 2027"
+    ));
+    assert!(
+        l.text
+            .contains("Immigrant Rights Coalition revisa cada página")
+    );
+    assert!(l.html.contains("<html lang=\"es\">"));
+    assert!(l.html.contains(
+        "<a href=\"https://donate.example.org/fundraisers/manage/fr_1.2.ab\">Confirmar y \
+         administrar mi página</a>"
+    ));
+    assert!(!l.text.contains("Dear") && !l.html.contains("Thank you"));
+    snapshot("es_fundraiser_welcome", &l);
+    let open = page_mail(
+        spanish_page_mail("welcome", vec![spanish_page("unconfirmed", false)]),
+        "ana@example.org",
+    )
+    .unwrap();
+    assert!(open.text.contains("se publica en cuanto usted la confirme"));
+
+    let l = page_mail(
+        spanish_page_mail("approved", vec![spanish_page("public", true)]),
+        "ana@example.org",
+    )
+    .unwrap();
+    assert_eq!(
+        l.subject,
+        "Su página de recaudación para Policy Fund 2026 ya está publicada"
+    );
+    assert!(l.text.contains("ya es pública"));
+    assert!(l.text.contains("(válido hasta el 17 de enero de 2027)"));
+    snapshot("es_fundraiser_approved", &l);
+
+    let mut untitled = spanish_page("awaiting_review", true);
+    untitled.title.clear();
+    let l = page_mail(
+        spanish_page_mail("links", vec![spanish_page("public", true), untitled]),
+        "ana@example.org",
+    )
+    .unwrap();
+    assert_eq!(
+        l.subject,
+        "Sus enlaces para administrar sus páginas de recaudación para Immigrant Rights Coalition"
+    );
+    assert!(
+        l.text
+            .contains("Su página de recaudación (Policy Fund 2026)\nAdministrarla: https://"),
+        "{}",
+        l.text
+    );
+    assert!(
+        l.text
+            .contains("En espera de que Immigrant Rights Coalition la revise antes de publicarla.")
+    );
+    assert_eq!(l.html.matches("Administrar esta página").count(), 2);
+    snapshot("es_fundraiser_links", &l);
+    // The supporter's words are theirs, and escaped in HTML.
+    let mut page = spanish_page("public", true);
+    page.title = "<b>Ana</b> & co".into();
+    let l = page_mail(spanish_page_mail("links", vec![page]), "a@b.co").unwrap();
+    assert!(
+        l.html.contains("&#60;b&#62;Ana&#60;/b&#62; &#38; co"),
+        "{}",
+        l.html
+    );
+    assert!(l.text.contains("<b>Ana</b> & co"));
+}

@@ -2,7 +2,8 @@
 //! [`Fact`]s; each fact is merged into its record by a join (so repeats and reordering cannot
 //! change the result), and every donation it touches is recomputed from all of its facts with
 //! `domain::contribution::contribution`. The difference from what the donation contributed before is
-//! added to the campaign's aggregate in the same transaction.
+//! added to the campaign's aggregate in the same transaction, and to its supporter's page's when
+//! it was given on one (`fundraiser`).
 
 //!
 //! Each fact family merges in a room of its own: `checkout_session`, `invoice`, `subscription`
@@ -16,6 +17,7 @@ use std::ops::{Deref, DerefMut};
 use futures_util::future::BoxFuture;
 
 mod checkout_session;
+mod fundraiser;
 mod invoice;
 mod joins;
 mod membership;
@@ -199,7 +201,8 @@ pub async fn recount_all(store: &dyn crate::store::Store, at: i64) -> StoreResul
 }
 
 /// Recomputes what a donation contributes from every fact recorded about it, and moves the
-/// campaign aggregate (and its donor count) by exactly the difference.
+/// campaign aggregate (and its donor count) by exactly the difference, and the figures of the
+/// supporter's page it was given on likewise (`fundraiser`).
 pub async fn recompute(tx: &mut dyn LedgerTx, donation_id: &str, at: i64) -> StoreResult<()> {
     let Some(mut d) = tx.donation(donation_id).await? else {
         return Ok(());
@@ -227,11 +230,12 @@ pub async fn recompute(tx: &mut dyn LedgerTx, donation_id: &str, at: i64) -> Sto
     let after = progress_of(&d);
     let mut delta = after.minus(&before);
     let donor_delta = i64::from(c.donor) - d.counted_donor;
+    fundraiser::count(tx, &d, &delta, donor_delta).await?;
     if donor_delta != 0 {
         let (was, now) = tx
             .add_donor_count(d.campaign_id, &d.donor_key, donor_delta)
             .await?;
-        delta.donors = i64::from(now > 0) - i64::from(was > 0);
+        delta.donors = rules::donors_moved(was, now);
     }
     d.counted_donor = i64::from(c.donor);
     d.refunded_minor = c.refunded_minor;

@@ -7,11 +7,13 @@
 //! `records` has the tests of the sub-traits of `Store`, `ledger` those of `LedgerTx` and of
 //! the reads of what a ledger transaction wrote, `locks` how ledger transactions wait for each
 //! other (or do not), `allowances` the rate allowances servers share, `follow_ups` those of
-//! `FollowUpStore`, `memberships` those of `MembershipStore` and `MembershipTx`.
+//! `FollowUpStore`, `fundraisers` those of `FundraiserStore` and `FundraiserTx`, `memberships`
+//! those of `MembershipStore` and `MembershipTx`.
 
 mod allowances;
 mod donor_links;
 mod follow_ups;
+mod fundraisers;
 mod ledger;
 mod locks;
 mod memberships;

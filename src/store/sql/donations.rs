@@ -9,7 +9,7 @@ use sqlx::{Encode, Type};
 use super::campaigns::SELECT_CAMPAIGN_BY_ID;
 use super::ledger_tx::ObjectLocks;
 use super::payments::SELECT_PAYMENTS_OF;
-use super::rows::DONATION_COLUMNS;
+use super::rows::{DONATION_COLUMNS, PROGRESS_COLUMNS};
 use super::{Backend, SqlLedgerTx, SqlStore, placeholders};
 use crate::domain::object_key::ObjectKey;
 use crate::store::traits::{DonationStore, DonationTx};
@@ -99,6 +99,7 @@ where
         .bind(d.net_actual_minor)
         .bind(d.payment_method.map(|m| m.as_str().to_string()))
         .bind(d.dues_minimum_minor)
+        .bind(&d.fundraiser_id)
         .bind(&d.language)
 }
 
@@ -337,32 +338,10 @@ sql_impl! {
             donation_id: &str,
             d: &Progress,
         ) -> StoreResult<()> {
-            sqlx::query(
-                "INSERT INTO campaign_progress (campaign_id, shard, raised_minor, gifts, donors, \
-                 recurring_active, recurring_monthly_gift_minor, recurring_annual_gift_minor, \
-                 updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                 ON CONFLICT (campaign_id, shard) DO UPDATE SET \
-                 raised_minor = campaign_progress.raised_minor + excluded.raised_minor, \
-                 gifts = campaign_progress.gifts + excluded.gifts, \
-                 donors = campaign_progress.donors + excluded.donors, \
-                 recurring_active = campaign_progress.recurring_active + excluded.recurring_active, \
-                 recurring_monthly_gift_minor = campaign_progress.recurring_monthly_gift_minor \
-                 + excluded.recurring_monthly_gift_minor, \
-                 recurring_annual_gift_minor = campaign_progress.recurring_annual_gift_minor \
-                 + excluded.recurring_annual_gift_minor, \
-                 updated_at = excluded.updated_at",
-            )
-            .bind(campaign_id)
-            .bind(i64::from(shard_of(donation_id, self.progress_shards)))
-            .bind(d.raised_minor)
-            .bind(d.gifts)
-            .bind(d.donors)
-            .bind(d.recurring_active)
-            .bind(d.recurring_monthly_gift_minor)
-            .bind(d.recurring_annual_gift_minor)
-            .bind(now())
-            .execute(&mut *self.tx)
-            .await?;
+            let shard = shard_of(donation_id, self.progress_shards);
+            bind_delta(sqlx::query(&ADD_CAMPAIGN_PROGRESS).bind(campaign_id), shard, d)
+                .execute(&mut *self.tx)
+                .await?;
             self.moved = true;
             Ok(())
         }
@@ -389,6 +368,44 @@ sql_impl! {
     }
 }
 
+/// Adds a delta to one aggregate row of `table` (a campaign's or a supporter's page's), keyed by
+/// `key` (bound first) and its shard: one upsert, which the row's lock serializes.
+pub(super) fn add_progress_sql(table: &str, key: &str) -> String {
+    let sums = PROGRESS_COLUMNS
+        .split(',')
+        .map(str::trim)
+        .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "INSERT INTO {table} ({key}, shard, {PROGRESS_COLUMNS}, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT ({key}, shard) DO UPDATE SET {sums}, updated_at = excluded.updated_at"
+    )
+}
+
+static ADD_CAMPAIGN_PROGRESS: LazyLock<String> =
+    LazyLock::new(|| add_progress_sql("campaign_progress", "campaign_id"));
+
+/// Binds a row's shard and `d` (in the order of `PROGRESS_COLUMNS`) and the time after the key.
+pub(super) fn bind_delta<'q, DB: Backend>(
+    q: Query<'q, DB, DB::Arguments<'q>>,
+    shard: u32,
+    d: &Progress,
+) -> Query<'q, DB, DB::Arguments<'q>>
+where
+    i64: Encode<'q, DB> + Type<DB>,
+{
+    q.bind(i64::from(shard))
+        .bind(d.raised_minor)
+        .bind(d.gifts)
+        .bind(d.donors)
+        .bind(d.recurring_active)
+        .bind(d.recurring_monthly_gift_minor)
+        .bind(d.recurring_annual_gift_minor)
+        .bind(now())
+}
+
 /// What a donation links to: its Checkout Session and its subscription (which the ledger finds
 /// it by).
 fn donation_links(d: &Donation) -> Vec<ObjectKey> {
@@ -404,8 +421,9 @@ fn donation_links(d: &Donation) -> Vec<ObjectKey> {
 
 /// The aggregate row of a campaign that a donation's figures go to: FNV-1a of its id, modulo
 /// the number of rows. Any row would be right (a read sums them all); the hash only spreads
-/// concurrent donations over rows, and keeps one donation's changes in one of them.
-fn shard_of(donation_id: &str, shards: u32) -> u32 {
+/// concurrent donations over rows, and keeps one donation's changes in one of them. A supporter's
+/// page's figures are spread the same way (`fundraisers`).
+pub(super) fn shard_of(donation_id: &str, shards: u32) -> u32 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in donation_id.bytes() {
         h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);

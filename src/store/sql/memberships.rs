@@ -4,9 +4,7 @@
 use std::sync::LazyLock;
 
 use super::ledger_tx::ObjectLocks;
-use super::payments::{
-    CHARGES_OF_DONATION, DISPUTES_OF_DONATION, REFUNDS_OF_DONATION, SELECT_PAYMENTS_OF,
-};
+use super::payments::{MoneyBackRead, SELECT_PAYMENTS_OF};
 use super::rows::{DONATION_COLUMNS, MEMBERSHIP_COLUMNS};
 use super::{SqlLedgerTx, SqlStore, placeholders};
 use crate::domain::object_key::ObjectKey;
@@ -89,20 +87,7 @@ sql_impl! {
                 .bind(donation_id)
                 .fetch_all(&mut *self.tx)
                 .await?;
-            let back = MoneyBack {
-                refunds: sqlx::query_as(&REFUNDS_OF_DONATION)
-                    .bind(donation_id)
-                    .fetch_all(&mut *self.tx)
-                    .await?,
-                charges: sqlx::query_as(&CHARGES_OF_DONATION)
-                    .bind(donation_id)
-                    .fetch_all(&mut *self.tx)
-                    .await?,
-                disputes: sqlx::query_as(&DISPUTES_OF_DONATION)
-                    .bind(donation_id)
-                    .fetch_all(&mut *self.tx)
-                    .await?,
-            };
+            let back = self.money_back_unlocked(donation_id).await?;
             Ok((payments, back))
         }
 

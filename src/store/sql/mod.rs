@@ -5,7 +5,7 @@
 //!
 //! One file per concern, each implementing its sub-traits of `Store` and `LedgerTx`:
 //! `campaigns`, `staff`, `donations`, `payments`, `reports`, `outbox`, `ledger`, `follow_ups`,
-//! `memberships`;
+//! `fundraisers`, `memberships`;
 //! and `rows`, how each record is read from a row (`sqlx::FromRow`) and which columns it has.
 
 use std::collections::HashSet;
@@ -51,6 +51,7 @@ mod campaigns;
 mod donations;
 mod donor_links;
 mod follow_ups;
+mod fundraisers;
 mod ledger_tx;
 mod memberships;
 mod outbox;

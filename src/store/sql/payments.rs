@@ -35,11 +35,11 @@ fn of_donation(columns: &str, table: &str) -> String {
          (SELECT payment_intent_id FROM payments WHERE donation_id = $1) ORDER BY id"
     )
 }
-pub(super) static REFUNDS_OF_DONATION: LazyLock<String> =
+static REFUNDS_OF_DONATION: LazyLock<String> =
     LazyLock::new(|| of_donation(REFUND_COLUMNS, "refunds"));
-pub(super) static CHARGES_OF_DONATION: LazyLock<String> =
+static CHARGES_OF_DONATION: LazyLock<String> =
     LazyLock::new(|| of_donation(CHARGE_COLUMNS, "charges"));
-pub(super) static DISPUTES_OF_DONATION: LazyLock<String> =
+static DISPUTES_OF_DONATION: LazyLock<String> =
     LazyLock::new(|| of_donation(DISPUTE_COLUMNS, "disputes"));
 static UPSERT_PAYMENT: LazyLock<String> = LazyLock::new(|| upsert_sql("payments", PAYMENT_COLUMNS));
 static UPSERT_CHARGE: LazyLock<String> = LazyLock::new(|| upsert_sql("charges", CHARGE_COLUMNS));
@@ -233,20 +233,7 @@ sql_impl! {
 
         async fn money_back_of(&mut self, donation_id: &str) -> StoreResult<MoneyBack> {
             self.hold(&[ObjectKey::Donation(donation_id.to_string())]).await?;
-            Ok(MoneyBack {
-                refunds: sqlx::query_as(&REFUNDS_OF_DONATION)
-                    .bind(donation_id)
-                    .fetch_all(&mut *self.tx)
-                    .await?,
-                charges: sqlx::query_as(&CHARGES_OF_DONATION)
-                    .bind(donation_id)
-                    .fetch_all(&mut *self.tx)
-                    .await?,
-                disputes: sqlx::query_as(&DISPUTES_OF_DONATION)
-                    .bind(donation_id)
-                    .fetch_all(&mut *self.tx)
-                    .await?,
-            })
+            self.money_back_unlocked(donation_id).await
         }
 
         async fn save_dispute(&mut self, d: &Dispute) -> StoreResult<()> {
@@ -269,6 +256,35 @@ sql_impl! {
             Ok(())
         }
 
+    }
+}
+
+/// The money-back records of a donation's payments, read without a lock: by
+/// `MoneyBackTx::money_back_of` once it holds the donation, and by a membership's derivation
+/// under the member's lock (`sql::memberships`).
+#[async_trait::async_trait]
+pub(super) trait MoneyBackRead {
+    async fn money_back_unlocked(&mut self, donation_id: &str) -> StoreResult<MoneyBack>;
+}
+
+sql_impl! {
+    impl MoneyBackRead for SqlLedgerTx {
+        async fn money_back_unlocked(&mut self, donation_id: &str) -> StoreResult<MoneyBack> {
+            Ok(MoneyBack {
+                refunds: sqlx::query_as(&REFUNDS_OF_DONATION)
+                    .bind(donation_id)
+                    .fetch_all(&mut *self.tx)
+                    .await?,
+                charges: sqlx::query_as(&CHARGES_OF_DONATION)
+                    .bind(donation_id)
+                    .fetch_all(&mut *self.tx)
+                    .await?,
+                disputes: sqlx::query_as(&DISPUTES_OF_DONATION)
+                    .bind(donation_id)
+                    .fetch_all(&mut *self.tx)
+                    .await?,
+            })
+        }
     }
 }
 

@@ -24,8 +24,9 @@ sql_impl! {
         ) -> StoreResult<Vec<ListedDonation>> {
             // Only the conditions in use are written, so each query can use an index.
             let mut sql = format!(
-                "SELECT c.slug AS campaign_slug, {} FROM donations d \
-                 JOIN campaigns c ON c.id = d.campaign_id WHERE 1 = 1",
+                "SELECT c.slug AS campaign_slug, f.slug AS fundraiser_slug, {} FROM donations d \
+                 JOIN campaigns c ON c.id = d.campaign_id \
+                 LEFT JOIN fundraisers f ON f.id = d.fundraiser_id WHERE 1 = 1",
                 qualified("d", DONATION_COLUMNS)
             );
             let mut n = 0;
@@ -47,6 +48,9 @@ sql_impl! {
             }
             if filter.to.is_some() {
                 sql.push_str(&format!(" AND d.created_at < {}", next()));
+            }
+            if filter.fundraiser_id.is_some() {
+                sql.push_str(&format!(" AND d.fundraiser_id = {}", next()));
             }
             if cursor.is_some() {
                 let (at, id) = (next(), next());
@@ -72,6 +76,9 @@ sql_impl! {
                 q = q.bind(v);
             }
             if let Some(v) = filter.to {
+                q = q.bind(v);
+            }
+            if let Some(v) = &filter.fundraiser_id {
                 q = q.bind(v);
             }
             if let Some(c) = cursor {

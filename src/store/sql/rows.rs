@@ -9,9 +9,9 @@
 use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
 
 use crate::store::{
-    Campaign, ChargeAwaitingFee, ChargeRecord, Dispute, Donation, Flag, ListedDonation, ListedFlag,
-    Membership, OutboxMessage, Payment, Progress, Refund, StaffMember, StaffSession, StaffToken,
-    UnparsedEvent, WebhookEvent,
+    Campaign, ChargeAwaitingFee, ChargeRecord, Dispute, Donation, Flag, Fundraiser, ListedDonation,
+    ListedFlag, ListedFundraiser, Membership, OutboxMessage, Payment, Progress, Refund,
+    StaffMember, StaffSession, StaffToken, UnparsedEvent, WebhookEvent,
 };
 
 /// `columns!(NAME => Record { field, .. })`: `const NAME` (the fields' names, comma-separated)
@@ -109,7 +109,7 @@ columns!(DONATION_COLUMNS => Donation {
     refunded_minor, disputed_minor, fee_actual_minor, offline_method, note, gift_date, voided_at,
     created_at, updated_at, tribute_show_amount, email_receipt, counted_recurring_gift_minor,
     plan_amount_minor, plan_amount_at, net_actual_minor, payment_method: opt_text,
-    dues_minimum_minor, language,
+    dues_minimum_minor, fundraiser_id, language,
 });
 
 columns!(MEMBERSHIP_COLUMNS => Membership {
@@ -119,7 +119,18 @@ columns!(MEMBERSHIP_COLUMNS => Membership {
 
 columns!(ListedDonation {
     campaign_slug,
+    fundraiser_slug,
     donation: Donation
+});
+
+columns!(FUNDRAISER_COLUMNS => Fundraiser {
+    id, campaign_id, slug, name, title, story, goal_minor, owner_email, owner_key, review: text,
+    confirmed_at, reviewed_at, reviewed_by, created_at, updated_at, language,
+});
+
+columns!(ListedFundraiser {
+    fundraiser: Fundraiser,
+    progress: Progress
 });
 
 columns!(PAYMENT_COLUMNS => Payment {
@@ -187,11 +198,11 @@ mod tests {
                 "{columns}"
             );
         }
-        assert_eq!(DONATION_COLUMNS.split(", ").count(), 50);
+        assert_eq!(DONATION_COLUMNS.split(", ").count(), 51);
         assert!(DONATION_COLUMNS.starts_with("id, campaign_id, source, frequency, currency"));
         assert!(
             DONATION_COLUMNS
-                .ends_with("net_actual_minor, payment_method, dues_minimum_minor, language")
+                .ends_with("payment_method, dues_minimum_minor, fundraiser_id, language")
         );
     }
 }

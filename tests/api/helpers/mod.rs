@@ -487,6 +487,67 @@ pub async fn pending_donation_with(
     d
 }
 
+/// [`pending_donation`] made on the supporter's page `page` (its id), when given, and changed
+/// by `edit` before it is recorded.
+#[allow(clippy::too_many_arguments)]
+pub async fn pending_donation_on(
+    store: &dyn Store,
+    campaign: &donations::store::Campaign,
+    page: Option<&str>,
+    frequency: &str,
+    gift: i64,
+    total: i64,
+    email: &str,
+    edit: impl FnOnce(&mut donations::store::Donation),
+) -> donations::store::Donation {
+    pending_donation_with(store, campaign, frequency, gift, total, email, |d| {
+        d.fundraiser_id = page.map(str::to_string);
+        edit(d)
+    })
+    .await
+}
+
+/// A supporter's page of `campaign` that anyone may see (confirmed and approved), recorded
+/// directly in the store, with its welcome email.
+pub async fn public_page(
+    store: &dyn Store,
+    campaign: &donations::store::Campaign,
+    slug: &str,
+) -> donations::store::Fundraiser {
+    let at = donations::store::now();
+    let f = donations::store::Fundraiser {
+        id: donations::services::fundraisers::new_fundraiser_id(),
+        campaign_id: campaign.id,
+        slug: slug.into(),
+        name: format!("Supporter {slug}"),
+        title: String::new(),
+        story: String::new(),
+        goal_minor: 100_000,
+        owner_email: format!("{slug}@example.org"),
+        owner_key: format!("{slug}@example.org"),
+        review: donations::store::Review::Approved,
+        confirmed_at: Some(at),
+        reviewed_at: Some(at),
+        reviewed_by: Some("test".into()),
+        created_at: at,
+        updated_at: at,
+        language: "en".into(),
+    };
+    let welcome = donations::store::NewMessage {
+        key: format!("fundraiser_welcome:{}", f.id),
+        kind: "fundraiser_welcome".into(),
+        donation_id: None,
+        payment_id: None,
+        recipient: f.owner_email.clone(),
+        payload: Some(f.id.clone()),
+    };
+    store
+        .create_fundraiser(&f, &welcome, at)
+        .await
+        .expect("page");
+    f
+}
+
 /// Applies a raw event exactly as the webhook endpoint does after verification.
 pub async fn ingest(store: &dyn Store, payload: &str) -> donations::webhooks::Outcome {
     let verified = match stripe_webhook::Webhook::insecure(payload) {

@@ -349,9 +349,15 @@ pub fn half_up_share(amount: i64, num: i64, den: i64) -> i64 {
 /// What the campaign should show, computed from the scenario alone (not from the ledger code):
 /// (raised, gifts, donors, recurring plans active).
 pub fn expected(gifts: &[GiftSpec]) -> (i64, i64, i64, i64) {
+    expected_of(gifts, |_| true)
+}
+
+/// [`expected`] of the gifts whose index `keep` holds for (those made on one supporter's page):
+/// the index of each gift still names its donor (`i % 2`).
+pub fn expected_of(gifts: &[GiftSpec], keep: impl Fn(usize) -> bool) -> (i64, i64, i64, i64) {
     let (mut raised, mut count, mut active) = (0, 0, 0);
     let mut donors = std::collections::BTreeSet::new();
-    for (i, g) in gifts.iter().enumerate() {
+    for (i, g) in gifts.iter().enumerate().filter(|(i, _)| keep(*i)) {
         let e = expected_gift(g);
         raised += e.raised;
         count += e.gifts;
@@ -366,8 +372,13 @@ pub fn expected(gifts: &[GiftSpec]) -> (i64, i64, i64, i64) {
 /// The recurring figures the campaign should show: the gift value of active monthly plans and of
 /// active annual plans, each at the plan's current total split as at checkout.
 pub fn expected_recurring(gifts: &[GiftSpec]) -> (i64, i64) {
+    expected_recurring_of(gifts, |_| true)
+}
+
+/// [`expected_recurring`] of the gifts whose index `keep` holds for.
+pub fn expected_recurring_of(gifts: &[GiftSpec], keep: impl Fn(usize) -> bool) -> (i64, i64) {
     let (mut monthly, mut annual) = (0, 0);
-    for g in gifts {
+    for (_, g) in gifts.iter().enumerate().filter(|(i, _)| keep(*i)) {
         if let GiftSpec::Recurring {
             gift,
             annual: is_annual,
