@@ -33,6 +33,11 @@ date-long = { $month } { $day }, { $year }
 ## Shared by pages and emails
 
 language-switcher = Language
+# What a donation page (near its button) and its receipts say about deductibility, by the tax
+# status of the campaign's organization. $org: its name. A 501(c)(3) with an EIN:
+org-deductible = { $org } is a tax-exempt organization under Section 501(c)(3) of the Internal Revenue Code; gifts are tax-deductible to the extent allowed by law.
+# A 501(c)(4) or other organization (pages and receipts):
+org-not-deductible = Contributions to { $org } are not tax deductible as charitable contributions for federal income tax purposes.
 # A gift's dedication as a line of its own. $kind: honor or memory.
 tribute-line = { $kind ->
     [memory] In memory of { $honoree }

@@ -32,6 +32,8 @@ date-long = { $day } de { $month } de { $year }
 ## Compartidos por páginas y correos
 
 language-switcher = Idioma
+org-deductible = { $org } es una organización exenta de impuestos conforme a la Sección 501(c)(3) del Código de Impuestos Internos (Internal Revenue Code); las donaciones son deducibles de impuestos en la medida en que lo permita la ley.
+org-not-deductible = Las contribuciones a { $org } no son deducibles de impuestos como contribuciones caritativas para fines del impuesto federal sobre la renta.
 tribute-line = { $kind ->
     [memory] En memoria de { $honoree }
    *[honor] En honor de { $honoree }

@@ -59,6 +59,30 @@ pub fn gateway(config: &Config) -> Result<Arc<dyn Gateway>, StartError> {
     })
 }
 
+/// A gateway for each organization: the default one's ([`gateway`]) and, for each of
+/// `ORGANIZATIONS`, one with its own key (or the same sandbox, in sandbox mode).
+pub fn gateways(config: &Config) -> Result<crate::payments::Gateways, StartError> {
+    let default = gateway(config)?;
+    let mut others = Vec::new();
+    for o in &config.organizations {
+        let g: Arc<dyn Gateway> = match &o.payments {
+            PaymentsMode::Sandbox => default.clone(),
+            PaymentsMode::Stripe { secret_key, .. } => Arc::new(
+                StripeGateway::new(
+                    secret_key,
+                    o.stripe_api_base
+                        .as_deref()
+                        .or(config.stripe_api_base.as_deref()),
+                    config.stripe_timeout,
+                )
+                .map_err(|e| StartError::Stripe(format!("organization {}: {e}", o.org.slug)))?,
+            ),
+        };
+        others.push((o.org.slug.clone(), g));
+    }
+    Ok(crate::payments::Gateways { default, others })
+}
+
 /// The key of donors' self-service links: `MANAGE_LINK_SECRET`, or else a random one made on
 /// first start and kept in the database, so links survive restarts and work on every server.
 pub async fn link_secret(store: &dyn Store, config: &Config) -> Result<Arc<[u8]>, StartError> {
@@ -125,7 +149,8 @@ impl Server {
             config.public_base_url = format!("http://{addr}");
         }
         let store = open_store(&config).await?;
-        let gateway = gateway(&config)?;
+        let gateways = Arc::new(gateways(&config)?);
+        let gateway = gateways.default.clone();
         let self_ip = if addr.ip().is_unspecified() {
             "127.0.0.1".to_string()
         } else {
@@ -140,6 +165,7 @@ impl Server {
         let state = AppState {
             store,
             gateway,
+            gateways,
             config: Arc::new(config),
             self_url,
             limits,
@@ -287,7 +313,7 @@ fn spawn_reconciler(
     stop: CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
     let store = state.store.clone();
-    let gateway = state.gateway.clone();
+    let gateways = state.gateways.clone();
     let config = state.config.clone();
     let metrics = state.metrics.clone();
     let rounds = state.tasks.clone();
@@ -300,17 +326,29 @@ fn spawn_reconciler(
                 _ = stop.cancelled() => return,
                 _ = tick.tick() => {}
             }
-            let (store, gateway, config) = (store.clone(), gateway.clone(), config.clone());
+            let (store, gateways, config) = (store.clone(), gateways.clone(), config.clone());
             let stop = stop.clone();
+            // Each organization's account with its own client (one sandbox serves them all).
             let run = rounds.spawn(async move {
-                crate::services::reconcile::run_until(
-                    store.as_ref(),
-                    gateway.as_ref(),
-                    &config,
-                    every * 2,
-                    &stop,
-                )
-                .await
+                let mut reports = Vec::new();
+                let mut seen: Vec<usize> = Vec::new();
+                for (org, gateway) in gateways.all() {
+                    let id = Arc::as_ptr(gateway) as *const () as usize;
+                    if seen.contains(&id) {
+                        continue;
+                    }
+                    seen.push(id);
+                    let report = crate::services::reconcile::run_until(
+                        store.as_ref(),
+                        gateway.as_ref(),
+                        &config,
+                        every * 2,
+                        &stop,
+                    )
+                    .await?;
+                    reports.push((org.to_string(), report));
+                }
+                Ok::<_, crate::services::reconcile::ReconcileError>(reports)
             });
             match run.await {
                 Ok(Ok(report)) => {

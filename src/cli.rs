@@ -104,6 +104,9 @@ pub enum CampaignCommand {
         /// Dues receipts say the dues are not tax-deductible.
         #[arg(long)]
         dues_not_deductible: bool,
+        /// The organization it belongs to (a slug of ORGANIZATIONS, or `default`).
+        #[arg(long, default_value = "default")]
+        org: String,
     },
     /// Change a campaign; only the options given change.
     Update {
@@ -219,7 +222,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             bank_debit,
             membership_dues,
             dues_not_deductible,
+            org,
         }) => {
+            staff::known_org(&config, &org)?;
             let input = NewCampaign {
                 slug,
                 name,
@@ -244,7 +249,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 .map_err(|errors| CliError::Usage(field_errors(&errors)))?;
             let store = open_store(&config).await?;
             let campaign = store
-                .create_campaign_with(&fields, &input.options(&config))
+                .create_campaign_in(&org, &fields, &input.options(&config))
                 .await?;
             println!(
                 "{}",

@@ -18,6 +18,9 @@ pub enum StaffCommand {
         email: String,
         #[arg(long)]
         name: Option<String>,
+        /// The organization they administer (a slug of ORGANIZATIONS, or `default`).
+        #[arg(long, default_value = "default")]
+        org: String,
     },
     /// Create an API token belonging to the person with this email (printed once, stored only
     /// as a hash); the same as `staff token create --email EMAIL --name NAME`.
@@ -44,6 +47,9 @@ pub enum TokenCommand {
         /// no one and acts as an admin: kept only for old setups.
         #[arg(long)]
         email: Option<String>,
+        /// The organization of a token of no one (a person's token is of their organization).
+        #[arg(long, default_value = "default")]
+        org: String,
     },
     /// Revoke the active token with this name.
     Revoke {
@@ -57,6 +63,7 @@ pub(super) async fn run(config: &Config, command: StaffCommand) -> Result<(), Cl
         StaffCommand::Token(TokenCommand::Create {
             name,
             email: Some(email),
+            ..
         })
         | StaffCommand::CreateToken { email, name } => {
             let store = open_store(config).await?;
@@ -69,14 +76,19 @@ pub(super) async fn run(config: &Config, command: StaffCommand) -> Result<(), Cl
             );
             println!("{token}");
         }
-        StaffCommand::Token(TokenCommand::Create { name, email: None }) => {
+        StaffCommand::Token(TokenCommand::Create {
+            name,
+            email: None,
+            org,
+        }) => {
             let name = name.trim().to_string();
             if name.is_empty() || name.len() > 100 {
                 return Err(CliError::Usage("--name must be 1 to 100 characters".into()));
             }
+            known_org(config, &org)?;
             let store = open_store(config).await?;
             let (token, hash) = crate::services::staff_tokens::new_token();
-            store.create_staff_token(&name, &hash).await?;
+            store.create_org_staff_token(&org, &name, &hash).await?;
             store.close().await;
             eprintln!(
                 "Staff token {name:?} created, belonging to no one (it acts as an admin; give \
@@ -84,10 +96,12 @@ pub(super) async fn run(config: &Config, command: StaffCommand) -> Result<(), Cl
             );
             println!("{token}");
         }
-        StaffCommand::AddAdmin { email, name } => {
+        StaffCommand::AddAdmin { email, name, org } => {
+            known_org(config, &org)?;
             let store = open_store(config).await?;
             let added =
-                staff_accounts::add_admin(store.as_ref(), &email, name.as_deref(), now()).await;
+                staff_accounts::add_admin(store.as_ref(), &email, name.as_deref(), &org, now())
+                    .await;
             store.close().await;
             let m = added.map_err(|e| staff_error(e, &email))?;
             println!(
@@ -104,14 +118,15 @@ pub(super) async fn run(config: &Config, command: StaffCommand) -> Result<(), Cl
             store.close().await;
             for m in members {
                 println!(
-                    "{}\t{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}\t{}",
                     m.id,
                     m.email,
                     m.role,
                     m.revoked_at
                         .map(|t| format!("revoked {}", crate::domain::time::format_time(t)))
                         .unwrap_or_else(|| "active".into()),
-                    m.name
+                    m.name,
+                    m.organization,
                 );
             }
         }
@@ -135,6 +150,16 @@ pub(super) async fn run(config: &Config, command: StaffCommand) -> Result<(), Cl
         }
     }
     Ok(())
+}
+
+/// `Ok` when `org` is `default` or one of `ORGANIZATIONS`.
+pub(super) fn known_org(config: &Config, org: &str) -> Result<(), CliError> {
+    match config.organization(org) {
+        Some(_) => Ok(()),
+        None => Err(CliError::Usage(format!(
+            "--org {org:?} is not an organization (default, or one of ORGANIZATIONS)"
+        ))),
+    }
 }
 
 /// A staff account error as a command-line message.
@@ -170,6 +195,7 @@ async fn revoke_by_email(
         member_id: None,
         name: "cli".into(),
         role: crate::store::StaffRole::Admin,
+        organization: m.organization.clone(),
     };
     staff_accounts::revoke(store, &cli, m.id, now()).await
 }

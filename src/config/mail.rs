@@ -6,15 +6,23 @@ use std::time::Duration;
 
 use super::values::redact_url;
 
-/// The organization named on receipts and statements (a US 501(c)(3) gives its EIN).
+/// The organization named on receipts and statements (a US 501(c)(3) gives its EIN): the
+/// default one (`ORG_*`) or one of `ORGANIZATIONS` (`config::organizations`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Organization {
+    /// `default`, or its slug in `ORGANIZATIONS`.
+    pub slug: String,
     pub name: String,
     pub address: String,
     pub ein: Option<String>,
     /// The organization's time zone: receipts are dated and statement years are cut in its
     /// local time, summer time included.
     pub zone: crate::domain::zone::Zone,
+    /// 501(c)(3) (deductible), 501(c)(4) or other (not deductible): what pages and receipts
+    /// say about deductibility.
+    pub tax_status: crate::domain::organization::TaxStatus,
+    /// Free text printed on its receipts as given (not translated).
+    pub receipt_wording: Option<String>,
 }
 
 /// How email leaves: SMTP when `SMTP_URL` is set, else `.eml` files in `MAIL_OUTBOX_DIR`.

@@ -10,13 +10,17 @@
 //! `TRUSTED_PROXIES`, `MANAGE_LINK_SECRET`, `MANAGE_LINK_TTL`; `lifecycle`: `SHUTDOWN_TIMEOUT`,
 //! `LOG_FORMAT`; `scale`: `PROGRESS_SHARDS`, `PROGRESS_CACHE_TTL`; `self_service`:
 //! `MANAGE_LINK_RATE_PER_IP`, `MANAGE_LINK_RATE_PER_EMAIL`; `bank_debit`: `ACH_FEE_PERCENT`,
-//! `ACH_FEE_CAP`; `fundraisers`: `FUNDRAISER_RATE_PER_IP`, `FUNDRAISER_RATE_PER_EMAIL`.
+//! `ACH_FEE_CAP`; `fundraisers`: `FUNDRAISER_RATE_PER_IP`, `FUNDRAISER_RATE_PER_EMAIL`;
+//! `organizations`: `ORG_TAX_STATUS`, `ORG_RECEIPT_WORDING`, `ORGANIZATIONS` and each one's
+//! `ORG_<SLUG>_NAME`, `_ADDRESS`, `_EIN`, `_TIMEZONE`, `_TAX_STATUS`, `_RECEIPT_WORDING`,
+//! `_STRIPE_SECRET_KEY`, `_STRIPE_WEBHOOK_SECRET`, `_STRIPE_API_BASE`.
 
 mod bank_debit;
 mod connections;
 mod fundraisers;
 mod lifecycle;
 mod mail;
+mod organizations;
 mod payments;
 mod scale;
 mod self_service;
@@ -27,6 +31,7 @@ pub use connections::ConnectionLimits;
 pub use fundraisers::FundraiserConfig;
 pub use lifecycle::{DEFAULT_SHUTDOWN_TIMEOUT, LogFormat};
 pub use mail::{MailConfig, Organization};
+pub use organizations::ExtraOrganization;
 pub use payments::{PaymentsMode, SANDBOX_WEBHOOK_SECRET};
 pub use scale::ScaleConfig;
 pub use self_service::SelfServiceConfig;
@@ -91,8 +96,10 @@ pub struct Config {
     pub checkout_ipv6_prefix: u8,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
-    /// Who the receipts say the gift went to.
+    /// Who the receipts say the gift went to: the default organization (`ORG_*`).
     pub org: Organization,
+    /// The other organizations (`ORGANIZATIONS`), each with its own Stripe account.
+    pub organizations: Vec<ExtraOrganization>,
     pub mail: MailConfig,
     /// Signs donors' self-service links; `None`: a random secret kept in the database.
     pub manage_link_secret: Option<String>,
@@ -126,6 +133,7 @@ impl std::fmt::Debug for Config {
             .field("stripe_api_base", &self.stripe_api_base)
             .field("allowed_origins", &self.allowed_origins)
             .field("org", &self.org)
+            .field("organizations", &self.organizations)
             .field("mail", &self.mail)
             .field("connections", &self.connections)
             .field(
@@ -333,7 +341,11 @@ impl Config {
             .map_err(|d| err("TRUSTED_PROXIES", d))?
             .unwrap_or_default();
 
+        let (tax_status, receipt_wording) = organizations::default_terms(&var)?;
         let org = Organization {
+            slug: crate::domain::organization::DEFAULT_ORG.to_string(),
+            tax_status,
+            receipt_wording,
             name: var("ORG_NAME").unwrap_or_else(|| "Our Organization".into()),
             address: var("ORG_ADDRESS").unwrap_or_default(),
             ein: match var("ORG_EIN") {
@@ -354,6 +366,7 @@ impl Config {
                     .map_err(|e| err("ORG_TIMEZONE", e.to_string()))?,
             },
         };
+        let organizations = organizations::from_vars(&var, &payments, &webhook_secrets, &org.zone)?;
         let mail_address = |name: &'static str, v: String| {
             v.parse::<lettre::message::Mailbox>()
                 .map(|_| v)
@@ -429,6 +442,7 @@ impl Config {
             self_service,
             connections,
             org,
+            organizations,
             mail,
             manage_link_secret,
             manage_link_ttl,
@@ -454,6 +468,39 @@ impl Config {
             demo_campaign,
             shutdown_timeout: lifecycle::shutdown_timeout(var)?,
         })
+    }
+
+    /// The organization of slug `slug` (`default`: `ORG_*`), if configured.
+    pub fn organization(&self, slug: &str) -> Option<&Organization> {
+        if slug == self.org.slug {
+            return Some(&self.org);
+        }
+        self.organizations
+            .iter()
+            .find(|o| o.org.slug == slug)
+            .map(|o| &o.org)
+    }
+
+    /// The organization a campaign of organization `slug` speaks for: the default one when
+    /// `slug` is no longer configured (its pages still name someone).
+    pub fn org_or_default(&self, slug: &str) -> &Organization {
+        self.organization(slug).unwrap_or(&self.org)
+    }
+
+    /// Every organization, the default one first.
+    pub fn all_organizations(&self) -> impl Iterator<Item = &Organization> {
+        std::iter::once(&self.org).chain(self.organizations.iter().map(|o| &o.org))
+    }
+
+    /// The secrets `/webhooks/stripe/{slug}` verifies with (the default's at `default`).
+    pub fn webhook_secrets_of(&self, slug: &str) -> Option<&[String]> {
+        if slug == self.org.slug {
+            return Some(&self.webhook_secrets);
+        }
+        self.organizations
+            .iter()
+            .find(|o| o.org.slug == slug)
+            .map(|o| o.webhook_secrets.as_slice())
     }
 
     /// The largest gift in `currency`'s minor units (MAX_GIFT_AMOUNT is in major units).

@@ -271,3 +271,134 @@ fn log_format_is_text_or_json() {
     assert_eq!(e.var, "LOG_FORMAT");
     assert!(e.to_string().contains("\"xml\""), "{e}");
 }
+
+#[test]
+fn one_organization_unless_more_are_named() {
+    let c = load(&[("ORG_NAME", "Coalition")]).unwrap();
+    assert!(c.organizations.is_empty());
+    assert_eq!(c.org.slug, "default");
+    assert_eq!(c.org.tax_status, crate::domain::organization::TaxStatus::C3);
+    assert_eq!(c.org.receipt_wording, None);
+    assert_eq!(
+        c.organization("default").map(|o| o.name.as_str()),
+        Some("Coalition")
+    );
+    assert!(c.organization("action").is_none());
+    assert_eq!(
+        c.webhook_secrets_of("default"),
+        Some(c.webhook_secrets.as_slice())
+    );
+    assert_eq!(c.all_organizations().count(), 1);
+    let c4 = load(&[
+        ("ORG_TAX_STATUS", "501c4"),
+        ("ORG_RECEIPT_WORDING", "Paid for by us."),
+    ]);
+    let c4 = c4.unwrap();
+    assert_eq!(
+        c4.org.tax_status,
+        crate::domain::organization::TaxStatus::C4
+    );
+    assert_eq!(c4.org.receipt_wording.as_deref(), Some("Paid for by us."));
+}
+
+#[test]
+fn a_second_organization_has_its_own_terms_and_secrets() {
+    let c = load(&[
+        ("ORGANIZATIONS", "action, fund-2"),
+        ("ORG_ACTION_NAME", "Coalition Action"),
+        ("ORG_ACTION_EIN", "98-7654321"),
+        ("ORG_ACTION_TAX_STATUS", "501c4"),
+        ("ORG_ACTION_STRIPE_SECRET_KEY", "sk_test_action"),
+        ("ORG_ACTION_STRIPE_WEBHOOK_SECRET", "whsec_action"),
+        ("ORG_FUND_2_NAME", "Fund Two"),
+        ("ORG_FUND_2_TAX_STATUS", "other"),
+    ])
+    .unwrap();
+    let action = c.organization("action").unwrap();
+    assert_eq!(action.name, "Coalition Action");
+    assert_eq!(action.ein.as_deref(), Some("98-7654321"));
+    assert!(!action.tax_status.deductible());
+    assert_eq!(
+        c.webhook_secrets_of("action"),
+        Some(&["whsec_action".to_string()][..])
+    );
+    // A sandbox deployment: the organization uses the sandbox too.
+    assert!(c.organizations[0].payments.is_sandbox());
+    // Without a secret of its own, the sandbox's.
+    assert_eq!(
+        c.webhook_secrets_of("fund-2"),
+        Some(c.webhook_secrets.as_slice())
+    );
+    assert_eq!(c.organization("fund-2").unwrap().name, "Fund Two");
+    assert_eq!(c.all_organizations().count(), 3);
+
+    // With Stripe, each organization's own key.
+    let live = load(&[
+        ("STRIPE_SECRET_KEY", "sk_test_default"),
+        ("STRIPE_WEBHOOK_SECRET", "whsec_default"),
+        ("ORGANIZATIONS", "action"),
+        ("ORG_ACTION_NAME", "Coalition Action"),
+        ("ORG_ACTION_STRIPE_SECRET_KEY", "sk_test_action"),
+        ("ORG_ACTION_STRIPE_WEBHOOK_SECRET", "whsec_action"),
+    ])
+    .unwrap();
+    assert!(matches!(
+        &live.organizations[0].payments,
+        PaymentsMode::Stripe { secret_key, live: false } if secret_key == "sk_test_action"
+    ));
+}
+
+#[test]
+fn organization_errors_name_the_variable() {
+    let base = [("ORGANIZATIONS", "action"), ("ORG_ACTION_NAME", "A")];
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut v: Vec<(&str, &str)> = base.to_vec();
+        v.extend_from_slice(extra);
+        load(&v).unwrap_err().var
+    };
+    assert_eq!(with(&[("ORGANIZATIONS", "Action")]), "ORGANIZATIONS");
+    assert_eq!(with(&[("ORGANIZATIONS", "action,action")]), "ORGANIZATIONS");
+    assert_eq!(with(&[("ORGANIZATIONS", "default")]), "ORGANIZATIONS");
+    assert_eq!(
+        with(&[("ORGANIZATIONS", "action,fund-2")]),
+        "ORG_FUND_2_NAME"
+    );
+    assert_eq!(with(&[("ORG_ACTION_EIN", "987654321")]), "ORG_ACTION_EIN");
+    assert_eq!(
+        with(&[("ORG_ACTION_TAX_STATUS", "c4")]),
+        "ORG_ACTION_TAX_STATUS"
+    );
+    assert_eq!(with(&[("ORG_TAX_STATUS", "501(c)(3)")]), "ORG_TAX_STATUS");
+    assert_eq!(
+        with(&[("ORG_ACTION_TIMEZONE", "Mars")]),
+        "ORG_ACTION_TIMEZONE"
+    );
+    // The Stripe pair: both or neither.
+    assert_eq!(
+        with(&[("ORG_ACTION_STRIPE_SECRET_KEY", "sk_test_a")]),
+        "ORG_ACTION_STRIPE_WEBHOOK_SECRET"
+    );
+    assert_eq!(
+        with(&[("ORG_ACTION_STRIPE_WEBHOOK_SECRET", "whsec_a")]),
+        "ORG_ACTION_STRIPE_SECRET_KEY"
+    );
+    assert_eq!(
+        with(&[
+            ("ORG_ACTION_STRIPE_SECRET_KEY", "sk_test_a"),
+            ("ORG_ACTION_STRIPE_WEBHOOK_SECRET", "not-a-secret"),
+        ]),
+        "ORG_ACTION_STRIPE_WEBHOOK_SECRET"
+    );
+    // With Stripe, an organization needs its own account, in the same mode.
+    let stripe = [
+        ("STRIPE_SECRET_KEY", "sk_test_default"),
+        ("STRIPE_WEBHOOK_SECRET", "whsec_default"),
+    ];
+    assert_eq!(with(&stripe), "ORG_ACTION_STRIPE_SECRET_KEY");
+    let mut live = stripe.to_vec();
+    live.extend([
+        ("ORG_ACTION_STRIPE_SECRET_KEY", "sk_live_a"),
+        ("ORG_ACTION_STRIPE_WEBHOOK_SECRET", "whsec_a"),
+    ]);
+    assert_eq!(with(&live), "ORG_ACTION_STRIPE_SECRET_KEY");
+}

@@ -33,6 +33,9 @@ pub struct Campaign {
     /// Receipts of dues say they are not tax-deductible (dues to a 501(c)(3) may well be, so
     /// this is the nonprofit's call).
     pub dues_not_deductible: bool,
+    /// The organization it belongs to (`domain::organization`): its name, tax status and
+    /// Stripe account are the campaign's.
+    pub organization: String,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -60,6 +63,7 @@ impl Campaign {
             bank_debit: false,
             membership_dues_minor: None,
             dues_not_deductible: false,
+            organization: super::organization::DEFAULT_ORG.into(),
             created_at: 0,
             updated_at: 0,
         }

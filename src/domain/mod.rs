@@ -17,6 +17,7 @@ pub mod message;
 pub mod money;
 pub mod notices;
 pub mod object_key;
+pub mod organization;
 pub mod payment;
 pub mod settlement;
 pub mod staff_access;

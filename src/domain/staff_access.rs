@@ -88,6 +88,8 @@ pub struct StaffMember {
     pub created_at: i64,
     pub invited_by: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// The organization whose campaigns they see (`domain::organization`).
+    pub organization: String,
 }
 
 /// An API token. `member_id` is `None` for tokens made before staff accounts existed: they act
@@ -100,6 +102,8 @@ pub struct StaffToken {
     pub created_at: i64,
     pub revoked_at: Option<i64>,
     pub member_id: Option<i64>,
+    /// Its organization: its person's, or (a token of no one) the one it was made for.
+    pub organization: String,
 }
 
 /// Why a sign-in link was made (it changes the email, not what the link does).
@@ -159,6 +163,8 @@ pub struct StaffSession {
     pub role: StaffRole,
     pub csrf_token: String,
     pub expires_at: i64,
+    /// The organization whose campaigns the session sees.
+    pub organization: String,
 }
 
 #[cfg(test)]
@@ -196,6 +202,7 @@ mod tests {
             created_at: 0,
             invited_by: None,
             revoked_at: None,
+            organization: "default".into(),
         };
         let mut link = SigninLink {
             id: "l".into(),

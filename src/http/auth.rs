@@ -19,6 +19,8 @@ pub struct Staff {
     pub name: String,
     pub member_id: Option<i64>,
     pub role: StaffRole,
+    /// The organization whose campaigns they see (a token's person's, or the token's own).
+    pub organization: String,
 }
 
 impl Staff {
@@ -33,6 +35,7 @@ impl Staff {
             member_id: self.member_id,
             name: self.name.clone(),
             role: self.role,
+            organization: self.organization.clone(),
         }
     }
 }
@@ -73,6 +76,7 @@ impl FromRequestParts<AppState> for Staff {
                 name: t.name,
                 member_id: None,
                 role: StaffRole::Admin,
+                organization: t.organization,
             });
         };
         match state.store.staff_member(member_id).await? {
@@ -80,6 +84,7 @@ impl FromRequestParts<AppState> for Staff {
                 name: m.name,
                 member_id: Some(m.id),
                 role: m.role,
+                organization: m.organization,
             }),
             _ => Err(unauthorized("invalid or revoked token")),
         }

@@ -14,7 +14,7 @@ use super::auth::Staff;
 use super::error::{AppError, AppResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery};
 use super::public_reads::ProgressBody;
-use super::staff_api::{campaign_or_404, parse_limit};
+use super::staff_api::{parse_limit, public_campaign_or_404};
 use crate::services::campaign_admin::{CampaignPatch, CampaignView, NewCampaign, ProgressView};
 use crate::services::reporting::{DonorWallEntry, wall_entry};
 use crate::store::now;
@@ -143,7 +143,7 @@ pub async fn donors(
     ApiQuery(q): ApiQuery<DonorsQuery>,
 ) -> AppResult<Response> {
     let limit = parse_limit(q.limit.as_deref(), 20, 100).map_err(|e| AppError::Invalid(vec![e]))?;
-    let campaign = campaign_or_404(&state, &slug).await?;
+    let campaign = public_campaign_or_404(&state, &slug).await?;
     let donors = state
         .store
         .counted_donations(campaign.id, limit)
@@ -185,7 +185,7 @@ pub async fn create(
     let fields = body.parse(&state.config).map_err(AppError::Invalid)?;
     let campaign = state
         .store
-        .create_campaign_with(&fields, &body.options(&state.config))
+        .create_campaign_in(&staff.organization, &fields, &body.options(&state.config))
         .await
         .map_err(|e| match e {
             crate::store::StoreError::Conflict(_) => AppError::Conflict(format!(
@@ -222,6 +222,8 @@ pub async fn update(
     ApiJson(patch): ApiJson<CampaignPatch>,
 ) -> AppResult<Json<CampaignView>> {
     staff.require(crate::domain::staff_access::Permission::ManageCampaigns)?;
+    // Another organization's campaign is not found (nor changed).
+    super::staff_api::campaign_or_404(&state, &staff.organization, &slug).await?;
     let campaign =
         crate::services::campaign_admin::change(state.store.as_ref(), &state.config, &slug, &patch)
             .await
@@ -253,12 +255,13 @@ pub struct CampaignList {
         (status = 401, description = "No valid staff token", body = ErrorBody),
     )
 )]
-pub async fn list(State(state): State<AppState>, _staff: Staff) -> AppResult<Json<CampaignList>> {
+pub async fn list(State(state): State<AppState>, staff: Staff) -> AppResult<Json<CampaignList>> {
     let campaigns = state
         .store
         .campaigns()
         .await?
         .iter()
+        .filter(|c| c.organization == staff.organization)
         .map(CampaignView::from)
         .collect();
     Ok(Json(CampaignList { campaigns }))

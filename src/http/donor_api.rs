@@ -148,7 +148,7 @@ pub async fn create(
     };
     let checkout = Checkout {
         store: state.store.as_ref(),
-        gateway: state.gateway.as_ref(),
+        gateways: &state.gateways,
         config: &state.config,
         allowance: &EmailLimit(&state),
     };

@@ -18,7 +18,7 @@ use super::error::{AppError, AppResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, RawBody, parse_json, require_json};
 use super::limits::ClientIp;
 use super::page_language::accept_language;
-use super::staff_api::{campaign_or_404, parse_limit};
+use super::staff_api::{campaign_or_404, parse_limit, public_campaign_or_404};
 use crate::domain::contribution::{percent_of_goal, recurring_monthly_minor};
 use crate::domain::fundraiser::{PagePolicy, Review, Standing};
 use crate::domain::staff_access::Permission;
@@ -161,7 +161,7 @@ pub async fn top(
     ApiQuery(q): ApiQuery<TopQuery>,
 ) -> AppResult<Json<FundraiserList>> {
     let limit = parse_limit(q.limit.as_deref(), 10, 100).map_err(|e| AppError::Invalid(vec![e]))?;
-    let c = campaign_or_404(&state, &slug).await?;
+    let c = public_campaign_or_404(&state, &slug).await?;
     let base = &state.config.public_base_url;
     let fundraisers = fundraisers::top_pages(state.store.as_ref(), &c, limit)
         .await?
@@ -295,7 +295,7 @@ pub async fn staff_list(
                 .map_err(|_| AppError::invalid("review", "must be pending, approved or hidden"))?,
         ),
     };
-    let c = campaign_or_404(&state, &slug).await?;
+    let c = campaign_or_404(&state, &staff.organization, &slug).await?;
     let policy = state.store.page_policy(c.id).await?;
     let only = review.map(|r| [r]);
     let base = &state.config.public_base_url;
@@ -320,12 +320,19 @@ async fn decide(
     review: Review,
 ) -> AppResult<Json<StaffFundraiserView>> {
     staff.require(Permission::ReviewPages)?;
-    let f = fundraisers::review(state.store.as_ref(), id, review, &staff.name, now()).await?;
-    let c = state
+    // A page under another organization's campaign is not found, and not reviewed.
+    let page = state
         .store
-        .campaign_by_id(f.campaign_id)
+        .fundraiser(id)
         .await?
         .ok_or(FundraiserError::NotFound)?;
+    let c = state
+        .store
+        .campaign_by_id(page.campaign_id)
+        .await?
+        .filter(|c| c.organization == staff.organization)
+        .ok_or(FundraiserError::NotFound)?;
+    let f = fundraisers::review(state.store.as_ref(), id, review, &staff.name, now()).await?;
     let listed = state
         .store
         .fundraiser_progress(&f.id)
@@ -411,7 +418,7 @@ pub async fn policy(
     Path(slug): Path<String>,
 ) -> AppResult<Json<Fundraising>> {
     staff.require(Permission::Read)?;
-    let c = campaign_or_404(&state, &slug).await?;
+    let c = campaign_or_404(&state, &staff.organization, &slug).await?;
     let pages = state.store.page_policy(c.id).await?;
     Ok(Json(Fundraising {
         pages: pages.as_str().into(),
@@ -446,7 +453,7 @@ pub async fn set_policy(
         .trim()
         .parse()
         .map_err(|_| AppError::invalid("pages", "must be review, open or off"))?;
-    let c = campaign_or_404(&state, &slug).await?;
+    let c = campaign_or_404(&state, &staff.organization, &slug).await?;
     state.store.set_page_policy(c.id, pages, now()).await?;
     tracing::info!(staff = %staff.name, slug = %c.slug, pages = pages.as_str(), "supporter page policy set");
     Ok(Json(Fundraising {

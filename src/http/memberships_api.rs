@@ -62,13 +62,13 @@ pub struct MembershipPage {
 )]
 pub async fn memberships(
     State(state): State<AppState>,
-    _staff: Staff,
+    staff: Staff,
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<MembershipsQuery>,
 ) -> AppResult<Response> {
     let at = now();
     let mut errors = Vec::new();
-    let filter = parse_status(q.status.as_deref(), at)
+    let filter = parse_status(q.status.as_deref(), at, &staff.organization)
         .map_err(|e| errors.push(e))
         .unwrap_or_default();
     let cursor = match q.cursor.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
@@ -107,8 +107,10 @@ type StreamError = Box<dyn std::error::Error + Send + Sync>;
 /// mid-stream ends the body early.
 pub(crate) fn csv_download(store: Arc<dyn Store>, filter: MembershipFilter) -> Response {
     let pages = (store, None::<String>, true, false);
-    let stream =
-        futures_util::stream::try_unfold(pages, move |(store, after, first, done)| async move {
+    let filter = Arc::new(filter);
+    let stream = futures_util::stream::try_unfold(pages, move |(store, after, first, done)| {
+        let filter = filter.clone();
+        async move {
             if done {
                 return Ok::<_, StreamError>(None);
             }
@@ -124,7 +126,8 @@ pub(crate) fn csv_download(store: Arc<dyn Store>, filter: MembershipFilter) -> R
                 .collect();
             let chunk = membership_csv(first, &views)?;
             Ok(Some((Bytes::from(chunk), (store, after, false, done))))
-        });
+        }
+    });
     let mut response = Body::from_stream(stream).into_response();
     let h = response.headers_mut();
     h.insert(

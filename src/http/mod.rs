@@ -13,6 +13,7 @@ pub mod health;
 pub mod limits;
 pub mod memberships_api;
 pub mod openapi;
+pub mod org_scope;
 pub mod page_language;
 pub mod public_reads;
 pub mod sandbox_pages;
@@ -48,7 +49,10 @@ pub const WEBHOOK_BODY_LIMIT: usize = 512 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    /// The default organization's gateway.
     pub gateway: Arc<dyn Gateway>,
+    /// Every organization's (`gateway` among them).
+    pub gateways: Arc<crate::payments::Gateways>,
     pub config: Arc<Config>,
     /// This server's own address, for the sandbox to deliver its events to itself.
     pub self_url: Arc<str>,
@@ -139,7 +143,11 @@ fn api() -> Api {
             .routes(routes!(staff_members_api::list, staff_members_api::invite))
             .routes(routes!(staff_members_api::revoke)),
     );
-    let webhooks = part(OpenApiRouter::new().routes(routes!(stripe_webhook::stripe)));
+    let webhooks = part(
+        OpenApiRouter::new()
+            .routes(routes!(stripe_webhook::stripe))
+            .routes(routes!(stripe_webhook::stripe_org)),
+    );
     let operations = part(
         OpenApiRouter::new()
             .routes(routes!(health::health))

@@ -225,13 +225,22 @@ async fn send(
         .ok_or_else(|| AppError::Internal(format!("no template for {event_type}")))?;
     let payload = template::fill(template, vars).map_err(|e| AppError::Internal(e.to_string()))?;
     let payload = paid_by(&payload, method);
+    // To the endpoint of the donation's organization, signed with its secret.
+    let org = match vars.get("DONATION_ID") {
+        Some(id) => donation_and_campaign(state, id).await?.1.organization,
+        None => crate::domain::organization::DEFAULT_ORG.to_string(),
+    };
     let secret = state
         .config
-        .webhook_secrets
-        .first()
+        .webhook_secrets_of(&org)
+        .and_then(|s| s.first())
         .cloned()
         .unwrap_or_default();
-    let url = format!("{}/webhooks/stripe", state.self_url);
+    let url = if org == crate::domain::organization::DEFAULT_ORG {
+        format!("{}/webhooks/stripe", state.self_url)
+    } else {
+        format!("{}/webhooks/stripe/{org}", state.self_url)
+    };
     let (status, body) = sign::deliver(&url, &payload, &secret)
         .await
         .map_err(AppError::Internal)?;

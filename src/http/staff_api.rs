@@ -41,24 +41,23 @@ pub fn parse_limit(v: Option<&str>, default: i64, max: i64) -> Result<i64, Field
     }
 }
 
-pub async fn campaign_or_404(state: &AppState, slug: &str) -> AppResult<Campaign> {
-    state
-        .store
-        .campaign_by_slug(slug)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("no campaign {slug:?}")))
-}
+pub use super::org_scope::{campaign_or_404, public_campaign_or_404};
 
 /// A `campaign` filter parameter: its campaign, or a 422 naming the parameter.
 async fn campaign_param(
     state: &AppState,
+    org: &str,
     slug: Option<&str>,
     errors: &mut Vec<FieldError>,
 ) -> AppResult<Option<Campaign>> {
     match slug.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(slug) => {
-            let found = state.store.campaign_by_slug(slug).await?;
+            let found = state
+                .store
+                .campaign_by_slug(slug)
+                .await?
+                .filter(|c| c.organization == org);
             if found.is_none() {
                 errors.push(FieldError::new("campaign", "is not a campaign's slug"));
             }
@@ -162,12 +161,13 @@ pub(crate) fn wants_csv(format: Option<&str>, headers: &HeaderMap) -> Result<boo
 )]
 pub async fn donations(
     State(state): State<AppState>,
-    _staff: Staff,
+    staff: Staff,
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<DonationsQuery>,
 ) -> AppResult<Response> {
     let mut errors = Vec::new();
-    let campaign = campaign_param(&state, q.campaign.as_deref(), &mut errors).await?;
+    let org = staff.organization.as_str();
+    let campaign = campaign_param(&state, org, q.campaign.as_deref(), &mut errors).await?;
     let status = q.status.as_deref().map(str::trim).filter(|s| !s.is_empty());
     if status.is_some_and(|s| !DONATION_STATUSES.contains(&s)) {
         errors.push(FieldError::new(
@@ -229,6 +229,7 @@ pub async fn donations(
         from,
         to,
         fundraiser_id,
+        organization: Some(staff.organization.clone()),
     };
 
     if csv {
@@ -321,10 +322,10 @@ pub(crate) fn csv_download(store: Arc<dyn Store>, filter: DonationFilter, name: 
 )]
 pub async fn summary(
     State(state): State<AppState>,
-    _staff: Staff,
+    staff: Staff,
     Path(slug): Path<String>,
 ) -> AppResult<Json<CampaignSummary>> {
-    let campaign = campaign_or_404(&state, &slug).await?;
+    let campaign = campaign_or_404(&state, &staff.organization, &slug).await?;
     let records = state.store.campaign_records(campaign.id).await?;
     let rates = campaign_fees(&campaign, &state.config);
     Ok(Json(summarize(&campaign, &rates, &records)))
@@ -354,7 +355,7 @@ pub async fn add_offline_gift(
     Path(slug): Path<String>,
     ApiJson(input): ApiJson<OfflineGiftInput>,
 ) -> AppResult<(StatusCode, Json<DonationView>)> {
-    let campaign = campaign_or_404(&state, &slug).await?;
+    let campaign = campaign_or_404(&state, &staff.organization, &slug).await?;
     let d = offline_gifts::record(
         state.store.as_ref(),
         &campaign,
@@ -394,7 +395,7 @@ pub async fn void_offline_gift(
     staff: Staff,
     Path((slug, id)): Path<(String, String)>,
 ) -> AppResult<Json<DonationView>> {
-    let campaign = campaign_or_404(&state, &slug).await?;
+    let campaign = campaign_or_404(&state, &staff.organization, &slug).await?;
     let d = offline_gifts::void(state.store.as_ref(), &campaign, &id, now()).await?;
     tracing::info!(staff = %staff.name, donation = %d.id, "offline gift voided");
     Ok(Json(DonationView::new(&campaign.slug, &d)))
@@ -445,22 +446,25 @@ pub struct FlagList {
 )]
 pub async fn flags(
     State(state): State<AppState>,
-    _staff: Staff,
+    staff: Staff,
     ApiQuery(q): ApiQuery<FlagsQuery>,
 ) -> AppResult<Json<FlagList>> {
     let mut errors = Vec::new();
-    let campaign = campaign_param(&state, q.campaign.as_deref(), &mut errors).await?;
+    let org = staff.organization.as_str();
+    let campaign = campaign_param(&state, org, q.campaign.as_deref(), &mut errors).await?;
     let limit = parse_limit(q.limit.as_deref(), 100, 500)
         .map_err(|e| errors.push(e))
         .unwrap_or(100);
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
+    let ours = super::org_scope::campaign_slugs(&state, org).await?;
     let flags = state
         .store
         .recent_flags(campaign.map(|c| c.id), limit)
         .await?
         .into_iter()
+        .filter(|l| super::org_scope::sees(&ours, org, l.campaign_slug.as_deref()))
         .map(|l| FlagView {
             id: l.flag.id,
             kind: l.flag.kind,
@@ -527,12 +531,10 @@ pub struct EmailList {
 )]
 pub async fn donation_emails(
     State(state): State<AppState>,
-    _staff: Staff,
+    staff: Staff,
     Path(id): Path<String>,
 ) -> AppResult<Json<EmailList>> {
-    if state.store.donation(&id).await?.is_none() {
-        return Err(AppError::NotFound("no such donation".into()));
-    }
+    super::org_scope::donation_or_404(&state, &staff.organization, &id).await?;
     let emails = state.store.outbox(Some(&id)).await?;
     Ok(Json(EmailList {
         emails: emails.into_iter().map(EmailView::from).collect(),
@@ -561,8 +563,19 @@ pub async fn resend_email(
 ) -> AppResult<(StatusCode, Json<EmailView>)> {
     let not_found = || AppError::NotFound("no such email".into());
     let id: i64 = id.parse().map_err(|_| not_found())?;
-    if state.store.message(id).await?.is_none() {
-        return Err(not_found());
+    let message = state.store.message(id).await?.ok_or_else(not_found)?;
+    // An email about another organization's gift is not found; one of no gift (a staff
+    // sign-in, a supporter's page) is the default organization's to resend.
+    match &message.donation_id {
+        Some(d) => {
+            super::org_scope::donation_or_404(&state, &staff.organization, d)
+                .await
+                .map_err(|_| not_found())?;
+        }
+        None if staff.organization != crate::domain::organization::DEFAULT_ORG => {
+            return Err(not_found());
+        }
+        None => {}
     }
     if !state.store.requeue_message(id, now()).await? {
         return Err(AppError::Conflict(

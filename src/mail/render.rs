@@ -3,18 +3,15 @@
 //! ledger never needs the presentation settings and a self-service link's validity starts when
 //! the donor receives it.
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use askama::Template;
 
 use super::Letter;
-use crate::config::{Config, Organization};
 use crate::domain::contribution::Frequency;
 use crate::domain::{manage_link, notices};
 use crate::i18n::{Args, Lang, Tr, format};
 use crate::store::{Campaign, Donation, OutboxMessage, Payment, Store, StoreError};
 
+mod context;
 mod fundraiser;
 mod manage_links;
 mod receipt;
@@ -22,31 +19,12 @@ mod refund;
 #[cfg(test)]
 mod spanish;
 mod staff;
+pub use context::MailContext;
 pub use fundraiser::{PageLink, PageMail, page_mail};
 pub use manage_links::manage_links;
 pub use receipt::{offline_payment, receipt};
 pub use refund::{refund_failed, refund_notice};
 pub use staff::{clock_time, staff_signin};
-
-/// What rendering needs beyond the records.
-#[derive(Clone)]
-pub struct MailContext {
-    pub org: Organization,
-    pub public_base_url: String,
-    pub link_secret: Arc<[u8]>,
-    pub link_ttl: Duration,
-}
-
-impl MailContext {
-    pub fn new(config: &Config, link_secret: Arc<[u8]>) -> Self {
-        Self {
-            org: config.org.clone(),
-            public_base_url: config.public_base_url.clone(),
-            link_secret,
-            link_ttl: config.manage_link_ttl,
-        }
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
@@ -70,6 +48,11 @@ pub struct View {
     pub org_name: String,
     pub org_address: String,
     pub org_ein: Option<String>,
+    /// The organization is not a 501(c)(3): gifts are not deductible, and emails say so
+    /// instead of the deductibility sentence.
+    pub not_deductible: bool,
+    /// The organization's own words for its receipts (`ORG_RECEIPT_WORDING`), as given.
+    pub receipt_wording: Option<String>,
     /// The donor's name; empty when they gave none (the greeting says "friend").
     pub donor_name: String,
     pub campaign: String,
@@ -128,7 +111,8 @@ impl View {
         let opt = |v: &Option<String>| v.clone().unwrap_or_default();
         Args::new()
             .text("org", &self.org_name)
-            .flag("has_ein", self.org_ein.is_some())
+            // The deductibility sentences name the EIN of a 501(c)(3): never another's.
+            .flag("has_ein", self.org_ein.is_some() && !self.not_deductible)
             .text("donor_name", &self.donor_name)
             .flag("named", !self.donor_name.trim().is_empty())
             .text("campaign", &self.campaign)
@@ -246,11 +230,14 @@ pub(super) fn base_view(ctx: &MailContext, d: &Donation, c: &Campaign) -> View {
         _ => None,
     };
     let honoree = d.tribute_honoree.clone().unwrap_or_default();
+    let org = ctx.org_of(&c.organization);
     View {
         lang,
-        org_name: ctx.org.name.clone(),
-        org_address: ctx.org.address.clone(),
-        org_ein: ctx.org.ein.clone(),
+        org_name: org.name.clone(),
+        org_address: org.address.clone(),
+        org_ein: org.ein.clone(),
+        not_deductible: !org.tax_status.deductible(),
+        receipt_wording: org.receipt_wording.clone(),
         donor_name: d
             .donor_name
             .clone()
@@ -479,7 +466,11 @@ mod tests {
     //! `src/mail/snapshots/`. After an intended change, `UPDATE_SNAPSHOTS=1 cargo test --lib mail`
     //! rewrites them; review the diff before committing.
 
+    use std::sync::Arc;
+    use std::time::Duration;
+
     use super::*;
+    use crate::config::Organization;
     use crate::domain::contribution::payment_rank;
 
     pub(super) const NOW: i64 = 1_795_000_000; // 2026-11-18
@@ -488,11 +479,23 @@ mod tests {
     pub(super) fn ctx(ein: bool) -> MailContext {
         MailContext {
             org: Organization {
+                slug: "default".into(),
                 name: "Immigrant Rights Coalition".into(),
                 address: "100 Liberty Ave, Springfield, IL 62701".into(),
                 ein: ein.then(|| "12-3456789".into()),
                 zone: crate::domain::zone::Zone::utc(),
+                tax_status: crate::domain::organization::TaxStatus::C3,
+                receipt_wording: None,
             },
+            others: vec![Organization {
+                slug: "action".into(),
+                name: "Immigrant Rights Action".into(),
+                address: "100 Liberty Ave, Springfield, IL 62701".into(),
+                ein: ein.then(|| "98-7654321".into()),
+                zone: crate::domain::zone::Zone::utc(),
+                tax_status: crate::domain::organization::TaxStatus::C4,
+                receipt_wording: Some("Paid for by Immigrant Rights Action.".into()),
+            }],
             public_base_url: "https://donate.example.org".into(),
             link_secret: Arc::from(SECRET),
             link_ttl: Duration::from_secs(60 * 86_400),

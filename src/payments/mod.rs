@@ -53,6 +53,42 @@ pub enum GatewayError {
     NotYet(String),
 }
 
+/// One gateway per organization (each its own Stripe account): `default` for the default
+/// organization, `others` by slug. In sandbox mode they are all the one sandbox.
+#[derive(Clone)]
+pub struct Gateways {
+    pub default: std::sync::Arc<dyn Gateway>,
+    pub others: Vec<(String, std::sync::Arc<dyn Gateway>)>,
+}
+
+impl Gateways {
+    /// Only the default organization's.
+    pub fn single(default: std::sync::Arc<dyn Gateway>) -> Gateways {
+        Gateways {
+            default,
+            others: Vec::new(),
+        }
+    }
+
+    /// The gateway of organization `org`; `None` for one not configured (its money must not
+    /// go to another's account).
+    pub fn of(&self, org: &str) -> Option<&dyn Gateway> {
+        if org == crate::domain::organization::DEFAULT_ORG {
+            return Some(self.default.as_ref());
+        }
+        self.others
+            .iter()
+            .find(|(slug, _)| slug == org)
+            .map(|(_, g)| g.as_ref())
+    }
+
+    /// Every organization's, the default one first.
+    pub fn all(&self) -> impl Iterator<Item = (&str, &std::sync::Arc<dyn Gateway>)> {
+        std::iter::once((crate::domain::organization::DEFAULT_ORG, &self.default))
+            .chain(self.others.iter().map(|(s, g)| (s.as_str(), g)))
+    }
+}
+
 /// An event listed by the provider's Events API, as the raw JSON a webhook would have carried.
 pub type RawEvent = String;
 

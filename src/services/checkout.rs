@@ -17,7 +17,7 @@ use crate::domain::membership::minimum_dues;
 use crate::domain::money::display as money;
 use crate::domain::money::{Currency, Money};
 use crate::domain::text::{Email, PersonName, ShortText, TextError};
-use crate::payments::{CheckoutRequest, Gateway};
+use crate::payments::CheckoutRequest;
 use crate::services::campaign_admin::MajorAmount;
 use crate::services::fundraisers;
 use crate::store::{Campaign, Donation, Fundraiser, IdempotencyClaim, Store, StoreError};
@@ -452,7 +452,8 @@ impl EmailAllowance for Unlimited {
 
 pub struct Checkout<'a> {
     pub store: &'a dyn Store,
-    pub gateway: &'a dyn Gateway,
+    /// The campaign's organization's gateway is the one used.
+    pub gateways: &'a crate::payments::Gateways,
     pub config: &'a Config,
     pub allowance: &'a dyn EmailAllowance,
 }
@@ -592,7 +593,14 @@ impl Checkout<'_> {
                 .unwrap_or_else(|| format!("{back}?canceled=1&lang={lang}")),
             language: d.language.clone(),
         };
-        match self.gateway.create_checkout(&request).await {
+        let created = match self.gateways.of(&campaign.organization) {
+            Some(gateway) => gateway.create_checkout(&request).await,
+            None => Err(crate::payments::GatewayError::Refused(format!(
+                "organization {:?} is not configured",
+                campaign.organization
+            ))),
+        };
+        match created {
             Ok(session) => {
                 let response = CheckoutResponse {
                     donation_id: d.id.clone(),

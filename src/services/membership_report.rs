@@ -9,15 +9,20 @@ use crate::domain::time::format_time;
 use crate::services::donation_csv::defuse;
 use crate::store::MembershipFilter;
 
-/// Members asked for: `active` (paid through now or later), `lapsed`, or any when absent.
-pub fn parse_status(v: Option<&str>, at: i64) -> Result<MembershipFilter, FieldError> {
+/// Members asked for: `active` (paid through now or later), `lapsed`, or any when absent;
+/// those who paid dues to organization `org`'s campaigns.
+pub fn parse_status(v: Option<&str>, at: i64, org: &str) -> Result<MembershipFilter, FieldError> {
     let active = match v.map(str::trim) {
         None | Some("") => None,
         Some("active") => Some(true),
         Some("lapsed") => Some(false),
         Some(_) => return Err(FieldError::new("status", "must be active or lapsed")),
     };
-    Ok(MembershipFilter { active, at })
+    Ok(MembershipFilter {
+        active,
+        at,
+        organization: Some(org.to_string()),
+    })
 }
 
 /// The cursor of the row a page ends with: opaque to clients (hex of the donor key).
@@ -145,10 +150,13 @@ mod tests {
 
     #[test]
     fn filters_and_cursors_are_checked_by_field() {
-        assert_eq!(parse_status(None, 5).unwrap().active, None);
-        assert_eq!(parse_status(Some("active"), 5).unwrap().active, Some(true));
-        assert_eq!(parse_status(Some("lapsed"), 5).unwrap().at, 5);
-        let e = parse_status(Some("gone"), 5).unwrap_err();
+        assert_eq!(parse_status(None, 5, "default").unwrap().active, None);
+        assert_eq!(
+            parse_status(Some("active"), 5, "default").unwrap().active,
+            Some(true)
+        );
+        assert_eq!(parse_status(Some("lapsed"), 5, "default").unwrap().at, 5);
+        let e = parse_status(Some("gone"), 5, "default").unwrap_err();
         assert_eq!(e.field.as_deref(), Some("status"));
         let m = member();
         assert_eq!(decode_cursor(&encode_cursor(&m)).unwrap(), m.donor_key);

@@ -23,12 +23,14 @@ use crate::store::{
     StaffMember, StaffToken, Store, StoreError,
 };
 
-/// Who is acting: a person, or a token of no person (which acts as an admin).
+/// Who is acting: a person, or a token of no person (which acts as an admin), within one
+/// organization (they see and change nothing of another).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     pub member_id: Option<i64>,
     pub name: String,
     pub role: StaffRole,
+    pub organization: String,
 }
 
 impl Actor {
@@ -152,7 +154,7 @@ pub async fn invite(
     let (Some(role), Some(p), true) = (role, person, errors.is_empty()) else {
         return Err(StaffAccountError::Invalid(errors));
     };
-    let member = add(store, &p, role, actor.member_id, at).await?;
+    let member = add(store, &p, role, actor.member_id, &actor.organization, at).await?;
     queue_link(
         store,
         server_secret,
@@ -171,6 +173,7 @@ async fn add(
     p: &Person,
     role: StaffRole,
     invited_by: Option<i64>,
+    organization: &str,
     at: i64,
 ) -> Result<StaffMember, StaffAccountError> {
     let norm = p.email.normalized();
@@ -180,6 +183,7 @@ async fn add(
         name: &p.name,
         role,
         invited_by,
+        organization,
     };
     store
         .create_staff_member(&new, at)
@@ -190,19 +194,20 @@ async fn add(
         })
 }
 
-/// The CLI's first admin (or any later one): added without an invitation email; they ask for
-/// a sign-in link on the sign-in page.
+/// The CLI's first admin (or any later one) of organization `organization`: added without an
+/// invitation email; they ask for a sign-in link on the sign-in page.
 pub async fn add_admin(
     store: &dyn Store,
     email: &str,
     name: Option<&str>,
+    organization: &str,
     at: i64,
 ) -> Result<StaffMember, StaffAccountError> {
     let mut errors = Vec::new();
     let Some(p) = person(email, name, &mut errors).filter(|_| errors.is_empty()) else {
         return Err(StaffAccountError::Invalid(errors));
     };
-    add(store, &p, StaffRole::Admin, None, at).await
+    add(store, &p, StaffRole::Admin, None, organization, at).await
 }
 
 /// What became of a sign-in link request. The page answers every case the same way; the
@@ -320,14 +325,18 @@ pub async fn revoke(
     let member = store
         .staff_member(member_id)
         .await?
-        .filter(|m| m.revoked_at.is_none())
+        .filter(|m| m.revoked_at.is_none() && m.organization == actor.organization)
         .ok_or(StaffAccountError::NotFound)?;
     if member.role == StaffRole::Admin {
         let admins = store
             .staff_members()
             .await?
             .iter()
-            .filter(|m| m.role == StaffRole::Admin && m.revoked_at.is_none())
+            .filter(|m| {
+                m.role == StaffRole::Admin
+                    && m.revoked_at.is_none()
+                    && m.organization == actor.organization
+            })
             .count();
         if admins <= 1 {
             return Err(StaffAccountError::LastAdmin);
@@ -343,10 +352,12 @@ pub async fn revoke(
     })
 }
 
-/// Everyone, revoked people too, oldest first.
+/// Everyone of the actor's organization, revoked people too, oldest first.
 pub async fn list(store: &dyn Store, actor: &Actor) -> Result<Vec<StaffMember>, StaffAccountError> {
     actor.require(Permission::Read)?;
-    Ok(store.staff_members().await?)
+    let mut members = store.staff_members().await?;
+    members.retain(|m| m.organization == actor.organization);
+    Ok(members)
 }
 
 /// An API token for the active person with this address (the CLI): the token, shown once.
@@ -385,6 +396,7 @@ mod tests {
             member_id: Some(1),
             name: "a".into(),
             role,
+            organization: "default".into(),
         }
     }
 

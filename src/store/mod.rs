@@ -122,15 +122,20 @@ pub struct DonationFilter {
     pub to: Option<i64>,
     /// Given on this supporter's page (its id).
     pub fundraiser_id: Option<String>,
+    /// Of this organization's campaigns only (staff see their own organization's).
+    pub organization: Option<String>,
 }
 
 /// Which members the staff list selects: all, or those active (paid through `at` or later) or
 /// lapsed at `at`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MembershipFilter {
     /// `Some(true)`: active only; `Some(false)`: lapsed only.
     pub active: Option<bool>,
     pub at: i64,
+    /// Members who paid dues to this organization's campaigns only (staff see their own
+    /// organization's members).
+    pub organization: Option<String>,
 }
 
 /// A position in the staff list, which runs newest first by (created_at, id): the list goes on

@@ -60,8 +60,19 @@ pub trait CampaignStore: Send + Sync {
         self.create_campaign_with(fields, &CampaignOptions::default())
             .await
     }
+    /// A campaign of the default organization.
     async fn create_campaign_with(
         &self,
+        fields: &CampaignFields,
+        options: &CampaignOptions,
+    ) -> StoreResult<Campaign> {
+        self.create_campaign_in(crate::domain::organization::DEFAULT_ORG, fields, options)
+            .await
+    }
+    /// A campaign of organization `org` (its slug), which it keeps.
+    async fn create_campaign_in(
+        &self,
+        org: &str,
         fields: &CampaignFields,
         options: &CampaignOptions,
     ) -> StoreResult<Campaign>;
@@ -81,7 +92,18 @@ pub trait CampaignStore: Send + Sync {
 /// Staff API tokens (kept only as hashes) and the dashboard sessions that ride on them.
 #[async_trait]
 pub trait StaffStore: Send + Sync {
-    async fn create_staff_token(&self, name: &str, token_hash: &str) -> StoreResult<StaffToken>;
+    /// A token of no one, acting as an admin of the default organization.
+    async fn create_staff_token(&self, name: &str, token_hash: &str) -> StoreResult<StaffToken> {
+        self.create_org_staff_token(crate::domain::organization::DEFAULT_ORG, name, token_hash)
+            .await
+    }
+    /// A token of no one, acting as an admin of organization `org`.
+    async fn create_org_staff_token(
+        &self,
+        org: &str,
+        name: &str,
+        token_hash: &str,
+    ) -> StoreResult<StaffToken>;
     async fn revoke_staff_token(&self, name: &str) -> StoreResult<bool>;
     async fn staff_token_by_hash(&self, token_hash: &str) -> StoreResult<Option<StaffToken>>;
     /// Records a dashboard session (its id only as a hash).
@@ -151,6 +173,8 @@ pub struct NewStaffMember<'a> {
     pub name: &'a str,
     pub role: StaffRole,
     pub invited_by: Option<i64>,
+    /// The organization whose campaigns they will see.
+    pub organization: &'a str,
 }
 
 /// A sign-in link to record: its id, the hash of its secret, whose it is and until when.

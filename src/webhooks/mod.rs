@@ -156,6 +156,52 @@ pub async fn ingest(
     verified: Verified,
     rules: &IngestRules,
 ) -> Result<Outcome, StoreError> {
+    ingest_checked(store, payload, verified, rules, None).await
+}
+
+/// [`ingest`] of an event delivered to organization `org`'s endpoint: an event naming a
+/// donation of another organization's campaign is recorded, not applied (outcome `ignored`,
+/// logged): one organization's Stripe account cannot move another's donations.
+pub async fn ingest_for(
+    store: &dyn Store,
+    payload: &str,
+    verified: Verified,
+    rules: &IngestRules,
+    org: &str,
+) -> Result<Outcome, StoreError> {
+    let facts = match &verified {
+        Verified::Event(event) => facts::from_event(event).unwrap_or_default(),
+        Verified::Unparsed(..) => Vec::new(),
+    };
+    let mut foreign = None;
+    for f in &facts {
+        let Some(id) = f.object().1 else { continue };
+        let Some(d) = store.donation(id).await? else {
+            continue;
+        };
+        let owner = store.campaign_by_id(d.campaign_id).await?;
+        if let Some(c) = owner.filter(|c| c.organization != org) {
+            tracing::warn!(
+                endpoint = org,
+                donation = id,
+                owner = %c.organization,
+                "event names another organization's donation: recorded, not applied"
+            );
+            foreign = Some("names a donation of another organization; not applied");
+            break;
+        }
+    }
+    ingest_checked(store, payload, verified, rules, foreign).await
+}
+
+/// [`ingest`], recording the event as ignored for the reason `refuse` when there is one.
+async fn ingest_checked(
+    store: &dyn Store,
+    payload: &str,
+    verified: Verified,
+    rules: &IngestRules,
+    refuse: Option<&str>,
+) -> Result<Outcome, StoreError> {
     let (env, event, detail) = match verified {
         Verified::Unparsed(env, detail) => (env, None, Some(detail)),
         Verified::Event(event) => (envelope(&event), Some(event), None),
@@ -177,6 +223,7 @@ pub async fn ingest(
                         "test-mode event on a live-mode server"
                     }),
                 ),
+                (Some(_), _) if refuse.is_some() => (Outcome::Ignored, refuse),
                 (Some(_), _) => (Outcome::Applied, None),
             };
             if !tx.insert_event(&record(env, payload, outcome, why)).await? {

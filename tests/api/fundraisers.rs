@@ -427,6 +427,7 @@ async fn the_campaigns_policy_and_hidden_pages(b: Backend) {
                 name: "Sam",
                 role: donations::store::StaffRole::Staff,
                 invited_by: None,
+                organization: "default",
             },
             now(),
         )

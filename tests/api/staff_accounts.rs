@@ -101,6 +101,7 @@ async fn person(app: &TestApp, email: &str, role: StaffRole) -> StaffMember {
         member_id: None,
         name: "test".into(),
         role: StaffRole::Admin,
+        organization: "default".into(),
     };
     let input = InviteInput {
         email: email.into(),
@@ -161,9 +162,15 @@ backend_tests!(
 async fn an_invitation_and_a_sign_in_link_each_sign_in_once(b: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let app = app(&b, dir.path(), &[]).await;
-    staff_accounts::add_admin(app.store.as_ref(), "Boss@Example.org", Some("Boss"), now())
-        .await
-        .unwrap();
+    staff_accounts::add_admin(
+        app.store.as_ref(),
+        "Boss@Example.org",
+        Some("Boss"),
+        "default",
+        now(),
+    )
+    .await
+    .unwrap();
 
     // The admin asks for a link (by another spelling of the address) and signs in with it.
     let admin = session_of(&app, dir.path(), "Boss@Example.org").await;
@@ -355,6 +362,7 @@ async fn unknown_addresses_get_the_same_answer_and_no_email(b: Backend) {
         member_id: Some(admin.id),
         name: "admin".into(),
         role: StaffRole::Admin,
+        organization: "default".into(),
     };
     staff_accounts::revoke(app.store.as_ref(), &cli, gone.id, now())
         .await

@@ -1079,6 +1079,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/staff/members"),
     ("DELETE", "/api/v1/staff/members/{id}"),
     ("POST", "/webhooks/stripe"),
+    ("POST", "/webhooks/stripe/{org}"),
     ("GET", "/health"),
     ("GET", "/ready"),
     ("GET", "/metrics"),

@@ -346,7 +346,7 @@ pub(super) async fn create_campaign(
     };
     match state
         .store
-        .create_campaign_with(&fields, &body.options(&state.config))
+        .create_campaign_in(s.org(), &fields, &body.options(&state.config))
         .await
     {
         Ok(c) => {
@@ -374,7 +374,7 @@ pub(super) async fn edit_campaign(
     s: DashboardSession,
 ) -> AppResult<Response> {
     s.require(crate::domain::staff_access::Permission::ManageCampaigns)?;
-    let c = campaign_or_404(&state, &slug).await?;
+    let c = campaign_or_404(&state, s.org(), &slug).await?;
     form_page(
         &s,
         FormKind::Edit {
@@ -394,7 +394,7 @@ pub(super) async fn update_campaign(
     CsrfForm { session: s, form }: CsrfForm,
 ) -> AppResult<Response> {
     s.require(crate::domain::staff_access::Permission::ManageCampaigns)?;
-    let current = campaign_or_404(&state, &slug).await?;
+    let current = campaign_or_404(&state, s.org(), &slug).await?;
     let mut errors = Vec::new();
     let cm = common(&form, &mut errors);
     let patch = CampaignPatch {

@@ -303,7 +303,7 @@ pub(super) async fn campaign_page(
     Query(q): Query<HashMap<String, String>>,
     s: DashboardSession,
 ) -> AppResult<Response> {
-    let c = campaign_or_404(&state, &slug).await?;
+    let c = campaign_or_404(&state, s.org(), &slug).await?;
     let shown = Shown {
         notice: notice(q.get("done").map(String::as_str)),
         query: q,
@@ -320,10 +320,10 @@ pub(super) async fn csv(
     Query(q): Query<HashMap<String, String>>,
     s: Option<DashboardSession>,
 ) -> AppResult<Response> {
-    if s.is_none() {
+    let Some(s) = s else {
         return Err(AppError::Unauthorized("sign in to the dashboard".into()));
-    }
-    let c = campaign_or_404(&state, &slug).await?;
+    };
+    let c = campaign_or_404(&state, s.org(), &slug).await?;
     match parse_filter(&q, &c) {
         (_, _, Some(filter)) => Ok(crate::http::staff_api::csv_download(
             state.store.clone(),

@@ -89,6 +89,7 @@ pub fn parse_filter(
         from,
         to,
         fundraiser_id: None,
+        organization: Some(campaign.organization.clone()),
     });
     (values, errors, filter)
 }

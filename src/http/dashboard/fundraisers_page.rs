@@ -113,7 +113,7 @@ pub(super) async fn fundraisers_page(
     Query(q): Query<HashMap<String, String>>,
     s: DashboardSession,
 ) -> AppResult<Response> {
-    let c = campaign_or_404(&state, &slug).await?;
+    let c = campaign_or_404(&state, s.org(), &slug).await?;
     let policy = state.store.page_policy(c.id).await?;
     let pages = state.store.fundraisers_of(c.id, None).await?;
     let notice = match q.get("done").map(String::as_str) {
@@ -135,7 +135,7 @@ async fn decide(
     review: Review,
 ) -> AppResult<Response> {
     s.require(Permission::ReviewPages)?;
-    let c = campaign_or_404(state, slug).await?;
+    let c = campaign_or_404(state, s.org(), slug).await?;
     let f = state
         .store
         .fundraiser(id)
@@ -185,7 +185,7 @@ pub(super) async fn set_policy(
     f: CsrfForm,
 ) -> AppResult<Response> {
     f.session.require(Permission::ManageCampaigns)?;
-    let c = campaign_or_404(&state, &slug).await?;
+    let c = campaign_or_404(&state, f.session.org(), &slug).await?;
     let policy: PagePolicy = f
         .form
         .get("pages")

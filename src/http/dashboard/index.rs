@@ -51,6 +51,9 @@ pub(super) async fn index(
 ) -> AppResult<Response> {
     let mut campaigns = Vec::new();
     for c in state.store.campaigns().await? {
+        if c.organization != s.org() {
+            continue;
+        }
         if let Some(with_progress) = state.store.campaign_progress(&c.slug).await? {
             campaigns.push(with_progress);
         }

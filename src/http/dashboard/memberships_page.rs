@@ -87,7 +87,7 @@ pub(super) async fn memberships(
 ) -> AppResult<Response> {
     let at = now();
     let status = q.get("status").map(|v| v.trim()).unwrap_or_default();
-    let filter = parse_status(Some(status), at).map_err(|e| AppError::Invalid(vec![e]))?;
+    let filter = parse_status(Some(status), at, s.org()).map_err(|e| AppError::Invalid(vec![e]))?;
     let cursor = match q.get("cursor").map(|c| c.trim()).filter(|c| !c.is_empty()) {
         None => None,
         Some(c) => Some(decode_cursor(c).map_err(|e| AppError::Invalid(vec![e]))?),
@@ -108,10 +108,10 @@ pub(super) async fn csv(
     Query(q): Query<HashMap<String, String>>,
     s: Option<DashboardSession>,
 ) -> AppResult<Response> {
-    if s.is_none() {
+    let Some(s) = s else {
         return Err(AppError::Unauthorized("sign in to the dashboard".into()));
-    }
-    let filter = parse_status(q.get("status").map(String::as_str), now())
+    };
+    let filter = parse_status(q.get("status").map(String::as_str), now(), s.org())
         .map_err(|e| AppError::Invalid(vec![e]))?;
     Ok(crate::http::memberships_api::csv_download(
         state.store.clone(),

@@ -142,6 +142,7 @@ mod fixtures {
             role: crate::store::StaffRole::Admin,
             csrf_token: "t0k".into(),
             expires_at: 0,
+            organization: "default".into(),
         }
     }
 

@@ -93,7 +93,7 @@ pub(super) async fn add_offline_gift(
     Path(slug): Path<String>,
     CsrfForm { session: s, form }: CsrfForm,
 ) -> AppResult<Response> {
-    let c = campaign_or_404(&state, &slug).await?;
+    let c = campaign_or_404(&state, s.org(), &slug).await?;
     let input = offline_input(&form);
     match offline_gifts::record(state.store.as_ref(), &c, &state.config, &input, now()).await {
         Ok(d) => {
@@ -121,7 +121,7 @@ pub(super) async fn void_offline_gift(
     Path((slug, id)): Path<(String, String)>,
     CsrfForm { session: s, .. }: CsrfForm,
 ) -> AppResult<Response> {
-    let c = campaign_or_404(&state, &slug).await?;
+    let c = campaign_or_404(&state, s.org(), &slug).await?;
     match offline_gifts::void(state.store.as_ref(), &c, &id, now()).await {
         Ok(_) | Err(OfflineGiftError::AlreadyVoid(_)) => {
             tracing::info!(staff = %s.session.staff_name, donation = %id, "offline gift voided");

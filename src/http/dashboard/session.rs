@@ -72,7 +72,13 @@ impl DashboardSession {
             member_id: self.session.member_id,
             name: self.session.staff_name.clone(),
             role: self.session.role,
+            organization: self.session.organization.clone(),
         }
+    }
+
+    /// The organization whose campaigns they see.
+    pub fn org(&self) -> &str {
+        &self.session.organization
     }
 
     /// `Ok` when the signed-in person's role allows `p`; otherwise 403 (JSON, as the API).

@@ -202,6 +202,7 @@ mod tests {
             created_at: 1_795_000_000,
             invited_by: None,
             revoked_at: revoked,
+            organization: "default".into(),
         }
     }
 

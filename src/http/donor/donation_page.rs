@@ -1,6 +1,8 @@
 //! The donation page (`/donate/{slug}`, with a form that works without JavaScript; a supporter's
-//! page is the same page with its own header, `fundraiser_page`) in the donor's language, plus the stylesheet and scripts the donor pages load, and the headers every HTML
-//! page sends (a strict Content-Security-Policy; framing only by `ALLOWED_ORIGINS`).
+//! page is the same page with its own header, `fundraiser_page`) in the donor's language, with
+//! what its organization says about deductibility, and the headers every HTML page sends (a
+//! strict Content-Security-Policy; framing only by `ALLOWED_ORIGINS`). The assets it loads are
+//! `assets`'.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -33,10 +35,7 @@ use crate::services::checkout::{Checkout, CheckoutError, QuoteRequest, quote};
 use crate::services::reporting::wall_entry;
 use crate::store::{Campaign, Donation, ListedFundraiser, Progress, now};
 
-pub const CSS: &str = include_str!("../../../assets/app.css");
-pub const DONATE_JS: &str = include_str!("../../../assets/donate.js");
-/// The embed snippet's script, which nonprofits load on their own pages (README, "Embedding").
-pub const EMBED_JS: &str = include_str!("../../../assets/embed.js");
+pub use super::assets::{CSS, DONATE_JS, EMBED_JS, css, donate_js, embed_js};
 
 /// The preset gift amounts, in major units.
 pub const PRESETS: [&str; 4] = ["25", "50", "100", "250"];
@@ -96,32 +95,6 @@ pub fn html(status: StatusCode, body: String, csp: &str, no_store: bool) -> Resp
 
 pub fn render(t: &impl Template) -> AppResult<String> {
     t.render().map_err(|e| AppError::Internal(e.to_string()))
-}
-
-fn asset(content_type: &'static str, body: &'static str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            (
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=300"),
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
-
-pub async fn css() -> Response {
-    asset("text/css; charset=utf-8", CSS)
-}
-
-pub async fn donate_js() -> Response {
-    asset("text/javascript; charset=utf-8", DONATE_JS)
-}
-
-pub async fn embed_js() -> Response {
-    asset("text/javascript; charset=utf-8", EMBED_JS)
 }
 
 // ---- the donation page ----
@@ -225,6 +198,9 @@ pub struct DonatePage {
     pub payment_methods: Vec<Choice>,
     /// A membership campaign: the page states its dues (per year and per month, `tr`'s values).
     pub dues: bool,
+    /// What the page says about deductibility, by the campaign's organization's tax status
+    /// (`domain::organization::page_notice`; `$org` is its name among `tr`'s values).
+    pub tax_notice: Option<&'static str>,
 }
 
 impl DonatePage {
@@ -318,8 +294,10 @@ async fn donate_page(
     let progress = ProgressBar::in_language(lang, campaign, progress.raised_minor, progress.donors);
     let bank_fee = state.config.bank_debit_fee;
     let dues = DuesView::of(campaign);
+    let org = state.config.org_or_default(&campaign.organization);
     let args = progress
         .args(lang)
+        .text("org", &org.name)
         .text("campaign", &campaign.name)
         .text("fee", fee_quote)
         .text("currency", currency.code().to_uppercase())
@@ -394,6 +372,7 @@ async fn donate_page(
             })
             .collect(),
         dues: dues.is_some(),
+        tax_notice: crate::domain::organization::page_notice(org.tax_status, org.ein.is_some()),
         supporters,
     })
 }
@@ -526,7 +505,7 @@ pub(crate) async fn submit_to(
     crate::http::donor_api::guard_input(&input)?;
     let checkout = Checkout {
         store: state.store.as_ref(),
-        gateway: state.gateway.as_ref(),
+        gateways: &state.gateways,
         config: &state.config,
         allowance: &crate::http::donor_api::EmailLimit(&state),
     };

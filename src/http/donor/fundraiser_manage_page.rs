@@ -128,7 +128,7 @@ async fn owner_page(
     let args = progress
         .args(lang)
         .text("campaign", &c.name)
-        .text("org", &state.config.org.name)
+        .text("org", &state.config.org_or_default(&c.organization).name)
         .word("standing", standing)
         .text("currency", currency_of(&c.currency).code().to_uppercase())
         .number("error_count", errors.len() as i64);

@@ -151,7 +151,7 @@ fn page(
     let lang = language.lang;
     let args = Args::new()
         .text("campaign", &c.name)
-        .text("org", &state.config.org.name)
+        .text("org", &state.config.org_or_default(&c.organization).name)
         .text("currency", currency_of(&c.currency).code().to_uppercase())
         .text("slug", &c.slug)
         .number("error_count", o.errors.len() as i64)

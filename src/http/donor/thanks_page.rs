@@ -79,6 +79,8 @@ pub struct ThanksPage {
     /// `?lang=xx` for the page's links, when the language was chosen.
     pub carry: String,
     pub gift: Option<GiftView>,
+    /// What the campaign's organization says about deductibility (as on the donation page).
+    pub tax_notice: Option<&'static str>,
 }
 
 /// What a donation's status means to its donor, and whether it is good news.
@@ -112,10 +114,12 @@ pub fn thanks_page(
     language: &PageLanguage,
     languages: Vec<LanguageLink>,
     c: &Campaign,
+    org: &crate::config::Organization,
     d: Option<&Donation>,
 ) -> ThanksPage {
     let lang = language.lang;
     let mut args = Args::new()
+        .text("org", &org.name)
         .text("campaign", &c.name)
         .text("ask_url", format!("/manage{}", language.carry('?')));
     let gift = d.map(|d| {
@@ -150,6 +154,7 @@ pub fn thanks_page(
         slug: c.slug.clone(),
         carry: language.carry('?'),
         gift,
+        tax_notice: crate::domain::organization::page_notice(org.tax_status, org.ein.is_some()),
     }
 }
 
@@ -192,7 +197,8 @@ pub async fn thanks(
         .into_iter()
         .collect();
     let languages = switcher(language.lang, &format!("/donate/{}/thanks", c.slug), &query);
-    let page = thanks_page(&language, languages, &c, gift.as_ref());
+    let org = state.config.org_or_default(&c.organization);
+    let page = thanks_page(&language, languages, &c, org, gift.as_ref());
     Ok(web::html(
         StatusCode::OK,
         web::render(&page)?,

@@ -221,12 +221,21 @@ pub(super) async fn fundraiser_message(
     for f in &pages {
         links.push(page_link(store, ctx, lang, f, now).await?);
     }
+    // The pages' campaign's organization (a supporter's pages are all under one's campaigns,
+    // or the default organization speaks for them).
+    let org = match pages.first() {
+        Some(f) => store
+            .campaign_by_id(f.campaign_id)
+            .await?
+            .map_or(&ctx.org, |c| ctx.org_of(&c.organization)),
+        None => &ctx.org,
+    };
     let v = PageMail {
         lang,
         kind,
-        org_name: ctx.org.name.clone(),
-        org_address: ctx.org.address.clone(),
-        org_ein: ctx.org.ein.clone(),
+        org_name: org.name.clone(),
+        org_address: org.address.clone(),
+        org_ein: org.ein.clone(),
         supporter_name: pages.last().map(|f| f.name.clone()).unwrap_or_default(),
         campaign: links
             .first()

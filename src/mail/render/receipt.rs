@@ -310,4 +310,79 @@ mod tests {
         let l = receipt(&eastern, &d, &campaign(), &p, "R-1", NOW).unwrap();
         assert!(l.text.contains("Date: July 4, 2026"), "{}", l.text);
     }
+
+    #[test]
+    fn a_501c4s_receipts_say_gifts_are_not_deductible() {
+        // `action` is the test context's 501(c)(4), with its own receipt wording.
+        let mut c = campaign();
+        c.organization = "action".into();
+        let mut d = donation("one_time", 5000, 0);
+        let l = receipt(
+            &ctx(true),
+            &d,
+            &c,
+            &paid("donation:x", 5000),
+            "R-000010",
+            NOW,
+        )
+        .unwrap();
+        let notice = "Contributions to Immigrant Rights Action are not tax deductible as \
+                      charitable contributions for federal income tax purposes.";
+        for part in [&l.text, &l.html] {
+            assert!(part.contains(notice), "{part}");
+            assert!(
+                part.contains("Paid for by Immigrant Rights Action."),
+                "{part}"
+            );
+            assert!(!part.contains("tax-deductible"), "{part}");
+            assert!(!part.contains("501(c)(3)"), "{part}");
+            assert!(!part.contains("Immigrant Rights Coalition"), "{part}");
+        }
+        assert!(l.text.contains("EIN 98-7654321"), "its own EIN: {}", l.text);
+        snapshot("receipt_c4", &l);
+        // Its dues are not deductible either, whatever the campaign's dues setting says.
+        d.dues_minimum_minor = Some(5000);
+        c.membership_dues_minor = Some(5000);
+        for dues_not_deductible in [false, true] {
+            c.dues_not_deductible = dues_not_deductible;
+            let l = receipt(&ctx(true), &d, &c, &paid("donation:x", 5000), "R-1", NOW).unwrap();
+            assert!(l.text.contains(notice), "{}", l.text);
+            assert!(!l.text.contains("tax-deductible"), "{}", l.text);
+        }
+        // In Spanish.
+        d.dues_minimum_minor = None;
+        d.language = "es".into();
+        let l = receipt(
+            &ctx(true),
+            &d,
+            &c,
+            &paid("donation:x", 5000),
+            "R-000011",
+            NOW,
+        )
+        .unwrap();
+        let aviso = "Las contribuciones a Immigrant Rights Action no son deducibles de impuestos \
+                     como contribuciones caritativas para fines del impuesto federal sobre la \
+                     renta.";
+        for part in [&l.text, &l.html] {
+            assert!(part.contains(aviso), "{part}");
+            assert!(
+                !part.contains("en la medida en que lo permita la ley"),
+                "{part}"
+            );
+        }
+        snapshot("es_receipt_c4", &l);
+        // The 501(c)(3) beside it keeps its sentence.
+        let l = receipt(
+            &ctx(true),
+            &d,
+            &campaign(),
+            &paid("donation:x", 5000),
+            "R-1",
+            NOW,
+        )
+        .unwrap();
+        assert!(l.text.contains("en la medida en que lo permita la ley"));
+        assert!(!l.text.contains("no son deducibles"));
+    }
 }

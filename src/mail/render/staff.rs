@@ -101,6 +101,7 @@ mod tests {
                 created_at: NOW,
                 invited_by: Some(1),
                 revoked_at: None,
+                organization: "default".into(),
             },
         }
     }

@@ -118,6 +118,7 @@ async fn members_are_listed_by_donor_key_active_or_lapsed(s: Fresh) {
     let active = MembershipFilter {
         active: Some(true),
         at: 200,
+        organization: None,
     };
     assert_eq!(
         keys(s.memberships(&active, None, 10).await.unwrap()),
@@ -126,6 +127,7 @@ async fn members_are_listed_by_donor_key_active_or_lapsed(s: Fresh) {
     let lapsed = MembershipFilter {
         active: Some(false),
         at: 200,
+        organization: None,
     };
     assert_eq!(
         keys(s.memberships(&lapsed, None, 10).await.unwrap()),

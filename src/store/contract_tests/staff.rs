@@ -19,6 +19,7 @@ fn new<'a>(email: &'a str, norm: &'a str, role: StaffRole) -> NewStaffMember<'a>
         name: "Rosa",
         role,
         invited_by: None,
+        organization: "default",
     }
 }
 

@@ -29,8 +29,9 @@ static SELECT_PROGRESS: LazyLock<String> = LazyLock::new(|| {
 
 sql_impl! {
     impl CampaignStore for SqlStore {
-        async fn create_campaign_with(
+        async fn create_campaign_in(
             &self,
+            org: &str,
             f: &CampaignFields,
             o: &CampaignOptions,
         ) -> StoreResult<Campaign> {
@@ -40,9 +41,9 @@ sql_impl! {
                 "INSERT INTO campaigns (slug, name, description, currency, goal_minor, \
                  starts_at, ends_at, fee_percent, fee_fixed_minor, status, success_url, \
                  cancel_url, hide_amounts, min_gift_minor, created_at, updated_at, bank_debit, \
-                 membership_dues_minor, dues_not_deductible) \
+                 membership_dues_minor, dues_not_deductible, organization) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $15, $14, $14, \
-                 $16, $17, $18) RETURNING {CAMPAIGN_COLUMNS}"
+                 $16, $17, $18, $19) RETURNING {CAMPAIGN_COLUMNS}"
             ))
             .bind(&f.slug)
             .bind(&f.name)
@@ -62,6 +63,7 @@ sql_impl! {
             .bind(o.bank_debit)
             .bind(o.membership_dues_minor)
             .bind(o.dues_not_deductible)
+            .bind(org)
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| {

@@ -44,13 +44,25 @@ sql_impl! {
                 Some(true) => "AND paid_through >= $3",
                 Some(false) => "AND paid_through < $3",
             };
+            let org = match (&filter.organization, filter.active.is_some()) {
+                (None, _) => String::new(),
+                (Some(_), with_time) => format!(
+                    "AND EXISTS (SELECT 1 FROM donations d JOIN campaigns c \
+                     ON c.id = d.campaign_id WHERE d.donor_key = memberships.donor_key \
+                     AND d.dues_minimum_minor IS NOT NULL AND c.organization = ${})",
+                    if with_time { 4 } else { 3 }
+                ),
+            };
             let sql = format!(
                 "SELECT {MEMBERSHIP_COLUMNS} FROM memberships WHERE donor_key > $1 {status} \
-                 ORDER BY donor_key LIMIT $2"
+                 {org} ORDER BY donor_key LIMIT $2"
             );
             let mut q = sqlx::query_as(&sql).bind(after.unwrap_or("")).bind(limit);
             if filter.active.is_some() {
                 q = q.bind(filter.at);
+            }
+            if let Some(o) = &filter.organization {
+                q = q.bind(o);
             }
             Ok(q.fetch_all(&self.read).await?)
         }

@@ -52,6 +52,9 @@ sql_impl! {
             if filter.fundraiser_id.is_some() {
                 sql.push_str(&format!(" AND d.fundraiser_id = {}", next()));
             }
+            if filter.organization.is_some() {
+                sql.push_str(&format!(" AND c.organization = {}", next()));
+            }
             if cursor.is_some() {
                 let (at, id) = (next(), next());
                 sql.push_str(&format!(
@@ -79,6 +82,9 @@ sql_impl! {
                 q = q.bind(v);
             }
             if let Some(v) = &filter.fundraiser_id {
+                q = q.bind(v);
+            }
+            if let Some(v) = &filter.organization {
                 q = q.bind(v);
             }
             if let Some(c) = cursor {

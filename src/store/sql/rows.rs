@@ -77,7 +77,7 @@ fn parse_text<T: std::str::FromStr<Err = String>>(
 columns!(CAMPAIGN_COLUMNS => Campaign {
     id, slug, name, description, currency, goal_minor, starts_at, ends_at, fee_percent,
     fee_fixed_minor, status, success_url, cancel_url, hide_amounts, min_gift_minor, created_at,
-    updated_at, bank_debit, membership_dues_minor, dues_not_deductible,
+    updated_at, bank_debit, membership_dues_minor, dues_not_deductible, organization,
 });
 
 columns!(PROGRESS_COLUMNS => Progress {
@@ -85,10 +85,12 @@ columns!(PROGRESS_COLUMNS => Progress {
     recurring_annual_gift_minor,
 });
 
-columns!(TOKEN_COLUMNS => StaffToken { id, name, token_hash, created_at, revoked_at, member_id });
+columns!(TOKEN_COLUMNS => StaffToken {
+    id, name, token_hash, created_at, revoked_at, member_id, organization,
+});
 
 columns!(MEMBER_COLUMNS => StaffMember {
-    id, email, email_norm, name, role: text, created_at, invited_by, revoked_at,
+    id, email, email_norm, name, role: text, created_at, invited_by, revoked_at, organization,
 });
 
 columns!(StaffSession {
@@ -97,7 +99,8 @@ columns!(StaffSession {
     staff_name,
     role: text,
     csrf_token,
-    expires_at
+    expires_at,
+    organization
 });
 
 columns!(DONATION_COLUMNS => Donation {
@@ -190,7 +193,7 @@ mod tests {
     fn column_lists_are_the_names_joined_by_commas() {
         assert_eq!(
             TOKEN_COLUMNS,
-            "id, name, token_hash, created_at, revoked_at, member_id"
+            "id, name, token_hash, created_at, revoked_at, member_id, organization"
         );
         for columns in [CAMPAIGN_COLUMNS, DONATION_COLUMNS, OUTBOX_COLUMNS] {
             assert!(

@@ -14,7 +14,8 @@ use crate::store::{
 /// legacy token of no person, which acts as an admin.
 const SESSION_SQL: &str = "SELECT s.token_id, COALESCE(s.member_id, t.member_id) AS member_id, \
      COALESCE(m.name, tm.name, t.name) AS staff_name, \
-     COALESCE(m.role, tm.role, 'admin') AS role, s.csrf_token, s.expires_at \
+     COALESCE(m.role, tm.role, 'admin') AS role, s.csrf_token, s.expires_at, \
+     COALESCE(m.organization, tm.organization, t.organization) AS organization \
      FROM staff_sessions s \
      LEFT JOIN staff_tokens t ON t.id = s.token_id \
      LEFT JOIN staff_members tm ON tm.id = t.member_id \
@@ -44,14 +45,20 @@ const LINK_COLUMNS: &str = "id, purpose, created_at, expires_at, used_at, member
 
 sql_impl! {
     impl StaffStore for SqlStore {
-        async fn create_staff_token(&self, name: &str, hash: &str) -> StoreResult<StaffToken> {
+        async fn create_org_staff_token(
+            &self,
+            org: &str,
+            name: &str,
+            hash: &str,
+        ) -> StoreResult<StaffToken> {
             sqlx::query_as(&format!(
-                "INSERT INTO staff_tokens (name, token_hash, created_at) VALUES ($1, $2, $3) \
-                 RETURNING {TOKEN_COLUMNS}"
+                "INSERT INTO staff_tokens (name, token_hash, created_at, organization) \
+                 VALUES ($1, $2, $3, $4) RETURNING {TOKEN_COLUMNS}"
             ))
             .bind(name)
             .bind(hash)
             .bind(now())
+            .bind(org)
             .fetch_one(&self.write)
             .await
             .map_err(|e| {
@@ -141,10 +148,11 @@ sql_impl! {
         ) -> StoreResult<StaffMember> {
             // A revoked person is reinstated; an active one is a conflict (no row returned).
             let row: Option<StaffMember> = sqlx::query_as(&format!(
-                "INSERT INTO staff_members (email, email_norm, name, role, created_at, invited_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6) \
+                "INSERT INTO staff_members (email, email_norm, name, role, created_at, invited_by, \
+                 organization) VALUES ($1, $2, $3, $4, $5, $6, $7) \
                  ON CONFLICT (email_norm) DO UPDATE SET email = excluded.email, \
                  name = excluded.name, role = excluded.role, invited_by = excluded.invited_by, \
+                 organization = excluded.organization, \
                  revoked_at = NULL WHERE staff_members.revoked_at IS NOT NULL \
                  RETURNING {MEMBER_COLUMNS}"
             ))
@@ -154,6 +162,7 @@ sql_impl! {
             .bind(new.role.as_str())
             .bind(at)
             .bind(new.invited_by)
+            .bind(new.organization)
             .fetch_optional(&self.write)
             .await?;
             row.ok_or_else(|| StoreError::Conflict(format!("a staff member {}", new.email_norm)))
@@ -230,8 +239,9 @@ sql_impl! {
             hash: &str,
         ) -> StoreResult<StaffToken> {
             sqlx::query_as(&format!(
-                "INSERT INTO staff_tokens (name, token_hash, created_at, member_id) \
-                 VALUES ($1, $2, $3, $4) RETURNING {TOKEN_COLUMNS}"
+                "INSERT INTO staff_tokens (name, token_hash, created_at, member_id, organization) \
+                 VALUES ($1, $2, $3, $4, (SELECT organization FROM staff_members WHERE id = $4)) \
+                 RETURNING {TOKEN_COLUMNS}"
             ))
             .bind(name)
             .bind(hash)

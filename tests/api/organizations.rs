@@ -1,0 +1,489 @@
+//! Several organizations in one deployment (issue 14, item 4), on both backends: a 501(c)(4)
+//! beside the default 501(c)(3), each page and receipt saying what its organization's tax
+//! status allows (in English and Spanish); staff of one organization seeing nothing of the
+//! other's; each organization's webhook endpoint verified with its own secret and moving only
+//! its own donations; a checkout using its campaign's organization's Stripe account.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use crate::helpers::fake_stripe::{open_session, with_counting_stripe};
+use crate::helpers::pages::{get_page, get_with_cookie, session_cookie, sign_in};
+use crate::helpers::{
+    Backend, TestApp, event, gift_vars, pending_donation, pending_donation_with, spawn_app, with,
+};
+use donations::mail::Letter;
+use donations::mail::render::{MailContext, render};
+use donations::store::{Campaign, CampaignFields, CampaignOptions, now};
+
+const SECRET: &str = "organizations-test-link-secret-0123456789";
+const ACTION_SECRET: &str = "whsec_action_test_secret";
+const C4_NOTICE: &str = "Contributions to Coalition Action are not tax deductible as charitable \
+                         contributions for federal income tax purposes.";
+const C4_NOTICE_ES: &str = "Las contribuciones a Coalition Action no son deducibles de impuestos \
+                            como contribuciones caritativas para fines del impuesto federal sobre \
+                            la renta.";
+const C3_SENTENCE: &str = "Our Coalition is a tax-exempt organization under Section 501(c)(3)";
+
+/// The default organization (a 501(c)(3) with its EIN) and `action`, a 501(c)(4).
+fn org_vars() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("MANAGE_LINK_SECRET", SECRET),
+        ("ORG_NAME", "Our Coalition"),
+        ("ORG_EIN", "12-3456789"),
+        ("ORGANIZATIONS", "action"),
+        ("ORG_ACTION_NAME", "Coalition Action"),
+        ("ORG_ACTION_EIN", "98-7654321"),
+        ("ORG_ACTION_TAX_STATUS", "501c4"),
+        (
+            "ORG_ACTION_RECEIPT_WORDING",
+            "Paid for by Coalition Action.",
+        ),
+        ("ORG_ACTION_STRIPE_SECRET_KEY", "sk_test_action"),
+        ("ORG_ACTION_STRIPE_WEBHOOK_SECRET", ACTION_SECRET),
+    ]
+}
+
+async fn spawn(b: &Backend) -> TestApp {
+    spawn_app(b, &org_vars()).await
+}
+
+/// A campaign of organization `org`, made through the store as staff of it would.
+async fn campaign_of(app: &TestApp, org: &str, slug: &str) -> Campaign {
+    campaign_with(app, org, slug, &CampaignOptions::default()).await
+}
+
+async fn campaign_with(app: &TestApp, org: &str, slug: &str, o: &CampaignOptions) -> Campaign {
+    let fields = CampaignFields {
+        slug: slug.into(),
+        name: format!("Campaign {slug}"),
+        description: String::new(),
+        currency: "usd".into(),
+        goal_minor: 1_000_000,
+        starts_at: None,
+        ends_at: None,
+        fee_percent: "2.9".into(),
+        fee_fixed_minor: 30,
+        status: "active".into(),
+        success_url: None,
+        cancel_url: None,
+    };
+    app.store
+        .create_campaign_in(org, &fields, o)
+        .await
+        .expect("campaign")
+}
+
+/// Posts `payload` to `endpoint`, signed with `secret`.
+async fn deliver_to(app: &TestApp, endpoint: &str, payload: &str, secret: &str) -> (u16, String) {
+    let sig = stripe_webhook::Webhook::generate_test_header(payload, secret, None);
+    let r = app
+        .client
+        .post(app.at(endpoint))
+        .header("stripe-signature", sig)
+        .header("content-type", "application/json")
+        .body(payload.to_string())
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap_or_default())
+}
+
+/// The receipts queued for donation `id`, rendered as the mail worker sends them.
+async fn receipts(app: &TestApp, id: &str) -> Vec<Letter> {
+    let ctx = MailContext::new(&app.config, Arc::from(SECRET.as_bytes()));
+    let mut out = Vec::new();
+    for m in app.store.outbox(Some(id)).await.unwrap() {
+        if m.kind == "receipt" {
+            out.push(render(app.store.as_ref(), &ctx, &m, now()).await.unwrap());
+        }
+    }
+    out
+}
+
+/// A paid gift to `c`, completed through `endpoint` with `secret`; its receipt.
+async fn paid_gift(
+    app: &TestApp,
+    c: &Campaign,
+    lang: &str,
+    endpoint: &str,
+    secret: &str,
+) -> Letter {
+    let d = pending_donation_with(
+        app.store.as_ref(),
+        c,
+        "one_time",
+        5000,
+        5000,
+        "ana@example.org",
+        |d| d.language = lang.to_string(),
+    )
+    .await;
+    let v = gift_vars(&d, &c.slug, &format!("{}{lang}", c.slug));
+    let (status, body) = deliver_to(
+        app,
+        endpoint,
+        &event("checkout.session.completed", &v),
+        secret,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"applied\""), "{body}");
+    let mut r = receipts(app, &d.id).await;
+    assert_eq!(r.len(), 1, "one receipt for {}", d.id);
+    r.remove(0)
+}
+
+async fn each_page_and_receipt_says_what_its_tax_status_allows(b: Backend) {
+    let app = spawn(&b).await;
+    let c4 = campaign_of(&app, "action", "action-fund").await;
+    let c3 = app.store.campaign_by_slug("demo").await.unwrap().unwrap();
+    assert_eq!(c3.organization, "default");
+
+    // The pages: the c4's notice near its button, in English and Spanish; the c3's sentence.
+    let (status, _, page) = get_page(&app, "/donate/action-fund").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains(C4_NOTICE), "{page}");
+    assert!(!page.contains("tax-deductible"), "{page}");
+    let (_, _, page) = get_page(&app, "/donate/action-fund?lang=es").await;
+    assert!(page.contains(C4_NOTICE_ES), "{page}");
+    let (_, _, page) = get_page(&app, "/donate/demo").await;
+    assert!(page.contains(C3_SENTENCE), "{page}");
+    assert!(!page.contains("not tax deductible"), "{page}");
+    let (_, _, page) = get_page(&app, "/donate/demo?lang=es").await;
+    assert!(
+        page.contains("Our Coalition es una organización exenta"),
+        "{page}"
+    );
+
+    // The receipts: the c4's names it, says it is not deductible, and never "tax-deductible".
+    let r = paid_gift(&app, &c4, "en", "/webhooks/stripe/action", ACTION_SECRET).await;
+    for part in [&r.text, &r.html] {
+        assert!(part.contains(C4_NOTICE), "{part}");
+        assert!(part.contains("Coalition Action"), "{part}");
+        assert!(part.contains("Paid for by Coalition Action."), "{part}");
+        assert!(!part.contains("tax-deductible"), "{part}");
+        assert!(!part.contains("Our Coalition"), "{part}");
+    }
+    let r = paid_gift(&app, &c4, "es", "/webhooks/stripe/action", ACTION_SECRET).await;
+    for part in [&r.text, &r.html] {
+        assert!(part.contains(C4_NOTICE_ES), "{part}");
+        assert!(
+            !part.contains("deducible de impuestos en la medida"),
+            "{part}"
+        );
+    }
+    // The c3's receipt keeps today's deductibility sentence.
+    let r = paid_gift(
+        &app,
+        &c3,
+        "en",
+        "/webhooks/stripe",
+        crate::helpers::WEBHOOK_SECRET,
+    )
+    .await;
+    assert!(r.text.contains(C3_SENTENCE), "{}", r.text);
+    assert!(r.text.contains("tax-deductible"), "{}", r.text);
+    assert!(!r.text.contains("not tax deductible"), "{}", r.text);
+}
+
+async fn each_endpoint_verifies_with_its_own_secret_and_moves_only_its_own(b: Backend) {
+    let app = spawn(&b).await;
+    let c4 = campaign_of(&app, "action", "action-fund").await;
+    let c3 = app.store.campaign_by_slug("demo").await.unwrap().unwrap();
+    let d = pending_donation(
+        app.store.as_ref(),
+        &c4,
+        "one_time",
+        5000,
+        5000,
+        "a@example.org",
+    )
+    .await;
+    let completed = event("checkout.session.completed", &gift_vars(&d, &c4.slug, "w1"));
+    // The default organization's secret is refused at the other's endpoint, and an unknown
+    // organization has no endpoint.
+    let (status, body) = deliver_to(
+        &app,
+        "/webhooks/stripe/action",
+        &completed,
+        crate::helpers::WEBHOOK_SECRET,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, _) = deliver_to(&app, "/webhooks/stripe/nobody", &completed, ACTION_SECRET).await;
+    assert_eq!(status, 404);
+    // The default endpoint, with its own secret, may not move the c4's donation.
+    let (status, body) = app.deliver(&completed).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"ignored\""), "{body}");
+    let still = app.store.donation(&d.id).await.unwrap().unwrap();
+    assert_eq!(still.status, "pending");
+    assert_eq!(app.progress("action-fund").await["raised_minor"], 0);
+    // Its own endpoint and secret do (the same event again: recorded before, so a fresh id).
+    let again = event("checkout.session.completed", &gift_vars(&d, &c4.slug, "w2"));
+    let (status, body) = deliver_to(&app, "/webhooks/stripe/action", &again, ACTION_SECRET).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"applied\""), "{body}");
+    assert_eq!(app.progress("action-fund").await["raised_minor"], 5000);
+    // And the c4's endpoint may not move the default organization's donation.
+    let d3 = pending_donation(
+        app.store.as_ref(),
+        &c3,
+        "one_time",
+        700,
+        700,
+        "c@example.org",
+    )
+    .await;
+    let theirs = event("checkout.session.completed", &gift_vars(&d3, "demo", "w3"));
+    let (_, body) = deliver_to(&app, "/webhooks/stripe/action", &theirs, ACTION_SECRET).await;
+    assert!(body.contains("\"ignored\""), "{body}");
+    assert_eq!(
+        app.store.donation(&d3.id).await.unwrap().unwrap().status,
+        "pending"
+    );
+}
+
+/// A staff API call with `token`: the status and the body.
+async fn call(app: &TestApp, method: &str, path: &str, token: &str) -> (u16, String) {
+    let req = match method {
+        "PATCH" => app
+            .client
+            .patch(app.at(path))
+            .json(&json!({"name": "Taken"})),
+        "POST" => app.client.post(app.at(path)).json(&json!({
+            "slug": "action-new", "name": "New", "goal": "100.00"
+        })),
+        _ => app.client.get(app.at(path)),
+    };
+    let r = req.bearer_auth(token).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap_or_default())
+}
+
+async fn staff_of_one_organization_see_nothing_of_another(b: Backend) {
+    let app = spawn(&b).await;
+    let c4 = campaign_of(&app, "action", "action-fund").await;
+    let c3 = app.store.campaign_by_slug("demo").await.unwrap().unwrap();
+    let ours = pending_donation(
+        app.store.as_ref(),
+        &c4,
+        "one_time",
+        900,
+        900,
+        "o@example.org",
+    )
+    .await;
+    let theirs = pending_donation(
+        app.store.as_ref(),
+        &c3,
+        "one_time",
+        800,
+        800,
+        "t@example.org",
+    )
+    .await;
+    let (token, hash) = donations::services::staff_tokens::new_token();
+    let t = app
+        .store
+        .create_org_staff_token("action", "action admin", &hash)
+        .await
+        .unwrap();
+    assert_eq!(t.organization, "action");
+
+    let (status, body) = call(&app, "GET", "/api/v1/staff/campaigns", &token).await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("action-fund") && !body.contains("\"demo\""),
+        "{body}"
+    );
+    for path in [
+        "/api/v1/staff/campaigns/demo/summary",
+        "/api/v1/staff/campaigns/demo/fundraisers",
+        &format!("/api/v1/staff/donations/{}/emails", theirs.id),
+    ] {
+        let (status, body) = call(&app, "GET", path, &token).await;
+        assert_eq!(status, 404, "{path}: {body}");
+    }
+    let (status, _) = call(&app, "PATCH", "/api/v1/staff/campaigns/demo", &token).await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        app.store
+            .campaign_by_slug("demo")
+            .await
+            .unwrap()
+            .unwrap()
+            .name,
+        c3.name
+    );
+    let (status, body) = call(&app, "GET", "/api/v1/staff/donations?campaign=demo", &token).await;
+    assert_eq!(status, 422, "{body}");
+    let (status, body) = call(&app, "GET", "/api/v1/staff/donations", &token).await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains(&ours.id) && !body.contains(&theirs.id),
+        "{body}"
+    );
+    let (status, csv) = call(&app, "GET", "/api/v1/staff/donations?format=csv", &token).await;
+    assert_eq!(status, 200);
+    assert!(csv.contains(&ours.id) && !csv.contains(&theirs.id), "{csv}");
+    // The default organization's staff do not see the c4's.
+    let default_token = app.staff_token("default admin").await;
+    let (_, body) = call(&app, "GET", "/api/v1/staff/donations", &default_token).await;
+    assert!(
+        body.contains(&theirs.id) && !body.contains(&ours.id),
+        "{body}"
+    );
+    let (status, _) = call(
+        &app,
+        "GET",
+        "/api/v1/staff/campaigns/action-fund/summary",
+        &default_token,
+    )
+    .await;
+    assert_eq!(status, 404);
+    // A campaign made by the c4's staff is the c4's.
+    let (status, body) = call(&app, "POST", "/api/v1/staff/campaigns", &token).await;
+    assert_eq!(status, 201, "{body}");
+    let made = app
+        .store
+        .campaign_by_slug("action-new")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(made.organization, "action");
+
+    // The dashboard: the index lists only the c4's campaigns; the other's pages are not found.
+    let (_, headers, _) = sign_in(&app, &token).await;
+    let cookie = session_cookie(&headers);
+    let (status, page) = get_with_cookie(&app, "/dashboard", &cookie).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("action-fund") && !page.contains("/dashboard/campaigns/demo"),
+        "{page}"
+    );
+    for path in [
+        "/dashboard/campaigns/demo",
+        "/dashboard/campaigns/demo/donations.csv",
+    ] {
+        let (status, body) = get_with_cookie(&app, path, &cookie).await;
+        assert_eq!(status, 404, "{path}: {body}");
+    }
+}
+
+async fn staff_see_only_the_members_who_paid_their_organizations_dues(b: Backend) {
+    let app = spawn(&b).await;
+    let dues = CampaignOptions {
+        membership_dues_minor: Some(6000),
+        ..CampaignOptions::default()
+    };
+    let c4 = campaign_with(&app, "action", "action-dues", &dues).await;
+    let c3 = campaign_with(&app, "default", "coalition-dues", &dues).await;
+    for (c, email, endpoint, secret) in [
+        (
+            &c4,
+            "rosa@example.org",
+            "/webhooks/stripe/action",
+            ACTION_SECRET,
+        ),
+        (
+            &c3,
+            "luis@example.org",
+            "/webhooks/stripe",
+            crate::helpers::WEBHOOK_SECRET,
+        ),
+    ] {
+        let d = pending_donation_with(app.store.as_ref(), c, "one_time", 6000, 6000, email, |d| {
+            d.dues_minimum_minor = Some(6000)
+        })
+        .await;
+        // Paid now: a member paid through next year (the status filter is checked too).
+        let v = with(
+            &gift_vars(&d, &c.slug, &c.slug),
+            &[("CREATED", now().to_string())],
+        );
+        let (status, body) = deliver_to(
+            &app,
+            endpoint,
+            &event("checkout.session.completed", &v),
+            secret,
+        )
+        .await;
+        assert!(status == 200 && body.contains("\"applied\""), "{body}");
+    }
+    let (token, hash) = donations::services::staff_tokens::new_token();
+    app.store
+        .create_org_staff_token("action", "action admin", &hash)
+        .await
+        .unwrap();
+    let default_token = app.staff_token("default admin").await;
+    for (t, ours, theirs) in [
+        (&token, "rosa@example.org", "luis@example.org"),
+        (&default_token, "luis@example.org", "rosa@example.org"),
+    ] {
+        for path in [
+            "/api/v1/staff/memberships",
+            "/api/v1/staff/memberships?status=active",
+            "/api/v1/staff/memberships?format=csv",
+        ] {
+            let (status, body) = call(&app, "GET", path, t).await;
+            assert_eq!(status, 200, "{path}: {body}");
+            assert!(
+                body.contains(ours) && !body.contains(theirs),
+                "{path}: {body}"
+            );
+        }
+    }
+}
+
+/// The second organization's fake Stripe: sessions of ids of its own (`cs_test_action_N`).
+#[derive(Clone, Default)]
+struct ActionStripe {
+    created: Arc<AtomicUsize>,
+}
+
+impl Respond for ActionStripe {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        let n = self.created.fetch_add(1, Ordering::SeqCst) + 1;
+        ResponseTemplate::new(200)
+            .set_body_json(open_session(&format!("cs_test_action_{n}"), "payment"))
+    }
+}
+
+async fn a_checkout_uses_its_organizations_stripe_account(b: Backend) {
+    let action_stripe = MockServer::start().await;
+    let action = ActionStripe::default();
+    Mock::given(method("POST"))
+        .and(path("/v1/checkout/sessions"))
+        .respond_with(action.clone())
+        .mount(&action_stripe)
+        .await;
+    let mut vars = org_vars();
+    vars.push(("ORG_ACTION_STRIPE_API_BASE", action_stripe.uri().leak()));
+    let (app, _default_stripe, default) = with_counting_stripe(&b, &vars).await;
+    campaign_of(&app, "action", "action-fund").await;
+    let gift = json!({
+        "amount": "25.00", "frequency": "one_time", "cover_fee": false,
+        "donor": {"name": "Rosa Díaz", "email": "rosa@example.org"},
+    });
+    let (status, body) = app.checkout_json("action-fund", &gift).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(action.created.load(Ordering::SeqCst), 1);
+    assert_eq!(default.created.load(Ordering::SeqCst), 0);
+    let (status, body) = app.checkout_json("policy", &gift).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(default.created.load(Ordering::SeqCst), 1);
+    assert_eq!(action.created.load(Ordering::SeqCst), 1);
+}
+
+backend_tests!(
+    each_page_and_receipt_says_what_its_tax_status_allows,
+    each_endpoint_verifies_with_its_own_secret_and_moves_only_its_own,
+    staff_of_one_organization_see_nothing_of_another,
+    staff_see_only_the_members_who_paid_their_organizations_dues,
+    a_checkout_uses_its_organizations_stripe_account,
+);
