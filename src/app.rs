@@ -328,22 +328,17 @@ fn spawn_reconciler(
             }
             let (store, gateways, config) = (store.clone(), gateways.clone(), config.clone());
             let stop = stop.clone();
-            // Each organization's account with its own client (one sandbox serves them all).
+            // Each organization's account with its own client, for its own records.
             let run = rounds.spawn(async move {
                 let mut reports = Vec::new();
-                let mut seen: Vec<usize> = Vec::new();
                 for (org, gateway) in gateways.all() {
-                    let id = Arc::as_ptr(gateway) as *const () as usize;
-                    if seen.contains(&id) {
-                        continue;
-                    }
-                    seen.push(id);
-                    let report = crate::services::reconcile::run_until(
+                    let report = crate::services::reconcile::run_for(
                         store.as_ref(),
                         gateway.as_ref(),
                         &config,
                         every * 2,
                         &stop,
+                        org,
                     )
                     .await?;
                     reports.push((org.to_string(), report));

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use sha2::{Digest, Sha256};
 
-use crate::app::{Server, StartError, gateway, open_store, shutdown_signal};
+use crate::app::{Server, StartError, gateways, open_store, shutdown_signal};
 use crate::config::{Config, parse_duration};
 use crate::domain::donation::PaymentMethod;
 use crate::payments::sandbox::template::{self, Vars};
@@ -389,13 +389,22 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let since =
                 parse_duration(&since).map_err(|e| CliError::Usage(format!("--since: {e}")))?;
             let store = open_store(&config).await?;
-            let gateway = gateway(&config)?;
-            let report =
-                crate::services::reconcile::run(store.as_ref(), gateway.as_ref(), &config, since)
-                    .await
-                    .map_err(|e| CliError::Usage(e.to_string()))?;
+            // Each organization's account, for its own records.
+            let stop = tokio_util::sync::CancellationToken::new();
+            for (org, gateway) in gateways(&config)?.all() {
+                let report = crate::services::reconcile::run_for(
+                    store.as_ref(),
+                    gateway.as_ref(),
+                    &config,
+                    since,
+                    &stop,
+                    org,
+                )
+                .await
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+                println!("{org}: {report:?}");
+            }
             store.close().await;
-            println!("{report:?}");
         }
     }
     Ok(())

@@ -245,20 +245,7 @@ impl Config {
                 ));
             }
         };
-        let webhook_secrets: Vec<String> = var("STRIPE_WEBHOOK_SECRET")
-            .map(|v| {
-                v.split(',')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default();
-        if webhook_secrets.iter().any(|s| !s.starts_with("whsec_")) {
-            return Err(err(
-                "STRIPE_WEBHOOK_SECRET",
-                "each comma-separated secret must start with whsec_",
-            ));
-        }
+        let webhook_secrets = values::webhook_secrets(&var, "STRIPE_WEBHOOK_SECRET")?;
         let webhook_secrets = match (&payments, webhook_secrets.is_empty()) {
             (PaymentsMode::Sandbox, true) => vec![SANDBOX_WEBHOOK_SECRET.to_string()],
             (PaymentsMode::Stripe { .. }, true) => {
@@ -269,19 +256,7 @@ impl Config {
             }
             _ => webhook_secrets,
         };
-        let stripe_api_base = match var("STRIPE_API_BASE") {
-            None => None,
-            Some(u) if u.starts_with("http://") || u.starts_with("https://") => {
-                // async-stripe appends "v1/..." to the base: it needs a trailing slash.
-                Some(if u.ends_with('/') { u } else { format!("{u}/") })
-            }
-            Some(_) => {
-                return Err(err(
-                    "STRIPE_API_BASE",
-                    "must start with http:// or https://",
-                ));
-            }
-        };
+        let stripe_api_base = values::api_base(&var, "STRIPE_API_BASE")?;
         let stripe_timeout = match var("STRIPE_TIMEOUT") {
             None => Duration::from_secs(15),
             Some(v) => parse_duration(&v).map_err(|d| err("STRIPE_TIMEOUT", d))?,

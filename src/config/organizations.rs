@@ -10,7 +10,7 @@
 
 use super::mail::Organization;
 use super::payments::PaymentsMode;
-use super::values::is_ein;
+use super::values::{api_base, is_ein, webhook_secrets};
 use super::{ConfigError, err};
 use crate::domain::organization::{DEFAULT_ORG, TaxStatus, is_slug};
 use crate::domain::zone::Zone;
@@ -143,20 +143,7 @@ fn one(
     let key_var = name_of(slug, "STRIPE_SECRET_KEY");
     let secret_var = name_of(slug, "STRIPE_WEBHOOK_SECRET");
     let key = var(key_var);
-    let secrets: Vec<String> = var(secret_var)
-        .map(|v| {
-            v.split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
-    if secrets.iter().any(|s| !s.starts_with("whsec_")) {
-        return Err(err(
-            secret_var,
-            "each comma-separated secret must start with whsec_",
-        ));
-    }
+    let secrets = webhook_secrets(var, secret_var)?;
     let payments = match (&key, secrets.is_empty()) {
         (Some(_), true) => return Err(err(secret_var, format!("is required with {key_var}"))),
         (None, false) => return Err(err(key_var, format!("is required with {secret_var}"))),
@@ -195,14 +182,7 @@ fn one(
     } else {
         secrets
     };
-    let base_var = name_of(slug, "STRIPE_API_BASE");
-    let stripe_api_base = match var(base_var) {
-        None => None,
-        Some(u) if u.starts_with("http://") || u.starts_with("https://") => {
-            Some(if u.ends_with('/') { u } else { format!("{u}/") })
-        }
-        Some(_) => return Err(err(base_var, "must start with http:// or https://")),
-    };
+    let stripe_api_base = api_base(var, name_of(slug, "STRIPE_API_BASE"))?;
     Ok(ExtraOrganization {
         org,
         payments,

@@ -44,6 +44,43 @@ pub(super) fn rate_var(
     }
 }
 
+/// The webhook signing secrets in variable `name` (comma-separated, for rotation; none when
+/// unset), each `whsec_...`.
+pub(super) fn webhook_secrets(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<Vec<String>, super::ConfigError> {
+    let secrets: Vec<String> = var(name)
+        .map(|v| {
+            v.split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    if secrets.iter().any(|s| !s.starts_with("whsec_")) {
+        return Err(super::err(
+            name,
+            "each comma-separated secret must start with whsec_",
+        ));
+    }
+    Ok(secrets)
+}
+
+/// A Stripe API base URL in variable `name`, ending in `/` (async-stripe appends `v1/...`).
+pub(super) fn api_base(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<Option<String>, super::ConfigError> {
+    match var(name) {
+        None => Ok(None),
+        Some(u) if u.starts_with("http://") || u.starts_with("https://") => {
+            Ok(Some(if u.ends_with('/') { u } else { format!("{u}/") }))
+        }
+        Some(_) => Err(super::err(name, "must start with http:// or https://")),
+    }
+}
+
 /// Comma-separated IP addresses or CIDR blocks.
 pub(super) fn parse_proxies(v: &str) -> Result<Vec<ipnet::IpNet>, String> {
     v.split(',')

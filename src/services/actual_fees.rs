@@ -44,7 +44,9 @@ pub struct FeeReport {
 /// server is in live mode (the mode its synthetic events are recorded in).
 pub struct ActualFees<'a> {
     pub store: &'a dyn Store,
+    /// The gateway of organization `org`, whose charges it asks about.
     pub gateway: &'a dyn Gateway,
+    pub org: &'a str,
     pub bounds: AmountBounds,
     pub live: bool,
 }
@@ -55,7 +57,7 @@ impl ActualFees<'_> {
     pub async fn run(&self, at: i64, stop: &CancellationToken) -> StoreResult<FeeReport> {
         let mut report = FeeReport::default();
         for ChargeAwaitingFee { charge, attempts } in
-            self.store.charges_awaiting_fee(at, BATCH).await?
+            self.store.charges_awaiting_fee(at, BATCH, self.org).await?
         {
             if stop.is_cancelled() {
                 report.stopped = true;

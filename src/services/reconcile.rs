@@ -3,6 +3,11 @@
 //! have their object fetched again (`event_refetch`); checkouts pending too long are
 //! re-checked; and charges whose actual fee is unknown have it fetched (`actual_fees`).
 //!
+//! Each organization's Stripe account has a run of its own, with its own client
+//! ([`run_for`]): its events are applied only to its donations (`webhooks::ingest_for`), its
+//! pending checkouts and its charges are asked of it. Stored unparsed events name no
+//! organization: the default organization's run fetches their objects again.
+//!
 //! A run told to stop ([`run_until`], a shutdown) finishes the event or request it is on and
 //! stops before the next: every one is applied in a transaction of its own and is idempotent,
 //! so the next run takes up what this one left.
@@ -12,6 +17,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
+use crate::domain::organization::DEFAULT_ORG;
 use crate::payments::Gateway;
 use crate::services::actual_fees::ActualFees;
 use crate::services::event_refetch::EventRefetch;
@@ -62,6 +68,18 @@ pub async fn run_until(
     since: Duration,
     stop: &CancellationToken,
 ) -> Result<Report, ReconcileError> {
+    run_for(store, gateway, config, since, stop, DEFAULT_ORG).await
+}
+
+/// [`run_until`] for organization `org`, whose account `gateway` reaches.
+pub async fn run_for(
+    store: &dyn Store,
+    gateway: &dyn Gateway,
+    config: &Config,
+    since: Duration,
+    stop: &CancellationToken,
+    org: &str,
+) -> Result<Report, ReconcileError> {
     let mut report = Report::default();
     // Stripe keeps 30 days of events.
     let since = since.min(Duration::from_secs(30 * 24 * 3600));
@@ -76,7 +94,8 @@ pub async fn run_until(
         let Some(verified) = webhooks::read_listed(&raw) else {
             continue;
         };
-        match webhooks::ingest(store, &raw, verified, &webhooks::IngestRules::of(config)).await? {
+        let rules = webhooks::IngestRules::of(config);
+        match webhooks::ingest_for(store, &raw, verified, &rules, org).await? {
             Outcome::Applied => report.applied += 1,
             Outcome::Duplicate => report.duplicates += 1,
             Outcome::Ignored => report.ignored += 1,
@@ -84,26 +103,29 @@ pub async fn run_until(
         }
     }
     let rules = webhooks::IngestRules::of(config);
-    let refetch = EventRefetch {
-        store,
-        gateway,
-        rules,
-    }
-    .run(now(), stop)
-    .await?;
-    (report.refetched, report.refetch_failed) = (refetch.applied, refetch.failed);
-    if refetch.stopped {
-        report.stopped = true;
-        return Ok(report);
+    if org == DEFAULT_ORG {
+        let refetch = EventRefetch {
+            store,
+            gateway,
+            rules,
+        }
+        .run(now(), stop)
+        .await?;
+        (report.refetched, report.refetch_failed) = (refetch.applied, refetch.failed);
+        if refetch.stopped {
+            report.stopped = true;
+            return Ok(report);
+        }
     }
     (report.rechecked, report.stopped) =
-        recheck_pending_until(store, gateway, config, stop).await?;
+        recheck_pending_until(store, gateway, config, stop, org).await?;
     if report.stopped {
         return Ok(report);
     }
     let fees = ActualFees {
         store,
         gateway,
+        org,
         bounds: rules.bounds,
         live: rules.live,
     }
@@ -121,23 +143,45 @@ pub async fn recheck_pending(
     gateway: &dyn Gateway,
     config: &Config,
 ) -> Result<usize, ReconcileError> {
-    let (changed, _) =
-        recheck_pending_until(store, gateway, config, &CancellationToken::new()).await?;
+    let (changed, _) = recheck_pending_until(
+        store,
+        gateway,
+        config,
+        &CancellationToken::new(),
+        DEFAULT_ORG,
+    )
+    .await?;
     Ok(changed)
 }
 
-/// [`recheck_pending`], stopping between donations once `stop` is cancelled (then `true`).
+/// [`recheck_pending`] of organization `org`'s donations, stopping between donations once
+/// `stop` is cancelled (then `true`).
 async fn recheck_pending_until(
     store: &dyn Store,
     gateway: &dyn Gateway,
     config: &Config,
     stop: &CancellationToken,
+    org: &str,
 ) -> Result<(usize, bool), ReconcileError> {
     let cutoff = now() - config.pending_recheck_after.as_secs() as i64;
     let mut changed = 0;
+    let mut theirs = std::collections::HashMap::new();
     for d in store.pending_donations(cutoff, 500).await? {
         if stop.is_cancelled() {
             return Ok((changed, true));
+        }
+        // Another organization's checkout is its own account's to answer for.
+        let of_org = match theirs.get(&d.campaign_id) {
+            Some(ours) => *ours,
+            None => {
+                let c = store.campaign_by_id(d.campaign_id).await?;
+                let ours = c.is_some_and(|c| c.organization == org);
+                theirs.insert(d.campaign_id, ours);
+                ours
+            }
+        };
+        if !of_org {
+            continue;
         }
         let Some(session) = &d.checkout_session_id else {
             continue;

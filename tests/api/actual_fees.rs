@@ -135,6 +135,7 @@ fn fees<'a>(app: &'a TestApp, gateway: &'a dyn Gateway) -> ActualFees<'a> {
     ActualFees {
         store: app.store.as_ref(),
         gateway,
+        org: "default",
         bounds: rules.bounds,
         live: rules.live,
     }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::json;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::helpers::fake_stripe::{open_session, with_counting_stripe};
@@ -18,7 +18,7 @@ use crate::helpers::{
 };
 use donations::mail::Letter;
 use donations::mail::render::{MailContext, render};
-use donations::store::{Campaign, CampaignFields, CampaignOptions, now};
+use donations::store::{Campaign, CampaignOptions, now};
 
 const SECRET: &str = "organizations-test-link-secret-0123456789";
 const ACTION_SECRET: &str = "whsec_action_test_secret";
@@ -58,20 +58,7 @@ async fn campaign_of(app: &TestApp, org: &str, slug: &str) -> Campaign {
 }
 
 async fn campaign_with(app: &TestApp, org: &str, slug: &str, o: &CampaignOptions) -> Campaign {
-    let fields = CampaignFields {
-        slug: slug.into(),
-        name: format!("Campaign {slug}"),
-        description: String::new(),
-        currency: "usd".into(),
-        goal_minor: 1_000_000,
-        starts_at: None,
-        ends_at: None,
-        fee_percent: "2.9".into(),
-        fee_fixed_minor: 30,
-        status: "active".into(),
-        success_url: None,
-        cancel_url: None,
-    };
+    let fields = crate::helpers::campaign_fields(slug, 1_000_000, "usd");
     app.store
         .create_campaign_in(org, &fields, o)
         .await
@@ -256,6 +243,10 @@ async fn call(app: &TestApp, method: &str, path: &str, token: &str) -> (u16, Str
             .client
             .patch(app.at(path))
             .json(&json!({"name": "Taken"})),
+        "POST" if path.ends_with("/offline-gifts") => app
+            .client
+            .post(app.at(path))
+            .json(&json!({"amount": "25.00", "date": "2026-11-01", "method": "check"})),
         "POST" => app.client.post(app.at(path)).json(&json!({
             "slug": "action-new", "name": "New", "goal": "100.00"
         })),
@@ -309,6 +300,15 @@ async fn staff_of_one_organization_see_nothing_of_another(b: Backend) {
         let (status, body) = call(&app, "GET", path, &token).await;
         assert_eq!(status, 404, "{path}: {body}");
     }
+    // Nor changed: the campaign, its offline gifts, its supporters' pages.
+    let page = crate::helpers::public_page(app.store.as_ref(), &c3, "ana").await;
+    let hide = format!("/api/v1/staff/fundraisers/{}/hide", page.id);
+    for path in [hide.as_str(), "/api/v1/staff/campaigns/demo/offline-gifts"] {
+        let (status, body) = call(&app, "POST", path, &token).await;
+        assert_eq!(status, 404, "{path}: {body}");
+    }
+    let still = app.store.fundraiser(&page.id).await.unwrap().unwrap();
+    assert_eq!(still.review, page.review, "not hidden");
     let (status, _) = call(&app, "PATCH", "/api/v1/staff/campaigns/demo", &token).await;
     assert_eq!(status, 404);
     assert_eq!(
@@ -338,6 +338,10 @@ async fn staff_of_one_organization_see_nothing_of_another(b: Backend) {
         body.contains(&theirs.id) && !body.contains(&ours.id),
         "{body}"
     );
+    // (The same offline gift the other organization's token was refused is a good one.)
+    let gift = "/api/v1/staff/campaigns/demo/offline-gifts";
+    let (status, body) = call(&app, "POST", gift, &default_token).await;
+    assert_eq!(status, 201, "{body}");
     let (status, _) = call(
         &app,
         "GET",
@@ -480,7 +484,88 @@ async fn a_checkout_uses_its_organizations_stripe_account(b: Backend) {
     assert_eq!(action.created.load(Ordering::SeqCst), 1);
 }
 
+/// A fake Stripe account that lists no events and answers every Checkout Session as still
+/// open; what it was asked is in its `received_requests`.
+async fn quiet_stripe() -> MockServer {
+    let s = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/events"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"object": "list", "data": [], "has_more": false, "url": "/v1/events"}),
+        ))
+        .mount(&s)
+        .await;
+    Mock::given(method("GET"))
+        .and(path_regex("^/v1/checkout/sessions/.+"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(open_session("cs_open", "payment")))
+        .mount(&s)
+        .await;
+    s
+}
+
+/// The paths `s` was asked for.
+async fn asked(s: &MockServer) -> Vec<String> {
+    s.received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| r.url.path().to_string())
+        .collect()
+}
+
+async fn each_accounts_reconcile_asks_only_about_its_own_checkouts(b: Backend) {
+    let (default_stripe, action_stripe) = (quiet_stripe().await, quiet_stripe().await);
+    let mut vars = org_vars();
+    vars.extend([
+        ("STRIPE_SECRET_KEY", "sk_test_default"),
+        ("STRIPE_API_BASE", default_stripe.uri().leak() as &str),
+        ("ORG_ACTION_STRIPE_API_BASE", action_stripe.uri().leak()),
+        ("RECONCILE_INTERVAL", "off"),
+    ]);
+    let app = spawn_app(&b, &vars).await;
+    let c4 = campaign_of(&app, "action", "action-fund").await;
+    let c3 = campaign_of(&app, "default", "coalition").await;
+    // Checkouts left pending for hours: each is re-checked with its own account's key.
+    let old = |d: &mut donations::store::Donation| d.created_at = now() - 86_400;
+    let store = app.store.as_ref();
+    let ours = pending_donation_with(store, &c4, "one_time", 900, 900, "o@example.org", old).await;
+    let theirs =
+        pending_donation_with(store, &c3, "one_time", 800, 800, "t@example.org", old).await;
+    let gateways = donations::app::gateways(&app.config).unwrap();
+    let stop = tokio_util::sync::CancellationToken::new();
+    for (org, gateway) in gateways.all() {
+        let since = std::time::Duration::from_secs(3600);
+        let report = donations::services::reconcile::run_for(
+            store,
+            gateway.as_ref(),
+            &app.config,
+            since,
+            &stop,
+            org,
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.rechecked, 0, "{org}: still open, nothing applied");
+    }
+    let session = |d: &donations::store::Donation| {
+        format!(
+            "/v1/checkout/sessions/{}",
+            d.checkout_session_id.as_deref().unwrap()
+        )
+    };
+    let (by_action, by_default) = (asked(&action_stripe).await, asked(&default_stripe).await);
+    assert!(by_action.contains(&session(&ours)), "{by_action:?}");
+    assert!(!by_action.contains(&session(&theirs)), "{by_action:?}");
+    assert!(by_default.contains(&session(&theirs)), "{by_default:?}");
+    assert!(!by_default.contains(&session(&ours)), "{by_default:?}");
+    assert!(
+        by_action.contains(&"/v1/events".to_string()),
+        "{by_action:?}"
+    );
+}
+
 backend_tests!(
+    each_accounts_reconcile_asks_only_about_its_own_checkouts,
     each_page_and_receipt_says_what_its_tax_status_allows,
     each_endpoint_verifies_with_its_own_secret_and_moves_only_its_own,
     staff_of_one_organization_see_nothing_of_another,

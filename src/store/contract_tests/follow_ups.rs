@@ -70,7 +70,7 @@ async fn charges_of_our_donations_await_their_fee_until_it_is_known(s: Fresh) {
     assert_eq!(tx.charge("ch_c").await.unwrap(), Some(converted.clone()));
     tx.commit().await.unwrap();
 
-    let due = s.charges_awaiting_fee(100, 10).await.unwrap();
+    let due = s.charges_awaiting_fee(100, 10, "default").await.unwrap();
     assert_eq!(ids(&due), [("ch_a", 0)]);
     assert_eq!(due[0].charge, unknown);
 
@@ -83,7 +83,12 @@ async fn charges_of_our_donations_await_their_fee_until_it_is_known(s: Fresh) {
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    assert!(s.charges_awaiting_fee(100, 10).await.unwrap().is_empty());
+    assert!(
+        s.charges_awaiting_fee(100, 10, "default")
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn a_failed_request_waits_for_its_next_attempt(s: Fresh) {
@@ -99,16 +104,16 @@ async fn a_failed_request_waits_for_its_next_attempt(s: Fresh) {
         .await
         .unwrap();
     assert_eq!(
-        ids(&s.charges_awaiting_fee(159, 10).await.unwrap()),
+        ids(&s.charges_awaiting_fee(159, 10, "default").await.unwrap()),
         [("ch_b", 0), ("ch_c", 0)]
     );
     // Due again at its time, after those never asked; `limit` takes the first.
     assert_eq!(
-        ids(&s.charges_awaiting_fee(160, 10).await.unwrap()),
+        ids(&s.charges_awaiting_fee(160, 10, "default").await.unwrap()),
         [("ch_b", 0), ("ch_c", 0), ("ch_a", 1)]
     );
     assert_eq!(
-        ids(&s.charges_awaiting_fee(160, 1).await.unwrap()),
+        ids(&s.charges_awaiting_fee(160, 1, "default").await.unwrap()),
         [("ch_b", 0)]
     );
     // The next failure replaces the row; a success forgets it.
@@ -116,16 +121,16 @@ async fn a_failed_request_waits_for_its_next_attempt(s: Fresh) {
         .await
         .unwrap();
     assert_eq!(
-        ids(&s.charges_awaiting_fee(399, 10).await.unwrap()).len(),
+        ids(&s.charges_awaiting_fee(399, 10, "default").await.unwrap()).len(),
         2
     );
     assert_eq!(
-        ids(&s.charges_awaiting_fee(400, 10).await.unwrap())[2],
+        ids(&s.charges_awaiting_fee(400, 10, "default").await.unwrap())[2],
         ("ch_a", 2)
     );
     s.fetch_succeeded(bt, "ch_a").await.unwrap();
     assert_eq!(
-        ids(&s.charges_awaiting_fee(0, 10).await.unwrap()),
+        ids(&s.charges_awaiting_fee(0, 10, "default").await.unwrap()),
         [("ch_a", 0), ("ch_b", 0), ("ch_c", 0)]
     );
     s.fetch_succeeded(bt, "ch_a").await.unwrap();

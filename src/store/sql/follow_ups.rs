@@ -9,16 +9,18 @@ use super::{SqlLedgerTx, SqlStore, qualified};
 use crate::store::traits::{FollowUpStore, FollowUpTx};
 use crate::store::{ChargeAwaitingFee, FetchKind, StoreResult, UnparsedEvent};
 
-/// `$1` the time, `$2` how many. A charge is ours when one of our donations' payments has its
-/// PaymentIntent; one from another integration on the same Stripe account is never asked for.
+/// `$1` the time, `$2` how many, `$3` the organization. A charge is ours when one of our
+/// donations' payments has its PaymentIntent; one from another integration on the same Stripe
+/// account is never asked for, nor one of another organization's donations (another account).
 static CHARGES_AWAITING_FEE: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT {}, COALESCE(f.attempts, 0) AS attempts FROM charges c \
          LEFT JOIN stripe_fetches f ON f.kind = 'balance_transaction' AND f.object_id = c.id \
          WHERE c.fee_actual_minor IS NULL AND c.settlement_currency IS NULL \
          AND COALESCE(f.next_attempt_at, 0) <= $1 \
-         AND EXISTS (SELECT 1 FROM payments p WHERE p.payment_intent_id = c.payment_intent_id \
-                     AND p.donation_id IS NOT NULL) \
+         AND EXISTS (SELECT 1 FROM payments p JOIN donations d ON d.id = p.donation_id \
+                     JOIN campaigns k ON k.id = d.campaign_id \
+                     WHERE p.payment_intent_id = c.payment_intent_id AND k.organization = $3) \
          ORDER BY COALESCE(f.next_attempt_at, 0), c.id LIMIT $2",
         qualified("c", CHARGE_COLUMNS)
     )
@@ -40,10 +42,12 @@ sql_impl! {
             &self,
             at: i64,
             limit: i64,
+            org: &str,
         ) -> StoreResult<Vec<ChargeAwaitingFee>> {
             Ok(sqlx::query_as(&CHARGES_AWAITING_FEE)
                 .bind(at)
                 .bind(limit)
+                .bind(org)
                 .fetch_all(&self.read)
                 .await?)
         }

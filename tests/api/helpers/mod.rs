@@ -341,22 +341,31 @@ pub async fn campaign_in_currency(
     currency: &str,
 ) -> donations::store::Campaign {
     store
-        .create_campaign(&donations::store::CampaignFields {
-            slug: slug.into(),
-            name: format!("Campaign {slug}"),
-            description: String::new(),
-            currency: currency.into(),
-            goal_minor,
-            starts_at: None,
-            ends_at: None,
-            fee_percent: "2.9".into(),
-            fee_fixed_minor: 30,
-            status: "active".into(),
-            success_url: None,
-            cancel_url: None,
-        })
+        .create_campaign(&campaign_fields(slug, goal_minor, currency))
         .await
         .expect("campaign")
+}
+
+/// An active campaign's fields with the standard 2.9% + 30¢ fee.
+pub fn campaign_fields(
+    slug: &str,
+    goal_minor: i64,
+    currency: &str,
+) -> donations::store::CampaignFields {
+    donations::store::CampaignFields {
+        slug: slug.into(),
+        name: format!("Campaign {slug}"),
+        description: String::new(),
+        currency: currency.into(),
+        goal_minor,
+        starts_at: None,
+        ends_at: None,
+        fee_percent: "2.9".into(),
+        fee_fixed_minor: 30,
+        status: "active".into(),
+        success_url: None,
+        cancel_url: None,
+    }
 }
 
 // ---- Stripe events from the committed templates (webhooks/events) ----
