@@ -333,24 +333,36 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let dir = out.unwrap_or_else(|| PathBuf::from(format!("statements/{year}")));
             let worker = crate::app::open_mail_worker(&config).await?;
             let store = worker.store.clone();
-            let org = config.org.clone();
-            let statements =
-                crate::mail::statements::build(store.as_ref(), year, &org.zone).await?;
-            let written = crate::mail::statements::write(&dir, &org, &statements)?;
-            println!(
-                "wrote {written} statement{} for {year} to {}",
-                if written == 1 { "" } else { "s" },
-                dir.display()
-            );
+            // Each organization's statements, in its name and its time zone's year.
+            let mut q = crate::mail::statements::Queued::default();
+            for org in config.all_organizations() {
+                let mut statements =
+                    crate::mail::statements::build(store.as_ref(), year, &org.zone).await?;
+                statements.retain(|s| s.organization == org.slug);
+                let written = crate::mail::statements::write(&dir, org, &statements)?;
+                println!(
+                    "{}: wrote {written} statement{} for {year} to {}",
+                    org.slug,
+                    if written == 1 { "" } else { "s" },
+                    dir.display()
+                );
+                if send {
+                    let sent = crate::mail::statements::queue(
+                        store.as_ref(),
+                        org,
+                        &statements,
+                        crate::store::now(),
+                    )
+                    .await
+                    .map_err(|e| CliError::Usage(e.to_string()))?;
+                    (q.queued, q.already, q.no_email) = (
+                        q.queued + sent.queued,
+                        q.already + sent.already,
+                        q.no_email + sent.no_email,
+                    );
+                }
+            }
             if send {
-                let q = crate::mail::statements::queue(
-                    store.as_ref(),
-                    &org,
-                    &statements,
-                    crate::store::now(),
-                )
-                .await
-                .map_err(|e| CliError::Usage(e.to_string()))?;
                 let round = worker.drain().await?;
                 println!(
                     "queued {} (already queued before: {}, no email address: {}); sent {}, to retry {}, failed {}",

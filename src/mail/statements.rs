@@ -1,7 +1,8 @@
 //! Annual giving statements: one per donor, listing each gift of the year (one-time gifts,
 //! installments and offline gifts) with what was refunded or disputed, and the year's total net
 //! of both. A gift belongs to the year it was paid in; money returned later is netted against
-//! that gift on the statement made after it.
+//! that gift on the statement made after it. A donor who gave to campaigns of several
+//! organizations gets one statement from each, in its name and with its tax wording.
 
 use crate::domain::zone::Zone;
 use std::collections::{BTreeMap, HashMap};
@@ -15,6 +16,7 @@ use crate::config::Organization;
 use crate::domain::contribution::{installment_gift, payment_facts};
 use crate::domain::donation::DEFAULT_LANGUAGE;
 use crate::domain::notices;
+use crate::domain::organization::DEFAULT_ORG;
 use crate::i18n::{Args, Lang, Tr, format};
 use crate::store::{Campaign, Donation, NewMessage, Store, StoreError};
 
@@ -50,6 +52,8 @@ impl Line {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Statement {
     pub year: i32,
+    /// The organization whose campaigns the gifts went to (`domain::organization`).
+    pub organization: String,
     pub donor_key: String,
     pub donor_name: String,
     pub email: Option<String>,
@@ -84,7 +88,7 @@ fn kind(d: &Donation) -> &'static str {
 
 /// Every donor's statement for `year` in the organization's time zone (`ORG_TIMEZONE`: the year
 /// runs from local midnight of January 1, and lines are dated by the local day), ordered by
-/// donor.
+/// donor: one per donor and organization of the campaigns given to.
 pub async fn build(
     store: &dyn Store,
     year: i32,
@@ -97,7 +101,7 @@ pub async fn build(
     };
     let mut donations: HashMap<String, Donation> = HashMap::new();
     let mut campaigns: HashMap<i64, Campaign> = HashMap::new();
-    let mut by_donor: BTreeMap<String, Statement> = BTreeMap::new();
+    let mut by_donor: BTreeMap<(String, String), Statement> = BTreeMap::new();
 
     let mut entries: Vec<(Donation, Line)> = Vec::new();
     for p in store.payments_paid_between(from, to).await? {
@@ -161,14 +165,16 @@ pub async fn build(
         {
             campaigns.insert(c.id, c);
         }
-        line.campaign = campaigns
-            .get(&d.campaign_id)
-            .map(|c| c.name.clone())
-            .unwrap_or_default();
+        let c = campaigns.get(&d.campaign_id);
+        line.campaign = c.map(|c| c.name.clone()).unwrap_or_default();
+        let org = c
+            .map_or(DEFAULT_ORG, |c| c.organization.as_str())
+            .to_string();
         let s = by_donor
-            .entry(d.donor_key.clone())
+            .entry((d.donor_key.clone(), org.clone()))
             .or_insert_with(|| Statement {
                 year,
+                organization: org,
                 donor_key: d.donor_key.clone(),
                 donor_name: String::new(),
                 email: None,
@@ -205,6 +211,8 @@ struct LineView {
 }
 
 struct StatementView {
+    /// Its organization is not a 501(c)(3): the statement says gifts are not deductible.
+    not_deductible: bool,
     subject: String,
     org_name: String,
     org_address: String,
@@ -243,8 +251,10 @@ pub fn render(org: &Organization, s: &Statement) -> Result<Letter, askama::Error
         .flag("named", !s.donor_name.is_empty())
         .text("org", &org.name)
         .text("year", s.year.to_string())
-        .flag("has_ein", org.ein.is_some());
+        // Only a 501(c)(3) says its gifts are deductible; any other says they are not.
+        .flag("has_ein", org.ein.is_some() && org.tax_status.deductible());
     let view = StatementView {
+        not_deductible: !org.tax_status.deductible(),
         subject: lang.msg("statement-subject", &args),
         org_name: org.name.clone(),
         org_address: org.address.clone(),
@@ -287,13 +297,27 @@ pub fn render(org: &Organization, s: &Statement) -> Result<Letter, askama::Error
     })
 }
 
-/// The file name a donor's statement is written under (no characters a shell or OS minds).
+/// The file name a donor's statement is written under (no characters a shell or OS minds);
+/// another organization's than the default one's names it.
 pub fn file_stem(s: &Statement) -> String {
+    let org = match s.organization.as_str() {
+        DEFAULT_ORG => String::new(),
+        other => format!("{other}-"),
+    };
     format!(
-        "statement-{}-{}",
+        "statement-{}-{org}{}",
         s.year,
         super::file_safe(&s.donor_key, &['.'])
     )
+}
+
+/// The key of a statement's email: once per donor, year and organization (the default
+/// organization's keeps the key it had before there were several).
+fn message_key(s: &Statement) -> String {
+    match s.organization.as_str() {
+        DEFAULT_ORG => format!("{}:{}:{}", notices::STATEMENT, s.year, s.donor_key),
+        other => format!("{}:{}:{other}:{}", notices::STATEMENT, s.year, s.donor_key),
+    }
 }
 
 /// Writes `<stem>.txt` and `<stem>.html` per statement into `dir`.
@@ -350,7 +374,7 @@ pub async fn queue(
         })
         .map_err(|e| StatementError::Render(e.to_string()))?;
         let message = NewMessage {
-            key: format!("{}:{}:{}", notices::STATEMENT, s.year, s.donor_key),
+            key: message_key(s),
             kind: notices::STATEMENT.into(),
             donation_id: None,
             payment_id: None,
@@ -384,5 +408,60 @@ mod tests {
             ny.year_bounds(2026),
             Some((jan1_2026_utc + 18_000, jan1_2027_utc + 18_000))
         );
+    }
+
+    #[test]
+    fn a_501c4s_statement_is_its_own_and_says_gifts_are_not_deductible() {
+        use crate::domain::organization::TaxStatus;
+        let org = |slug: &str, name: &str, tax_status| Organization {
+            slug: slug.into(),
+            name: name.into(),
+            address: String::new(),
+            ein: Some("98-7654321".into()),
+            zone: Zone::utc(),
+            tax_status,
+            receipt_wording: None,
+        };
+        let s = Statement {
+            year: 2026,
+            organization: "action".into(),
+            donor_key: "ana@example.org".into(),
+            donor_name: "Ana".into(),
+            email: Some("ana@example.org".into()),
+            language: "en".into(),
+            lines: vec![],
+        };
+        let l = render(&org("action", "Coalition Action", TaxStatus::C4), &s).unwrap();
+        for part in [&l.text, &l.html] {
+            assert!(part.contains("Contributions to Coalition Action are not tax deductible"));
+            assert!(!part.contains("tax-deductible"), "{part}");
+        }
+        let es = render(
+            &org("action", "Coalition Action", TaxStatus::C4),
+            &Statement {
+                language: "es".into(),
+                ..s.clone()
+            },
+        )
+        .unwrap();
+        assert!(
+            es.text
+                .contains("Las contribuciones a Coalition Action no son deducibles")
+        );
+        assert_eq!(file_stem(&s), "statement-2026-action-ana_example.org");
+        assert_eq!(message_key(&s), "statement:2026:action:ana@example.org");
+        // The default organization's keep their names (sent once, however often this runs).
+        let c3 = Statement {
+            organization: "default".into(),
+            ..s
+        };
+        assert_eq!(file_stem(&c3), "statement-2026-ana_example.org");
+        assert_eq!(message_key(&c3), "statement:2026:ana@example.org");
+        let l = render(&org("default", "Coalition", TaxStatus::C3), &c3).unwrap();
+        assert!(
+            l.text
+                .contains("tax-deductible to the extent allowed by law")
+        );
+        assert!(!l.text.contains("not tax deductible"));
     }
 }

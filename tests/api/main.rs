@@ -29,6 +29,7 @@ mod manage;
 mod memberships;
 mod money;
 mod operations;
+mod organization_payments;
 mod organizations;
 mod pages;
 mod privacy;

@@ -342,6 +342,7 @@ fn the_annual_statement_in_spanish() {
     use crate::mail::statements::{Line, Statement, render};
     let s = Statement {
         year: 2026,
+        organization: "default".into(),
         donor_key: "ana@example.org".into(),
         donor_name: "Ana Pérez".into(),
         email: Some("ana@example.org".into()),
