@@ -17,6 +17,7 @@ use sqlx::Connection;
 
 use donations::payments::sandbox::template::{Vars, fill};
 
+mod cpu;
 mod hangups;
 
 const SECRET: &str = "whsec_bench_secret";
@@ -65,6 +66,8 @@ struct Stats {
     first_error: Option<String>,
     secs: f64,
     latencies_us: Vec<u64>,
+    /// Where the machine's cores went meanwhile (Linux only).
+    cpu: Option<cpu::Shares>,
 }
 
 impl Stats {
@@ -95,6 +98,7 @@ fn client() -> HttpClient {
 /// stops: [`write_after_drops`] then checks the server still takes a write.
 async fn load(client: &HttpClient, concurrency: usize, secs: f64, make: MakeRequest) -> Stats {
     let next = Arc::new(AtomicUsize::new(0));
+    let cpu_before = cpu::snapshot();
     let start = Instant::now();
     let deadline = start + Duration::from_secs_f64(secs);
     let mut tasks = Vec::new();
@@ -155,7 +159,23 @@ async fn load(client: &HttpClient, concurrency: usize, secs: f64, make: MakeRequ
         }
     }
     total.secs = start.elapsed().as_secs_f64();
+    total.cpu = cpu_before
+        .zip(cpu::snapshot())
+        .and_then(|(a, b)| cpu::between(&a, &b));
     total
+}
+
+/// A sub-row saying where the cores went during a figure's phases (their mean).
+fn cores_row(what: &str, shares: &[cpu::Shares]) -> Option<Row> {
+    let m = cpu::mean(shares)?;
+    Some(row(
+        format!("   where the cores went ({what})"),
+        m.describe(),
+        "–".into(),
+        "–".into(),
+        "–",
+        None,
+    ))
 }
 
 /// Requests dropped in flight at the end of a load phase, over the whole run.
@@ -761,6 +781,7 @@ async fn progress_vs_baseline(o: &Opts, peak: &mut u64, rows: &mut Vec<Row>) {
     for kind in [Kind::Sqlite, Kind::Postgres] {
         let (mut rps, mut base, mut p50, mut p99, mut ratio) =
             (vec![], vec![], vec![], vec![], vec![]);
+        let (mut cores_static, mut cores_progress) = (vec![], vec![]);
         for _ in 0..o.runs {
             let Some(db) = Db::new(kind, o.pg_url.as_deref()).await else {
                 break;
@@ -798,6 +819,8 @@ async fn progress_vs_baseline(o: &Opts, peak: &mut u64, rows: &mut Vec<Row>) {
             );
             rps.push(p.rps());
             base.push(b.rps());
+            cores_static.extend(b.cpu);
+            cores_progress.extend(p.cpu);
             p50.push(p.percentile_ms(0.5));
             p99.push(p.percentile_ms(0.99));
             ratio.push(p.rps() / b.rps());
@@ -829,6 +852,8 @@ async fn progress_vs_baseline(o: &Opts, peak: &mut u64, rows: &mut Vec<Row>) {
             "–",
             None,
         ));
+        rows.extend(cores_row("static route", &cores_static));
+        rows.extend(cores_row("progress", &cores_progress));
     }
 }
 
@@ -838,18 +863,18 @@ async fn ingest_once(
     o: &Opts,
     seeded: i64,
     peak: &mut u64,
-) -> Option<(f64, f64, usize)> {
+) -> Option<(f64, f64, usize, Option<cpu::Shares>)> {
     let db = Db::new(kind, o.pg_url.as_deref()).await?;
     db.seed("bench", seeded).await;
-    let (rate, errors) = ingest_into(&db, o, seeded, 1, peak, kind.name()).await;
+    let (rate, errors, cores) = ingest_into(&db, o, seeded, 1, peak, kind.name()).await;
     let payload_len = invoice_events(1, seeded, "len")[0].0.len();
     let base = db.raw_insert_rate(o.secs, payload_len).await;
     db.drop_now().await;
-    Some((rate, base, errors))
+    Some((rate, base, errors, cores))
 }
 
 /// Starts `servers` server processes on `db` and sends them signed events (each request to the
-/// next server in turn) for `o.secs`; returns (events/s, errors).
+/// next server in turn) for `o.secs`; returns (events/s, errors, where the cores went).
 async fn ingest_into(
     db: &Db,
     o: &Opts,
@@ -857,7 +882,7 @@ async fn ingest_into(
     servers: usize,
     peak: &mut u64,
     what: &str,
-) -> (f64, usize) {
+) -> (f64, usize, Option<cpu::Shares>) {
     let mut started = Vec::new();
     for _ in 0..servers {
         started.push(Server::start(db, &[]).await);
@@ -878,19 +903,22 @@ async fn ingest_into(
         .await;
         *peak = (*peak).max(server.stop());
     }
-    (s.rps(), s.errors)
+    (s.rps(), s.errors, s.cpu)
 }
 
 /// Two servers on one PostgreSQL against one, in the same run: what a second server adds.
 async fn ingest_two_servers(o: &Opts, peak: &mut u64, rows: &mut Vec<Row>) {
     let (mut one, mut two, mut ratio) = (vec![], vec![], vec![]);
+    let (mut cores_one, mut cores_two) = (vec![], vec![]);
     for _ in 0..o.runs {
         let Some(db) = Db::new(Kind::Postgres, o.pg_url.as_deref()).await else {
             break;
         };
         db.seed("bench", 1_000).await;
-        let (single, e1) = ingest_into(&db, o, 1_000, 1, peak, "postgres").await;
-        let (double, e2) = ingest_into(&db, o, 1_000, 2, peak, "postgres").await;
+        let (single, e1, c1) = ingest_into(&db, o, 1_000, 1, peak, "postgres").await;
+        let (double, e2, c2) = ingest_into(&db, o, 1_000, 2, peak, "postgres").await;
+        cores_one.extend(c1);
+        cores_two.extend(c2);
         assert_eq!(e1 + e2, 0, "webhook errors with two servers");
         one.push(single);
         two.push(double);
@@ -909,14 +937,17 @@ async fn ingest_two_servers(o: &Opts, peak: &mut u64, rows: &mut Vec<Row>) {
         "≥ 1.6",
         Some(r.median() >= 1.6),
     ));
+    rows.extend(cores_row("one server", &cores_one));
+    rows.extend(cores_row("two servers", &cores_two));
 }
 
 async fn ingest_vs_baseline(o: &Opts, peak: &mut u64, rows: &mut Vec<Row>) {
     for kind in [Kind::Sqlite, Kind::Postgres] {
-        let (mut rate, mut base, mut ratio) = (vec![], vec![], vec![]);
+        let (mut rate, mut base, mut ratio, mut cores) = (vec![], vec![], vec![], vec![]);
         for _ in 0..o.runs {
             match ingest_once(kind, o, 1_000, peak).await {
-                Some((r, b, errors)) => {
+                Some((r, b, errors, c)) => {
+                    cores.extend(c);
                     assert_eq!(errors, 0, "webhook errors on {}", kind.name());
                     rate.push(r);
                     base.push(b);
@@ -948,6 +979,7 @@ async fn ingest_vs_baseline(o: &Opts, peak: &mut u64, rows: &mut Vec<Row>) {
             "≥ 0.50",
             Some(r.median() >= 0.5),
         ));
+        rows.extend(cores_row("ingest", &cores));
     }
 }
 
@@ -958,6 +990,7 @@ async fn checkout(o: &Opts, peak: &mut u64, rows: &mut Vec<Row>) {
         // One checkout at a time: its own work (two commits and the Stripe call), without
         // waiting behind others; what c=16 adds to it is queueing.
         let (mut alone_p50, mut alone_p99) = (vec![], vec![]);
+        let mut cores = vec![];
         for _ in 0..o.runs {
             let Some(db) = Db::new(kind, o.pg_url.as_deref()).await else {
                 break;
@@ -991,6 +1024,7 @@ async fn checkout(o: &Opts, peak: &mut u64, rows: &mut Vec<Row>) {
             }
             rps.push(s.rps());
             p99.push(s.percentile_ms(0.99));
+            cores.extend(s.cpu);
             alone_p50.push(alone.percentile_ms(0.5));
             alone_p99.push(alone.percentile_ms(0.99));
             write_after_drops(&server.url, &format!("3. checkout ({})", kind.name())).await;
@@ -1024,6 +1058,7 @@ async fn checkout(o: &Opts, peak: &mut u64, rows: &mut Vec<Row>) {
             "–",
             None,
         ));
+        rows.extend(cores_row("checkout, c=16", &cores));
     }
 }
 
