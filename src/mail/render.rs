@@ -542,6 +542,19 @@ mod tests {
         }
     }
 
+    /// $5.00 a month of a campaign's dues ($60 a year), paid from a bank account with the fee
+    /// covered: `d` (a monthly gift of 500 with a fee of 4) made a dues payment, its installment
+    /// and the campaign.
+    pub(super) fn dues_by_bank_debit(mut d: Donation) -> (Donation, Payment, Campaign) {
+        d.payment_method = Some(crate::domain::donation::PaymentMethod::UsBankAccount);
+        d.dues_minimum_minor = Some(500);
+        let mut p = paid("in_1", 504);
+        p.kind = "installment".into();
+        let mut c = campaign();
+        c.membership_dues_minor = Some(6000);
+        (d, p, c)
+    }
+
     /// Compares `letter` with `snapshots/<name>.{txt,html}` (subject first in the text file).
     pub(super) fn snapshot(name: &str, letter: &Letter) {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/mail/snapshots");

@@ -68,7 +68,9 @@ pub fn offline_payment(d: &Donation) -> Payment {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{NOW, SECRET, campaign, ctx, donation, paid, snapshot};
+    use super::super::tests::{
+        NOW, SECRET, campaign, ctx, donation, dues_by_bank_debit, paid, snapshot,
+    };
     use super::super::tribute;
     use super::*;
     use crate::domain::manage_link;
@@ -247,14 +249,7 @@ mod tests {
 
     #[test]
     fn membership_dues_by_bank_debit() {
-        // $5.00 a month of a campaign's dues, paid from a bank account with the fee covered.
-        let mut d = donation("monthly", 500, 4);
-        d.payment_method = Some(crate::domain::donation::PaymentMethod::UsBankAccount);
-        d.dues_minimum_minor = Some(500);
-        let mut p = paid("in_1", 504);
-        p.kind = "installment".into();
-        let mut c = campaign();
-        c.membership_dues_minor = Some(6000);
+        let (mut d, p, mut c) = dues_by_bank_debit(donation("monthly", 500, 4));
         let l = receipt(&ctx(true), &d, &c, &p, "R-000008", NOW).unwrap();
         assert!(
             l.subject

@@ -2,7 +2,7 @@
 //! (`snapshots/es_*`): the legal sentences, dates and amounts as Spanish writes them, and the
 //! values still escaped in HTML.
 
-use super::tests::{NOW, campaign, ctx, donation, paid, snapshot};
+use super::tests::{NOW, campaign, ctx, donation, dues_by_bank_debit, paid, snapshot};
 use super::*;
 use crate::domain::contribution::payment_rank;
 use crate::i18n::Lang;
@@ -159,14 +159,7 @@ fn a_failed_installment_and_a_canceled_plan_in_spanish() {
 
 #[test]
 fn membership_dues_by_bank_debit_in_spanish() {
-    // $5.00 a month of a campaign's dues, paid from a bank account with the fee covered.
-    let mut d = spanish("monthly", 500, 4);
-    d.payment_method = Some(crate::domain::donation::PaymentMethod::UsBankAccount);
-    d.dues_minimum_minor = Some(500);
-    let mut p = paid("in_1", 504);
-    p.kind = "installment".into();
-    let mut c = campaign();
-    c.membership_dues_minor = Some(6000);
+    let (mut d, p, mut c) = dues_by_bank_debit(spanish("monthly", 500, 4));
     let l = receipt(&ctx(true), &d, &c, &p, "R-000008", NOW).unwrap();
     assert_eq!(
         l.subject,
